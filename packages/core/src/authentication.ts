@@ -1,0 +1,202 @@
+// Authenticating a TOTP code for a member (docs/http-api.md, "POST /v1/b2b/totp/authenticate"): RFC 6238 §5.2
+// verification with one step either side, single use per time step, lockout, and the session it grants.
+
+import { type MemberObject, type OrganizationObject, toMemberObject, toOrganizationObject } from './api-objects';
+import { TotpError } from './errors';
+import { isExpiredPending } from './expiry-policy';
+import { resolveMember, resolveOrganization } from './identifiers';
+import { assertNotLocked, recordFailedAttempt, recordSuccessfulAttempt } from './internal/attempts';
+import { type CallOptions, type ServiceContext, emit, requestIdFor } from './internal/context';
+import { type RequestBody, asRequestBody, field, optionalBoolean, optionalEnum, requiredString } from './internal/request';
+import type { MemberMfaPatch } from './repository';
+import type { MemberRecord, OrganizationRecord, TotpRegistrationRecord } from './model';
+import { normalizeRecoveryCode } from './recovery-codes';
+import { decryptSecret } from './secret-box';
+import {
+  type SessionGrant,
+  grantSession,
+  newFactor,
+  parseCustomClaims,
+  parseSessionDurationMinutes,
+  readPresentedTokens,
+  requireMfaTarget,
+} from './sessions';
+import { isWellFormedTotpCode, verifyTotp } from './totp';
+
+export interface AuthenticateTotpRequest {
+  organization_id: string;
+  member_id: string;
+  code: string;
+  intermediate_session_token?: string;
+  session_token?: string;
+  session_jwt?: string;
+  session_duration_minutes?: number;
+  session_custom_claims?: Record<string, unknown>;
+  set_mfa_enrollment?: 'enroll' | 'unenroll';
+  set_default_mfa?: boolean;
+}
+
+export interface AuthenticateResponse extends SessionGrant {
+  request_id: string;
+  member_id: string;
+  member: MemberObject;
+  organization: OrganizationObject;
+  status_code: 200;
+}
+
+/** Verification accepts the current step and this many either side (RFC 6238 §5.2's network-delay allowance). */
+export const TOTP_WINDOW_STEPS = 1;
+
+function readCode(body: RequestBody): string {
+  const code = field(body, 'code');
+  if (code === undefined || code === null) throw new TotpError('bad_request', 'code is required');
+  if (typeof code !== 'string') throw new TotpError('bad_request', 'code must be a string');
+  if (!isWellFormedTotpCode(code as unknown, 6)) {
+    if (code.length <= 64 && normalizeRecoveryCode(code) !== null) {
+      throw new TotpError(
+        'invalid_totp_code',
+        'code looks like a recovery code: send it as recovery_code to /v1/b2b/recovery_codes/recover',
+      );
+    }
+    throw new TotpError('invalid_totp_code', 'code must be exactly 6 ASCII digits');
+  }
+  return code;
+}
+
+/** The registration a code is checked against: the active one, else a pending one that has not expired. */
+export function registrationToVerify(
+  registrations: { active: TotpRegistrationRecord | null; pending: TotpRegistrationRecord | null },
+  nowMs: number,
+): TotpRegistrationRecord {
+  if (registrations.active !== null) return registrations.active;
+  if (registrations.pending === null) throw new TotpError('totp_not_found', 'the member has no TOTP registration');
+  if (isExpiredPending(registrations.pending, nowMs)) {
+    throw new TotpError('expired_totp', 'the TOTP registration expired before it was authenticated; create a new one');
+  }
+  return registrations.pending;
+}
+
+/** The member's MFA settings after a success: default method and enrollment, per the request and the organization. */
+export function mfaSettingsAfterSuccess(
+  member: MemberRecord,
+  organization: OrganizationRecord,
+  request: { setDefaultMfa: boolean | undefined; setMfaEnrollment: 'enroll' | 'unenroll' | undefined },
+  nowMs: number,
+): MemberMfaPatch | null {
+  const patch: MemberMfaPatch = { updatedAt: new Date(nowMs) };
+  let changed = false;
+  if ((request.setDefaultMfa === true || member.defaultMfaMethod === '') && member.defaultMfaMethod !== 'totp') {
+    patch.defaultMfaMethod = 'totp';
+    changed = true;
+  }
+  if (request.setMfaEnrollment !== undefined && organization.mfaPolicy !== 'REQUIRED_FOR_ALL') {
+    const enrolled = request.setMfaEnrollment === 'enroll';
+    if (enrolled !== member.mfaEnrolled) {
+      patch.mfaEnrolled = enrolled;
+      changed = true;
+    }
+  }
+  return changed ? patch : null;
+}
+
+export async function authenticateTotp(
+  context: ServiceContext,
+  request: AuthenticateTotpRequest | unknown,
+  options?: CallOptions,
+): Promise<AuthenticateResponse> {
+  const body = asRequestBody(request);
+  const organizationIdentifier = requiredString(body, 'organization_id');
+  const memberIdentifier = requiredString(body, 'member_id');
+  const code = readCode(body);
+  const tokens = readPresentedTokens(body);
+  const durationMinutes = parseSessionDurationMinutes(body);
+  const customClaims = parseCustomClaims(body);
+  const setMfaEnrollment = optionalEnum(body, 'set_mfa_enrollment', ['enroll', 'unenroll'] as const);
+  const setDefaultMfa = optionalBoolean(body, 'set_default_mfa');
+
+  const { repository } = context;
+  const organization = await resolveOrganization(repository, organizationIdentifier);
+  const member = await resolveMember(repository, organization, memberIdentifier);
+  const nowMs = context.clock();
+  if (member.status !== 'active') {
+    throw new TotpError('action_available_only_for_active_members', `the member's status is "${member.status}"`);
+  }
+  assertNotLocked(member, nowMs);
+  const target = await requireMfaTarget(context, tokens, member, nowMs);
+  const registration = registrationToVerify(await repository.findRegistrations(organization.organizationId, member.memberId), nowMs);
+
+  const secret = decryptSecret(registration.secret, {
+    binding: {
+      organizationId: registration.organizationId,
+      memberId: registration.memberId,
+      totpRegistrationId: registration.totpRegistrationId,
+    },
+    keyring: context.encryptionKeys,
+  });
+  const result = verifyTotp(secret, code, {
+    nowMs,
+    algorithm: registration.algorithm,
+    digits: registration.digits,
+    periodSeconds: registration.periodSeconds,
+    windowSteps: TOTP_WINDOW_STEPS,
+  });
+  secret.fill(0);
+  if (!result.valid) {
+    throw await recordFailedAttempt(
+      context,
+      member,
+      new TotpError('unable_to_authenticate_totp', 'the code is not valid for this member'),
+      nowMs,
+    );
+  }
+
+  const event = {
+    organizationId: member.organizationId,
+    memberId: member.memberId,
+    at: new Date(nowMs),
+    totpRegistrationId: registration.totpRegistrationId,
+    step: result.step,
+  };
+  const activating = registration.status === 'pending';
+  // The single atomic write that makes a time step single-use: of concurrent requests, one wins.
+  const accepted =
+    (registration.lastAcceptedStep === null || registration.lastAcceptedStep < result.step) &&
+    (await repository.recordAcceptedStep(
+      registration.totpRegistrationId,
+      result.step,
+      activating ? { at: new Date(nowMs) } : undefined,
+    ));
+  if (!accepted) {
+    emit(context, 'replayRefused', event);
+    throw new TotpError('totp_code_already_authenticated', 'this code was already used; wait for the next one');
+  }
+  emit(context, 'codeAccepted', event);
+  if (activating) {
+    emit(context, 'registrationActivated', {
+      organizationId: event.organizationId,
+      memberId: event.memberId,
+      at: event.at,
+      totpRegistrationId: event.totpRegistrationId,
+    });
+  }
+
+  await recordSuccessfulAttempt(context, member);
+  const patch = mfaSettingsAfterSuccess(member, organization, { setDefaultMfa, setMfaEnrollment }, nowMs);
+  if (patch !== null) await repository.updateMemberMfa(member.organizationId, member.memberId, patch);
+  const grant = await grantSession(
+    context,
+    target,
+    newFactor('totp', 'authenticator_app', nowMs, { authenticator_app_factor: { totp_id: registration.totpRegistrationId } }),
+    organization,
+    { durationMinutes, customClaims, nowMs },
+  );
+  const updated = (await repository.findMemberById(member.organizationId, member.memberId)) ?? member;
+  return {
+    request_id: requestIdFor(context, options),
+    member_id: member.memberId,
+    member: toMemberObject(updated, nowMs),
+    organization: toOrganizationObject(organization),
+    ...grant,
+    status_code: 200,
+  };
+}

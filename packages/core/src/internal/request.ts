@@ -1,0 +1,66 @@
+// Reading untrusted request objects: every service method takes `unknown`-shaped input from HTTP or a host app.
+// Only own properties are read, so `__proto__`, `toString` and friends never stand in for a missing field.
+
+import { TotpError } from '../errors';
+
+export type RequestBody = Readonly<Record<string, unknown>>;
+
+/** The request must be a plain JSON-like object (not null, not an array). */
+export function asRequestBody(value: unknown): RequestBody {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TotpError('bad_request', 'the request body must be a JSON object');
+  }
+  return value as RequestBody;
+}
+
+export function field(body: RequestBody, name: string): unknown {
+  return Object.prototype.hasOwnProperty.call(body, name) ? body[name] : undefined;
+}
+
+/** Identifiers and tokens are capped so that a hostile caller cannot make the store compare megabytes. */
+export const MAX_IDENTIFIER_LENGTH = 256;
+
+export function requiredString(body: RequestBody, name: string, maxLength = MAX_IDENTIFIER_LENGTH): string {
+  const value = field(body, name);
+  if (value === undefined || value === null) {
+    throw new TotpError('bad_request', `${name} is required`);
+  }
+  if (typeof value !== 'string') {
+    throw new TotpError('bad_request', `${name} must be a string`);
+  }
+  if (value.length === 0 || value.length > maxLength) {
+    throw new TotpError('bad_request', `${name} must be 1 to ${maxLength} characters`);
+  }
+  return value;
+}
+
+/** `undefined`, `null` and `""` all mean "not given", as Stytch's SDK sends empty strings for unset tokens. */
+export function optionalString(body: RequestBody, name: string, maxLength = MAX_IDENTIFIER_LENGTH): string | undefined {
+  const value = field(body, name);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') {
+    throw new TotpError('bad_request', `${name} must be a string`);
+  }
+  if (value.length > maxLength) {
+    throw new TotpError('bad_request', `${name} must be at most ${maxLength} characters`);
+  }
+  return value;
+}
+
+export function optionalBoolean(body: RequestBody, name: string): boolean | undefined {
+  const value = field(body, name);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') {
+    throw new TotpError('bad_request', `${name} must be a boolean`);
+  }
+  return value;
+}
+
+export function optionalEnum<T extends string>(body: RequestBody, name: string, allowed: readonly T[]): T | undefined {
+  const value = field(body, name);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new TotpError('bad_request', `${name} must be one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
+  }
+  return value as T;
+}

@@ -1,0 +1,209 @@
+// Recovery codes in use (docs/http-api.md, "Recovery codes"): recover with one code (single use under any concurrency),
+// count what is left, rotate to a fresh set. Codes are only ever compared as keyed hashes.
+
+import { type MemberObject, type OrganizationObject, toMemberObject, toOrganizationObject } from './api-objects';
+import { registrationToVerify } from './authentication';
+import { TotpError } from './errors';
+import { resolveMember, resolveOrganization } from './identifiers';
+import { assertNotLocked, recordFailedAttempt, recordSuccessfulAttempt } from './internal/attempts';
+import { type CallOptions, type ServiceContext, emit, requestIdFor } from './internal/context';
+import { asRequestBody, field, requiredString } from './internal/request';
+import type { MemberRecord, OrganizationRecord, TotpRegistrationRecord } from './model';
+import { generateRecoveryCodes, hashRecoveryCodes, normalizeRecoveryCode, recoveryCodeLookupHashes } from './recovery-codes';
+import {
+  type SessionGrant,
+  grantSession,
+  newFactor,
+  parseCustomClaims,
+  parseSessionDurationMinutes,
+  readPresentedTokens,
+  requireMfaTarget,
+} from './sessions';
+import { isWellFormedTotpCode } from './totp';
+
+export interface RecoverRequest {
+  organization_id: string;
+  member_id: string;
+  recovery_code: string;
+  intermediate_session_token?: string;
+  session_token?: string;
+  session_jwt?: string;
+  session_duration_minutes?: number;
+  session_custom_claims?: Record<string, unknown>;
+}
+
+export interface RecoverResponse extends SessionGrant {
+  request_id: string;
+  member_id: string;
+  member: MemberObject;
+  organization: OrganizationObject;
+  recovery_codes_remaining: number;
+  status_code: 200;
+}
+
+/** Deviation from Stytch: codes are stored hashed, so only the count can be returned (`recovery_codes` is always empty). */
+export interface GetRecoveryCodesResponse {
+  request_id: string;
+  member_id: string;
+  member: MemberObject;
+  organization: OrganizationObject;
+  recovery_codes: [];
+  recovery_codes_remaining: number;
+  status_code: 200;
+}
+
+export interface RotateRecoveryCodesResponse {
+  request_id: string;
+  member_id: string;
+  member: MemberObject;
+  organization: OrganizationObject;
+  recovery_codes: string[];
+  status_code: 200;
+}
+
+interface Subject {
+  organization: OrganizationRecord;
+  member: MemberRecord;
+  registration: TotpRegistrationRecord;
+}
+
+/** Recovery codes belong to the active registration: a pending one's codes start working when it is activated. */
+async function activeRegistrationOf(context: ServiceContext, request: unknown): Promise<Subject> {
+  const body = asRequestBody(request);
+  const organization = await resolveOrganization(context.repository, requiredString(body, 'organization_id'));
+  const member = await resolveMember(context.repository, organization, requiredString(body, 'member_id'));
+  const { active } = await context.repository.findRegistrations(organization.organizationId, member.memberId);
+  if (active === null) throw new TotpError('totp_not_found', 'the member has no active TOTP registration');
+  return { organization, member, registration: active };
+}
+
+function readRecoveryCode(value: unknown): string {
+  if (value === undefined || value === null) throw new TotpError('bad_request', 'recovery_code is required');
+  if (typeof value !== 'string') throw new TotpError('bad_request', 'recovery_code must be a string');
+  const normalized = normalizeRecoveryCode(value);
+  if (normalized !== null) return normalized;
+  if (isWellFormedTotpCode(value.trim(), 6)) {
+    throw new TotpError(
+      'invalid_recovery_code',
+      'recovery_code looks like a TOTP code: send it as code to /v1/b2b/totp/authenticate',
+    );
+  }
+  throw new TotpError('invalid_recovery_code', 'recovery_code must look like xxxx-xxxx-xxxx (letters and digits)');
+}
+
+export async function recoverWithCode(
+  context: ServiceContext,
+  request: RecoverRequest | unknown,
+  options?: CallOptions,
+): Promise<RecoverResponse> {
+  const body = asRequestBody(request);
+  const organizationIdentifier = requiredString(body, 'organization_id');
+  const memberIdentifier = requiredString(body, 'member_id');
+  const code = readRecoveryCode(field(body, 'recovery_code'));
+  const tokens = readPresentedTokens(body);
+  const durationMinutes = parseSessionDurationMinutes(body);
+  const customClaims = parseCustomClaims(body);
+
+  const { repository } = context;
+  const organization = await resolveOrganization(repository, organizationIdentifier);
+  const member = await resolveMember(repository, organization, memberIdentifier);
+  const nowMs = context.clock();
+  if (member.status !== 'active') {
+    throw new TotpError('action_available_only_for_active_members', `the member's status is "${member.status}"`);
+  }
+  assertNotLocked(member, nowMs);
+  const target = await requireMfaTarget(context, tokens, member, nowMs);
+  const registrations = await repository.findRegistrations(organization.organizationId, member.memberId);
+  if (registrations.active === null) {
+    // Same answers as authenticate for a missing or expired registration, so the two routes agree.
+    registrationToVerify(registrations, nowMs);
+    throw new TotpError('totp_not_found', 'recovery codes work once the TOTP registration is active');
+  }
+  const registration = registrations.active;
+  const remaining = await repository.consumeRecoveryCode(
+    registration.totpRegistrationId,
+    recoveryCodeLookupHashes(code, context.recoveryCodePepper),
+  );
+  if (remaining === null) {
+    throw await recordFailedAttempt(
+      context,
+      member,
+      new TotpError('unable_to_authenticate_recovery_code', 'the recovery code is wrong or was already used'),
+      nowMs,
+    );
+  }
+  emit(context, 'recoveryCodeUsed', {
+    organizationId: member.organizationId,
+    memberId: member.memberId,
+    at: new Date(nowMs),
+    totpRegistrationId: registration.totpRegistrationId,
+    remaining,
+  });
+  await recordSuccessfulAttempt(context, member);
+  const grant = await grantSession(
+    context,
+    target,
+    newFactor('recovery_codes', 'recovery_code', nowMs, {
+      recovery_code_factor: { totp_recovery_code_id: registration.totpRegistrationId },
+    }),
+    organization,
+    { durationMinutes, customClaims, nowMs },
+  );
+  const updated = (await repository.findMemberById(member.organizationId, member.memberId)) ?? member;
+  return {
+    request_id: requestIdFor(context, options),
+    member_id: member.memberId,
+    member: toMemberObject(updated, nowMs),
+    organization: toOrganizationObject(organization),
+    ...grant,
+    recovery_codes_remaining: remaining,
+    status_code: 200,
+  };
+}
+
+export async function getRecoveryCodes(
+  context: ServiceContext,
+  request: unknown,
+  options?: CallOptions,
+): Promise<GetRecoveryCodesResponse> {
+  const { organization, member, registration } = await activeRegistrationOf(context, request);
+  const codes = await context.repository.listRecoveryCodeHashes(registration.totpRegistrationId);
+  return {
+    request_id: requestIdFor(context, options),
+    member_id: member.memberId,
+    member: toMemberObject(member, context.clock()),
+    organization: toOrganizationObject(organization),
+    recovery_codes: [],
+    recovery_codes_remaining: codes.length,
+    status_code: 200,
+  };
+}
+
+export async function rotateRecoveryCodes(
+  context: ServiceContext,
+  request: unknown,
+  options?: CallOptions,
+): Promise<RotateRecoveryCodesResponse> {
+  const { organization, member, registration } = await activeRegistrationOf(context, request);
+  const codes = generateRecoveryCodes({ randomBytes: context.randomBytes });
+  const replaced = await context.repository.replaceRecoveryCodes(
+    registration.totpRegistrationId,
+    hashRecoveryCodes(codes, context.recoveryCodePepper),
+  );
+  if (!replaced) throw new TotpError('totp_not_found', 'the member has no active TOTP registration');
+  const nowMs = context.clock();
+  emit(context, 'recoveryCodesRotated', {
+    organizationId: member.organizationId,
+    memberId: member.memberId,
+    at: new Date(nowMs),
+    totpRegistrationId: registration.totpRegistrationId,
+  });
+  return {
+    request_id: requestIdFor(context, options),
+    member_id: member.memberId,
+    member: toMemberObject(member, nowMs),
+    organization: toOrganizationObject(organization),
+    recovery_codes: codes,
+    status_code: 200,
+  };
+}

@@ -1,0 +1,174 @@
+// The repository port: everything @totp/core needs from storage, in domain verbs.
+// Adapters (@totp/memory, @totp/prisma, yours) implement it and prove it with the contract suite in `@totp/core/testing`.
+
+import type {
+  AuthenticationFactor,
+  DefaultMfaMethod,
+  IntermediateSessionRecord,
+  MemberRecord,
+  MemberSessionRecord,
+  OrganizationRecord,
+  RecoveryCodeHash,
+  TotpRegistrationRecord,
+} from './model';
+
+/** A member's registrations: at most one active and at most one pending at any time. */
+export interface MemberRegistrations {
+  active: TotpRegistrationRecord | null;
+  pending: TotpRegistrationRecord | null;
+}
+
+export type SaveRegistrationResult = 'saved' | 'active_totp_exists';
+
+/** Changes to a member's MFA settings; absent fields are left as they are. */
+export interface MemberMfaPatch {
+  mfaEnrolled?: boolean;
+  defaultMfaMethod?: DefaultMfaMethod;
+  updatedAt: Date;
+}
+
+/**
+ * Storage for organizations, members, TOTP registrations, recovery codes and sessions.
+ *
+ * Conventions every implementation follows:
+ * - `null` means "not found"; a thrown error means something broke. Wrap driver errors with the original as
+ *   `cause`; an unreachable store is `TotpError('service_unavailable')` and must mean nothing was written.
+ * - Records go in and come out by value: a caller mutating a returned record changes nothing stored.
+ * - Every method is required. Methods marked **atomic** hold their contract under any number of concurrent
+ *   calls from any number of processes sharing the store: one conditional write (`UPDATE … WHERE last_step < $step`,
+ *   `DELETE … WHERE used`), or one transaction, never read-then-write across two statements.
+ * - Multi-row writes are all or nothing.
+ */
+export interface TotpRepository {
+  // ── Organizations and members ──────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Stores a new organization. Throws `TotpError('duplicate_organization_slug')` when the slug is taken
+   * (compared exactly), `TotpError('duplicate_organization_external_id')` when a non-empty external ID is.
+   * Atomic: of concurrent inserts with one slug, exactly one succeeds.
+   */
+  insertOrganization(organization: OrganizationRecord): Promise<void>;
+  findOrganizationById(organizationId: string): Promise<OrganizationRecord | null>;
+  findOrganizationBySlug(organizationSlug: string): Promise<OrganizationRecord | null>;
+  /** Never matches the empty string. */
+  findOrganizationByExternalId(organizationExternalId: string): Promise<OrganizationRecord | null>;
+
+  /**
+   * Stores a new member of an existing organization. Throws `TotpError('duplicate_member_email')` when the
+   * organization has a member with the same `emailAddress.toLowerCase()`, `TotpError('duplicate_member_external_id')`
+   * for a taken non-empty external ID. Atomic: of concurrent inserts with one e-mail address, exactly one succeeds.
+   */
+  insertMember(member: MemberRecord): Promise<void>;
+  findMemberById(organizationId: string, memberId: string): Promise<MemberRecord | null>;
+  /** Looks only inside `organizationId`; never matches the empty string. */
+  findMemberByExternalId(organizationId: string, externalId: string): Promise<MemberRecord | null>;
+  /**
+   * One transaction: deletes the member with everything that hangs on it (registrations, recovery codes, member and
+   * intermediate sessions). Returns false when the member does not exist.
+   */
+  deleteMember(organizationId: string, memberId: string): Promise<boolean>;
+  /** One transaction: deletes the organization and everything in it. Returns false when it does not exist. */
+  deleteOrganization(organizationId: string): Promise<boolean>;
+  /** Sets the given MFA settings of a member. Returns false when the member does not exist. */
+  updateMemberMfa(organizationId: string, memberId: string, patch: MemberMfaPatch): Promise<boolean>;
+
+  // ── Lockout state (shared by every process) ────────────────────────────────────────────────────────────
+
+  /**
+   * Atomic. Adds one to the member's consecutive failed MFA attempts and returns the new count
+   * (`UPDATE … SET failed = failed + 1 RETURNING failed`). N concurrent calls raise the count by exactly N.
+   * Returns null when the member does not exist.
+   */
+  incrementFailedMfaAttempts(organizationId: string, memberId: string): Promise<number | null>;
+  /**
+   * Atomic. Locks the member from `lockCreatedAt` until `lockExpiresAt` and sets the failed attempts to 0,
+   * unless a lock that ends after `lockCreatedAt` is already in force (then it changes nothing and returns false).
+   */
+  lockMember(organizationId: string, memberId: string, lockCreatedAt: Date, lockExpiresAt: Date): Promise<boolean>;
+  /** Sets the failed attempts to 0 and clears the lock fields (after a success, or when a lock has run out). */
+  resetFailedMfaAttempts(organizationId: string, memberId: string): Promise<void>;
+
+  // ── TOTP registrations and recovery codes ──────────────────────────────────────────────────────────────
+
+  /** The member's active and pending registrations (an expired pending one is still returned: expiry is core's rule). */
+  findRegistrations(organizationId: string, memberId: string): Promise<MemberRegistrations>;
+
+  /**
+   * Atomic, one transaction. Stores `registration` with its recovery code hashes, first deleting the member's
+   * pending registration and its codes, if any. When `registration.status` is `active` it also sets the member's
+   * `totpRegistrationId` to it. Returns `'active_totp_exists'` and writes nothing when the member has an active
+   * registration. Under concurrent calls for one member, the member ends with exactly one of the callers'
+   * registrations, whole (never another caller's codes, never two registrations).
+   */
+  saveRegistration(
+    registration: TotpRegistrationRecord,
+    recoveryCodes: readonly RecoveryCodeHash[],
+  ): Promise<SaveRegistrationResult>;
+
+  /**
+   * Atomic. Records that time step `step` was accepted: sets `lastAcceptedStep = step` only if it is null or
+   * lower than `step`. Under any number of concurrent calls with one step, exactly one returns true.
+   * When `activate` is given, the registration must be pending and unexpired at `activate.at` (expiresAt > at),
+   * and in the same transaction it becomes active (`status = 'active'`, `expiresAt = null`, `activatedAt = at`)
+   * and the member's `totpRegistrationId` is set to it. When `activate` is absent the registration must be active.
+   * Returns false and writes nothing when any condition fails or the registration does not exist.
+   */
+  recordAcceptedStep(
+    totpRegistrationId: string,
+    step: number,
+    activate?: { at: Date },
+  ): Promise<boolean>;
+
+  /**
+   * Atomic, one transaction. Deletes all of the member's registrations (active and pending) and their recovery
+   * codes, sets the member's `totpRegistrationId` to `""` and, if it was `totp`, `defaultMfaMethod` to `""`.
+   * Returns the number of registrations deleted (0: nothing to delete).
+   */
+  deleteRegistrations(organizationId: string, memberId: string, updatedAt: Date): Promise<number>;
+
+  /** The unused recovery codes of a registration, as stored. */
+  listRecoveryCodeHashes(totpRegistrationId: string): Promise<RecoveryCodeHash[]>;
+
+  /**
+   * Atomic. Uses up the first code of the registration matching one of `candidates` (the same code hashed under
+   * each pepper key): the code is deleted. Under any number of concurrent calls with one code, exactly one gets
+   * a number. Returns the count of unused codes left afterwards, or null when no unused code matched.
+   */
+  consumeRecoveryCode(totpRegistrationId: string, candidates: readonly RecoveryCodeHash[]): Promise<number | null>;
+
+  /**
+   * Atomic, one transaction. Replaces every recovery code of the registration with `recoveryCodes`: no moment
+   * exists where old and new codes both work, or neither set. Returns false (writing nothing) when the
+   * registration does not exist.
+   */
+  replaceRecoveryCodes(totpRegistrationId: string, recoveryCodes: readonly RecoveryCodeHash[]): Promise<boolean>;
+
+  // ── Sessions ───────────────────────────────────────────────────────────────────────────────────────────
+
+  insertIntermediateSession(session: IntermediateSessionRecord): Promise<void>;
+  /** The intermediate session with this token hash, unconsumed (expiry is core's rule), or null. */
+  findIntermediateSession(tokenHash: string): Promise<IntermediateSessionRecord | null>;
+  /**
+   * Atomic. Consumes the intermediate session (it is deleted) if it exists and `expiresAt > at`, and returns it.
+   * Under any number of concurrent calls with one token hash, exactly one gets the record; the others get null.
+   */
+  consumeIntermediateSession(tokenHash: string, at: Date): Promise<IntermediateSessionRecord | null>;
+
+  /** Stores a new member session. */
+  insertMemberSession(session: MemberSessionRecord): Promise<void>;
+  /** The session with this token hash (revoked and expired ones included: validity is core's rule), or null. */
+  findMemberSessionByTokenHash(tokenHash: string): Promise<MemberSessionRecord | null>;
+  findMemberSessionById(memberSessionId: string): Promise<MemberSessionRecord | null>;
+  /**
+   * Atomic. Updates a live session (not revoked, `expiresAt > at`): sets `lastAccessedAt = at` and
+   * `expiresAt = max(current, update.expiresAt)`; adds `update.factor`, replacing a factor with the same `type` and
+   * `delivery_method`; replaces the custom claims when given. Returns the updated session, or null when it is not
+   * live. Concurrent calls never lose one another's factor.
+   */
+  extendMemberSession(
+    memberSessionId: string,
+    update: { at: Date; expiresAt: Date; factor?: AuthenticationFactor; customClaims?: Record<string, unknown> },
+  ): Promise<MemberSessionRecord | null>;
+  /** Marks the session revoked at `at` (no-op if it already is). Returns false when it does not exist. */
+  revokeMemberSession(memberSessionId: string, at: Date): Promise<boolean>;
+}

@@ -1,0 +1,479 @@
+// The MFA half of the repository contract: authenticate, replay, lockout, sessions, recovery codes, delete, migrate.
+// Every rule goes through the real service over the store under test, so each adapter inherits the same checks.
+
+import { describe, expect, it } from 'vitest';
+import type { TotpRepository } from '../repository';
+import { decodeSecret, encodeSecret } from '../secret';
+import { generateTotp } from '../totp';
+import { hashToken } from '../tokens';
+import type { ContractHarness } from './harness';
+
+const MINUTE_MS = 60_000;
+const STEP_MS = 30_000;
+
+/** The error_type of a rejection (by value, so a second copy of core in the adapter still matches). */
+export async function errorTypeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    const type = (error as { error_type?: unknown }).error_type;
+    if (typeof type === 'string') return type;
+    throw error;
+  }
+  return 'succeeded';
+}
+
+interface Enrolled {
+  organizationId: string;
+  memberId: string;
+  secret: Uint8Array;
+  registrationId: string;
+  recoveryCodes: string[];
+}
+
+export function mfaContract(harness: () => ContractHarness): void {
+  const h = () => harness();
+  const code = (secret: Uint8Array, offsetMs = 0) => generateTotp(secret, { nowMs: h().now() + offsetMs });
+  const ist = async (organizationId: string, memberId: string) =>
+    (await h().service.sessions.startIntermediate({ organization_id: organizationId, member_id: memberId })).intermediate_session_token;
+
+  async function pending(overrides: Parameters<ContractHarness['provision']>[0] = {}): Promise<Enrolled> {
+    const { organizationId, memberId } = await h().provision(overrides);
+    const created = await h().service.totps.create({ organization_id: organizationId, member_id: memberId });
+    return {
+      organizationId,
+      memberId,
+      secret: decodeSecret(created.secret),
+      registrationId: created.totp_registration_id,
+      recoveryCodes: created.recovery_codes,
+    };
+  }
+
+  /** A member with an active registration; the clock is moved to the next step so its first code is fresh. */
+  async function active(overrides: Parameters<ContractHarness['provision']>[0] = {}): Promise<Enrolled & { sessionToken: string }> {
+    const enrolled = await pending(overrides);
+    const first = await h().service.totps.authenticate({
+      organization_id: enrolled.organizationId,
+      member_id: enrolled.memberId,
+      code: code(enrolled.secret),
+      intermediate_session_token: await ist(enrolled.organizationId, enrolled.memberId),
+    });
+    h().advance(STEP_MS);
+    return { ...enrolled, sessionToken: first.session_token };
+  }
+
+  describe('authenticate a TOTP code', () => {
+    it('activates a pending registration, sets the member, and exchanges the IST for a session', async () => {
+      const e = await pending();
+      const token = await ist(e.organizationId, e.memberId);
+      const result = await h().service.totps.authenticate({
+        organization_id: e.organizationId,
+        member_id: e.memberId,
+        code: code(e.secret),
+        intermediate_session_token: token,
+      });
+      expect(result.member.totp_registration_id).toBe(e.registrationId);
+      expect(result.member.default_mfa_method).toBe('totp');
+      expect(result.session_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(result.session_jwt.split('.')).toHaveLength(3);
+      expect(result.member_session.authentication_factors.map((f) => f.type)).toEqual(['totp']);
+      expect(result.member_session.authentication_factors[0]!.authenticator_app_factor).toEqual({ totp_id: e.registrationId });
+      expect(Date.parse(result.member_session.expires_at)).toBe(h().now() + 60 * MINUTE_MS);
+      const { active: stored, pending: left } = await h().repository.findRegistrations(e.organizationId, e.memberId);
+      expect(left).toBeNull();
+      expect(stored!.status).toBe('active');
+      expect(stored!.expiresAt).toBeNull();
+      expect(stored!.lastAcceptedStep).toBe(Math.floor(h().now() / STEP_MS));
+      // The IST is single use, and the session token is stored only as its hash.
+      expect(await errorTypeOf(h().service.totps.authenticate({
+        organization_id: e.organizationId, member_id: e.memberId, code: code(e.secret, STEP_MS), intermediate_session_token: token,
+      }))).toBe('intermediate_session_not_found');
+      expect(JSON.stringify(await h().dump())).not.toContain(result.session_token);
+      expect((await h().repository.findMemberSessionByTokenHash(hashToken(result.session_token)))!.memberSessionId).toBe(
+        result.member_session.member_session_id,
+      );
+    });
+
+    it('refuses the step that confirmed the registration, and any earlier one, then accepts the next', async () => {
+      const e = await pending();
+      const confirm = code(e.secret);
+      await h().service.totps.authenticate({
+        organization_id: e.organizationId, member_id: e.memberId, code: confirm, intermediate_session_token: await ist(e.organizationId, e.memberId),
+      });
+      for (const replay of [confirm, code(e.secret, -STEP_MS)]) {
+        expect(await errorTypeOf(h().service.totps.authenticate({
+          organization_id: e.organizationId, member_id: e.memberId, code: replay, intermediate_session_token: await ist(e.organizationId, e.memberId),
+        }))).toBe('totp_code_already_authenticated');
+      }
+      h().advance(STEP_MS);
+      const next = await h().service.totps.authenticate({
+        organization_id: e.organizationId, member_id: e.memberId, code: code(e.secret), intermediate_session_token: await ist(e.organizationId, e.memberId),
+      });
+      expect(next.status_code).toBe(200);
+    });
+
+    it('accepts one step either side of now and no further', async () => {
+      const e = await active();
+      const auth = async (offsetSteps: number) =>
+        errorTypeOf(h().service.totps.authenticate({
+          organization_id: e.organizationId, member_id: e.memberId, code: code(e.secret, offsetSteps * STEP_MS),
+          session_token: e.sessionToken,
+        }));
+      expect(await auth(-2)).toBe('unable_to_authenticate_totp');
+      expect(await auth(2)).toBe('unable_to_authenticate_totp');
+      expect(await auth(1)).toBe('succeeded');
+    });
+
+    it('gives each documented error', async () => {
+      const none = await h().provision();
+      const token = await ist(none.organizationId, none.memberId);
+      const base = { organization_id: none.organizationId, member_id: none.memberId, intermediate_session_token: token };
+      expect(await errorTypeOf(h().service.totps.authenticate({ ...base, code: '123456' }))).toBe('totp_not_found');
+      for (const bad of ['12345', '1234567', ' 123456', '12345a', '１２３４５６', 'abcd-efgh-ijkl']) {
+        expect(await errorTypeOf(h().service.totps.authenticate({ ...base, code: bad }))).toBe('invalid_totp_code');
+      }
+      expect(await errorTypeOf(h().service.totps.authenticate({ ...base, code: 123456 }))).toBe('bad_request');
+
+      const e = await pending();
+      const withoutSession = { organization_id: e.organizationId, member_id: e.memberId, code: code(e.secret) };
+      expect(await errorTypeOf(h().service.totps.authenticate(withoutSession))).toBe('no_associated_session_passed_in');
+      expect(await errorTypeOf(h().service.totps.authenticate({ ...withoutSession, intermediate_session_token: 'nope' }))).toBe(
+        'intermediate_session_not_found',
+      );
+      expect(await errorTypeOf(h().service.totps.authenticate({ ...withoutSession, session_token: 'nope' }))).toBe('session_not_found');
+      expect(await errorTypeOf(h().service.totps.authenticate({ ...withoutSession, intermediate_session_token: token }))).toBe(
+        'session_authorization_error',
+      );
+      const wrong = code(e.secret) === '000000' ? '111111' : '000000';
+      expect(await errorTypeOf(h().service.totps.authenticate({
+        ...withoutSession, code: wrong, intermediate_session_token: await ist(e.organizationId, e.memberId),
+      }))).toBe('unable_to_authenticate_totp');
+      expect(await errorTypeOf(h().service.totps.authenticate({ ...withoutSession, intermediate_session_token: 'x', session_token: 'y' }))).toBe(
+        'bad_request',
+      );
+      expect(await errorTypeOf(h().service.totps.authenticate({
+        ...withoutSession, intermediate_session_token: await ist(e.organizationId, e.memberId), session_duration_minutes: 4,
+      }))).toBe('invalid_session_duration_minutes');
+      expect(await errorTypeOf(h().service.totps.authenticate({
+        ...withoutSession, intermediate_session_token: await ist(e.organizationId, e.memberId), session_custom_claims: { big: 'x'.repeat(4097) },
+      }))).toBe('custom_claims_too_large');
+    });
+
+    it('expires a pending registration to the second', async () => {
+      const { organizationId, memberId } = await h().provision();
+      const created = await h().service.totps.create({ organization_id: organizationId, member_id: memberId, expiration_minutes: 5 });
+      const secret = decodeSecret(created.secret);
+      h().advance(5 * MINUTE_MS - 1000);
+      const before = await h().service.totps.authenticate({
+        organization_id: organizationId, member_id: memberId, code: code(secret), intermediate_session_token: await ist(organizationId, memberId),
+      });
+      expect(before.member.totp_registration_id).toBe(created.totp_registration_id);
+
+      const other = await h().provision();
+      const late = await h().service.totps.create({ organization_id: other.organizationId, member_id: other.memberId, expiration_minutes: 5 });
+      h().advance(5 * MINUTE_MS);
+      expect(await errorTypeOf(h().service.totps.authenticate({
+        organization_id: other.organizationId, member_id: other.memberId, code: code(decodeSecret(late.secret)),
+        intermediate_session_token: await ist(other.organizationId, other.memberId),
+      }))).toBe('expired_totp');
+      // An expired registration is gone: a new one can be created and used.
+      const again = await h().service.totps.create({ organization_id: other.organizationId, member_id: other.memberId });
+      expect(again.totp_registration_id).not.toBe(late.totp_registration_id);
+    });
+
+    it('applies set_default_mfa and set_mfa_enrollment, ignoring enrollment under REQUIRED_FOR_ALL', async () => {
+      const e = await pending();
+      const result = await h().service.totps.authenticate({
+        organization_id: e.organizationId, member_id: e.memberId, code: code(e.secret),
+        intermediate_session_token: await ist(e.organizationId, e.memberId), set_mfa_enrollment: 'enroll', set_default_mfa: true,
+      });
+      expect(result.member.mfa_enrolled).toBe(true);
+      expect(result.member.default_mfa_method).toBe('totp');
+
+      const { organization } = await h().service.organizations.create({
+        organization_name: 'Strict', organization_slug: 'strict-org', mfa_policy: 'REQUIRED_FOR_ALL',
+      });
+      const { member_id } = await h().service.organizations.members.create({ organization_id: organization.organization_id, email_address: 's@strict.example' });
+      const created = await h().service.totps.create({ organization_id: 'strict-org', member_id });
+      const strict = await h().service.totps.authenticate({
+        organization_id: 'strict-org', member_id, code: code(decodeSecret(created.secret)),
+        intermediate_session_token: await ist('strict-org', member_id), set_mfa_enrollment: 'enroll',
+      });
+      expect(strict.member.mfa_enrolled).toBe(false);
+    });
+
+    it('adds the factor to an existing session and extends it', async () => {
+      const e = await active();
+      const { session_token } = await h().service.sessions.startIntermediate({ organization_id: e.organizationId, member_id: e.memberId })
+        .then(async ({ intermediate_session_token }) =>
+          h().service.recoveryCodes.recover({
+            organization_id: e.organizationId, member_id: e.memberId, recovery_code: e.recoveryCodes[0]!, intermediate_session_token,
+          }),
+        );
+      h().advance(10 * MINUTE_MS);
+      const result = await h().service.totps.authenticate({
+        organization_id: e.organizationId, member_id: e.memberId, code: code(e.secret), session_token, session_duration_minutes: 120,
+      });
+      expect(result.session_token).toBe(session_token);
+      expect(result.member_session.authentication_factors.map((f) => f.type).sort()).toEqual(['recovery_codes', 'totp']);
+      expect(Date.parse(result.member_session.expires_at)).toBe(h().now() + 120 * MINUTE_MS);
+    });
+  });
+
+  describe('replay and races', () => {
+    it('of 20 concurrent authenticates with the same code, exactly one succeeds', async () => {
+      const e = await pending();
+      const tokens = await Promise.all(Array.from({ length: 20 }, () => ist(e.organizationId, e.memberId)));
+      const theCode = code(e.secret);
+      const results = await Promise.all(
+        tokens.map((t) => errorTypeOf(h().service.totps.authenticate({
+          organization_id: e.organizationId, member_id: e.memberId, code: theCode, intermediate_session_token: t,
+        }))),
+      );
+      expect(results.filter((r) => r === 'succeeded')).toHaveLength(1);
+      expect(results.filter((r) => r === 'totp_code_already_authenticated')).toHaveLength(19);
+    });
+
+    it('of 20 concurrent recovers with the same recovery code, exactly one succeeds', async () => {
+      const e = await active();
+      const tokens = await Promise.all(Array.from({ length: 20 }, () => ist(e.organizationId, e.memberId)));
+      const results = await Promise.all(
+        tokens.map((t) => h().service.recoveryCodes.recover({
+          organization_id: e.organizationId, member_id: e.memberId, recovery_code: e.recoveryCodes[3]!, intermediate_session_token: t,
+        }).then((r) => r.recovery_codes_remaining, (error: { error_type?: string }) => error.error_type)),
+      );
+      expect(results.filter((r) => r === 9)).toHaveLength(1);
+      // Each loser presented a used code: a failure like any wrong code, so the tenth one locks the member.
+      const losers = results.filter((r) => r !== 9);
+      expect(losers).toHaveLength(19);
+      expect(losers.every((r) => r === 'unable_to_authenticate_recovery_code' || r === 'user_lock_limit_reached')).toBe(true);
+      expect(await h().repository.listRecoveryCodeHashes(e.registrationId)).toHaveLength(9);
+    });
+
+    it('converts one IST into exactly one session under concurrency', async () => {
+      const e = await active();
+      const token = await ist(e.organizationId, e.memberId);
+      const results = await Promise.all(
+        e.recoveryCodes.map((recovery_code) => errorTypeOf(h().service.recoveryCodes.recover({
+          organization_id: e.organizationId, member_id: e.memberId, recovery_code, intermediate_session_token: token,
+        }))),
+      );
+      expect(results.filter((r) => r === 'succeeded')).toHaveLength(1);
+      expect(results.filter((r) => r !== 'succeeded').every((r) => r === 'intermediate_session_not_found')).toBe(true);
+    });
+
+    it('repository: of 20 concurrent consumes of one IST, recordAcceptedStep or recovery code, exactly one wins', async () => {
+      const e = await active();
+      const repo: TotpRepository = h().repository;
+      const token = await ist(e.organizationId, e.memberId);
+      const ists = await Promise.all(Array.from({ length: 20 }, () => repo.consumeIntermediateSession(hashToken(token), new Date(h().now()))));
+      expect(ists.filter((s) => s !== null)).toHaveLength(1);
+      const step = Math.floor(h().now() / STEP_MS) + 5;
+      const steps = await Promise.all(Array.from({ length: 20 }, () => repo.recordAcceptedStep(e.registrationId, step)));
+      expect(steps.filter(Boolean)).toHaveLength(1);
+      expect((await repo.findRegistrations(e.organizationId, e.memberId)).active!.lastAcceptedStep).toBe(step);
+    });
+  });
+
+  describe('lockout', () => {
+    const wrongCode = (secret: Uint8Array) => (generateTotp(secret, { nowMs: h().now() }) === '000000' ? '999999' : '000000');
+
+    it('locks the member on the 10th consecutive failure and refuses even a right code until the lock ends', async () => {
+      const e = await active();
+      const attempt = async (c: string) => errorTypeOf(h().service.totps.authenticate({
+        organization_id: e.organizationId, member_id: e.memberId, code: c, intermediate_session_token: await ist(e.organizationId, e.memberId),
+      }));
+      for (let i = 1; i <= 9; i++) expect(await attempt(wrongCode(e.secret))).toBe('unable_to_authenticate_totp');
+      expect(await attempt(wrongCode(e.secret))).toBe('user_lock_limit_reached');
+      expect(await attempt(code(e.secret))).toBe('user_lock_limit_reached');
+      const { member } = await h().service.organizations.members.get({ organization_id: e.organizationId, member_id: e.memberId });
+      expect(member.is_locked).toBe(true);
+      expect(Date.parse(member.lock_expires_at!)).toBe(h().now() + 60 * MINUTE_MS);
+      expect(Date.parse(member.lock_created_at!)).toBe(h().now());
+      h().advance(60 * MINUTE_MS);
+      expect(await attempt(code(e.secret))).toBe('succeeded');
+      const after = await h().service.organizations.members.get({ organization_id: e.organizationId, member_id: e.memberId });
+      expect(after.member.is_locked).toBe(false);
+    });
+
+    it('counts wrong recovery codes too, and a success resets the count', async () => {
+      const e = await active();
+      const recover = (recovery_code: string) => errorTypeOf(h().service.recoveryCodes.recover({
+        organization_id: e.organizationId, member_id: e.memberId, recovery_code, session_token: e.sessionToken,
+      }));
+      for (let i = 0; i < 9; i++) expect(await recover('aaaa-bbbb-cccc')).toBe('unable_to_authenticate_recovery_code');
+      expect(await recover(e.recoveryCodes[0]!)).toBe('succeeded');
+      for (let i = 0; i < 9; i++) expect(await recover('aaaa-bbbb-cccc')).toBe('unable_to_authenticate_recovery_code');
+      expect(await recover('aaaa-bbbb-cccc')).toBe('user_lock_limit_reached');
+    });
+
+    it('counts every one of many interleaved concurrent failures', async () => {
+      const e = await active();
+      const results = await Promise.all(
+        Array.from({ length: 15 }, () => errorTypeOf(h().service.totps.authenticate({
+          organization_id: e.organizationId, member_id: e.memberId, code: wrongCode(e.secret), session_token: e.sessionToken,
+        }))),
+      );
+      expect(results.every((r) => r === 'unable_to_authenticate_totp' || r === 'user_lock_limit_reached')).toBe(true);
+      expect(results).toContain('user_lock_limit_reached');
+      const { member } = await h().service.organizations.members.get({ organization_id: e.organizationId, member_id: e.memberId });
+      expect(member.is_locked).toBe(true);
+    });
+  });
+
+  describe('sessions', () => {
+    it('authenticates by token or JWT, extends on request, and refuses once revoked', async () => {
+      const e = await active();
+      const byToken = await h().service.sessions.authenticate({ session_token: e.sessionToken });
+      expect(byToken.member_id).toBe(e.memberId);
+      const byJwt = await h().service.sessions.authenticate({ session_jwt: byToken.session_jwt, session_duration_minutes: 30 });
+      expect(byJwt.member_session.member_session_id).toBe(byToken.member_session.member_session_id);
+      await h().service.sessions.revoke({ session_jwt: byJwt.session_jwt });
+      expect(await errorTypeOf(h().service.sessions.authenticate({ session_token: e.sessionToken }))).toBe('session_not_found');
+      expect(await errorTypeOf(h().service.sessions.authenticate({ session_jwt: byJwt.session_jwt }))).toBe('session_not_found');
+    });
+
+    it('expires a session and an IST to the second', async () => {
+      const e = await active();
+      const token = await ist(e.organizationId, e.memberId);
+      h().advance(10 * MINUTE_MS);
+      expect(await errorTypeOf(h().service.recoveryCodes.recover({
+        organization_id: e.organizationId, member_id: e.memberId, recovery_code: e.recoveryCodes[0]!, intermediate_session_token: token,
+      }))).toBe('intermediate_session_not_found');
+      h().advance(50 * MINUTE_MS - 2 * 1000 - STEP_MS);
+      expect((await h().service.sessions.authenticate({ session_token: e.sessionToken })).member_id).toBe(e.memberId);
+      h().advance(2000);
+      expect(await errorTypeOf(h().service.sessions.authenticate({ session_token: e.sessionToken }))).toBe('session_not_found');
+    });
+
+    it('puts custom claims in the JWT, never over the reserved ones', async () => {
+      const e = await pending();
+      const result = await h().service.totps.authenticate({
+        organization_id: e.organizationId, member_id: e.memberId, code: code(e.secret),
+        intermediate_session_token: await ist(e.organizationId, e.memberId),
+        session_custom_claims: { plan: 'pro', sub: 'member-test-attacker', iss: 'evil', 'https://stytch.com/session': {} },
+      });
+      const payload = JSON.parse(atob(result.session_jwt.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
+      expect(payload['plan']).toBe('pro');
+      expect(payload['sub']).toBe(e.memberId);
+      expect(payload['iss']).toBe('@totp');
+      expect((payload['https://stytch.com/session'] as { id: string }).id).toBe(result.member_session.member_session_id);
+      expect((payload['exp'] as number) - (payload['iat'] as number)).toBe(300);
+    });
+
+    it('refuses on create a token of another member, or an unknown one', async () => {
+      const a = await active();
+      const b = await h().provision();
+      expect(await errorTypeOf(h().service.totps.create({ organization_id: b.organizationId, member_id: b.memberId, session_token: a.sessionToken }))).toBe(
+        'session_authorization_error',
+      );
+      expect(await errorTypeOf(h().service.totps.create({ organization_id: b.organizationId, member_id: b.memberId, session_jwt: 'a.b.c' }))).toBe(
+        'session_not_found',
+      );
+      expect(await errorTypeOf(h().service.totps.create({ organization_id: a.organizationId, member_id: a.memberId, session_token: a.sessionToken }))).toBe(
+        'active_totp_exists',
+      );
+    });
+  });
+
+  describe('recovery codes', () => {
+    it('recovers once per code, normalising input, and counts what is left', async () => {
+      const e = await active();
+      const messy = ` ${e.recoveryCodes[0]!.toUpperCase().replaceAll('-', '')} `;
+      const first = await h().service.recoveryCodes.recover({
+        organization_id: e.organizationId, member_id: e.memberId, recovery_code: messy, session_token: e.sessionToken,
+      });
+      expect(first.recovery_codes_remaining).toBe(9);
+      expect(first.member_session.authentication_factors.map((f) => f.type)).toContain('recovery_codes');
+      expect(await errorTypeOf(h().service.recoveryCodes.recover({
+        organization_id: e.organizationId, member_id: e.memberId, recovery_code: e.recoveryCodes[0]!, session_token: e.sessionToken,
+      }))).toBe('unable_to_authenticate_recovery_code');
+      expect(await errorTypeOf(h().service.recoveryCodes.recover({
+        organization_id: e.organizationId, member_id: e.memberId, recovery_code: code(e.secret), session_token: e.sessionToken,
+      }))).toBe('invalid_recovery_code');
+      const got = await h().service.recoveryCodes.get({ organization_id: e.organizationId, member_id: e.memberId });
+      expect(got.recovery_codes_remaining).toBe(9);
+      expect(got.recovery_codes).toEqual([]);
+    });
+
+    it('rotates: every old code stops working at once, 10 new ones work', async () => {
+      const e = await active();
+      const rotated = await h().service.recoveryCodes.rotate({ organization_id: e.organizationId, member_id: e.memberId });
+      expect(rotated.recovery_codes).toHaveLength(10);
+      expect(rotated.recovery_codes.some((c) => e.recoveryCodes.includes(c))).toBe(false);
+      for (const old of e.recoveryCodes.slice(0, 3)) {
+        expect(await errorTypeOf(h().service.recoveryCodes.recover({
+          organization_id: e.organizationId, member_id: e.memberId, recovery_code: old, session_token: e.sessionToken,
+        }))).toBe('unable_to_authenticate_recovery_code');
+      }
+      const ok = await h().service.recoveryCodes.recover({
+        organization_id: e.organizationId, member_id: e.memberId, recovery_code: rotated.recovery_codes[9]!, session_token: e.sessionToken,
+      });
+      expect(ok.recovery_codes_remaining).toBe(9);
+    });
+
+    it('needs an active registration', async () => {
+      const e = await pending();
+      expect(await errorTypeOf(h().service.recoveryCodes.get({ organization_id: e.organizationId, member_id: e.memberId }))).toBe('totp_not_found');
+      expect(await errorTypeOf(h().service.recoveryCodes.rotate({ organization_id: e.organizationId, member_id: e.memberId }))).toBe('totp_not_found');
+    });
+  });
+
+  describe('delete and migrate', () => {
+    it('deletes the registration and its codes, keeps sessions, and allows a new registration', async () => {
+      const e = await active();
+      const deleted = await h().service.organizations.members.deleteTOTP({ organization_id: e.organizationId, member_id: e.memberId });
+      expect(deleted.member.totp_registration_id).toBe('');
+      expect(deleted.member.default_mfa_method).toBe('');
+      expect(await h().repository.findRegistrations(e.organizationId, e.memberId)).toEqual({ active: null, pending: null });
+      expect(await h().repository.listRecoveryCodeHashes(e.registrationId)).toEqual([]);
+      expect((await h().service.sessions.authenticate({ session_token: e.sessionToken })).member_id).toBe(e.memberId);
+      expect(await errorTypeOf(h().service.organizations.members.deleteTOTP({ organization_id: e.organizationId, member_id: e.memberId }))).toBe(
+        'totp_not_found',
+      );
+      const created = await h().service.totps.create({ organization_id: e.organizationId, member_id: e.memberId });
+      expect(created.totp_registration_id).not.toBe(e.registrationId);
+    });
+
+    it('migrates a secret as an active registration, with imported or minted codes', async () => {
+      const { organizationId, memberId } = await h().provision();
+      const secret = new Uint8Array(20).map((_, i) => i * 7 + 1);
+      const migrated = await h().service.totps.migrate({
+        organization_id: organizationId, member_id: memberId, secret: encodeSecret(secret).toLowerCase(),
+        recovery_codes: ['AAAA-BBBB-CCCC', 'dddd eeee ffff'],
+      });
+      expect(migrated.recovery_codes).toEqual(['aaaa-bbbb-cccc', 'dddd-eeee-ffff']);
+      expect(migrated.member.totp_registration_id).toBe(migrated.totp_registration_id);
+      const dump = JSON.stringify(await h().dump());
+      expect(dump).not.toContain('aaaa-bbbb-cccc');
+      expect(dump).not.toContain(encodeSecret(secret));
+      const result = await h().service.totps.authenticate({
+        organization_id: organizationId, member_id: memberId, code: code(secret), intermediate_session_token: await ist(organizationId, memberId),
+      });
+      expect(result.member_session.authentication_factors[0]!.type).toBe('totp');
+      expect(await errorTypeOf(h().service.totps.migrate({ organization_id: organizationId, member_id: memberId, secret: encodeSecret(secret) }))).toBe(
+        'active_totp_exists',
+      );
+      const other = await h().provision();
+      const minted = await h().service.totps.migrate({ organization_id: other.organizationId, member_id: other.memberId, secret: encodeSecret(secret) });
+      expect(minted.recovery_codes).toHaveLength(10);
+      for (const weak of ['JBSWY3DPEHPK3PXP', 'not base32!', '']) {
+        expect(await errorTypeOf(h().service.totps.migrate({ organization_id: other.organizationId, member_id: other.memberId, secret: weak }))).toBe(
+          'bad_request',
+        );
+      }
+    });
+
+    it('deletes a member or an organization with everything that hangs on it', async () => {
+      const e = await active();
+      await h().service.organizations.members.delete({ organization_id: e.organizationId, member_id: e.memberId });
+      expect(await errorTypeOf(h().service.organizations.members.get({ organization_id: e.organizationId, member_id: e.memberId }))).toBe(
+        'member_not_found',
+      );
+      expect(await errorTypeOf(h().service.sessions.authenticate({ session_token: e.sessionToken }))).toBe('session_not_found');
+      expect(await h().repository.listRecoveryCodeHashes(e.registrationId)).toEqual([]);
+      await h().service.organizations.delete({ organization_id: e.organizationId });
+      expect(await errorTypeOf(h().service.organizations.get({ organization_id: e.organizationId }))).toBe('organization_not_found');
+    });
+  });
+}

@@ -1,0 +1,298 @@
+// The repository port over plain Maps: for tests, demos and single-process apps (state is lost on exit).
+// Every method does its checks and writes synchronously, with no await in between, so each is atomic on Node's event loop.
+
+import {
+  TotpError,
+  type IntermediateSessionRecord,
+  type MemberRecord,
+  type MemberRegistrations,
+  type MemberSessionRecord,
+  type OrganizationRecord,
+  type RecoveryCodeHash,
+  type SaveRegistrationResult,
+  type TotpRegistrationRecord,
+  type TotpRepository,
+} from '@totp/core';
+
+/** Everything the store holds, as plain data: what a database dump would show an attacker. */
+export interface MemoryRepositoryDump {
+  organizations: OrganizationRecord[];
+  members: MemberRecord[];
+  registrations: TotpRegistrationRecord[];
+  recoveryCodes: Array<RecoveryCodeHash & { totpRegistrationId: string }>;
+  intermediateSessions: IntermediateSessionRecord[];
+  memberSessions: MemberSessionRecord[];
+}
+
+export interface MemoryRepository extends TotpRepository {
+  /** A deep copy of every stored record. */
+  dump(): MemoryRepositoryDump;
+}
+
+// Records are copied in and out so that no caller holds a reference into the store.
+const copy = <T>(value: T): T => structuredClone(value);
+const key = (...parts: string[]) => parts.join('\u0000');
+
+export function createMemoryRepository(): MemoryRepository {
+  const organizations = new Map<string, OrganizationRecord>();
+  const members = new Map<string, MemberRecord>();
+  const registrations = new Map<string, TotpRegistrationRecord>();
+  const recoveryCodes = new Map<string, RecoveryCodeHash[]>();
+  const intermediateSessions = new Map<string, IntermediateSessionRecord>();
+  const memberSessions = new Map<string, MemberSessionRecord>();
+
+  // Lookups scan the maps: this store is for tests and demos, where clarity beats index bookkeeping.
+  const organizationWhere = (match: (o: OrganizationRecord) => boolean) =>
+    [...organizations.values()].find(match) ?? null;
+  const memberOf = (organizationId: string, memberId: string) => members.get(key(organizationId, memberId));
+  const registrationsOf = (organizationId: string, memberId: string) =>
+    [...registrations.values()].filter((r) => r.organizationId === organizationId && r.memberId === memberId);
+  const deleteRegistration = (totpRegistrationId: string) => {
+    registrations.delete(totpRegistrationId);
+    recoveryCodes.delete(totpRegistrationId);
+  };
+  const deleteMemberData = (organizationId: string, memberId: string) => {
+    for (const r of registrationsOf(organizationId, memberId)) deleteRegistration(r.totpRegistrationId);
+    for (const [hash, s] of intermediateSessions) {
+      if (s.organizationId === organizationId && s.memberId === memberId) intermediateSessions.delete(hash);
+    }
+    for (const [id, s] of memberSessions) {
+      if (s.organizationId === organizationId && s.memberId === memberId) memberSessions.delete(id);
+    }
+    members.delete(key(organizationId, memberId));
+  };
+
+  return {
+    async insertOrganization(organization) {
+      if (organizationWhere((o) => o.organizationSlug === organization.organizationSlug)) {
+        throw new TotpError('duplicate_organization_slug', 'an organization with this organization_slug exists');
+      }
+      const externalId = organization.organizationExternalId;
+      if (externalId !== '' && organizationWhere((o) => o.organizationExternalId === externalId)) {
+        throw new TotpError('duplicate_organization_external_id', 'an organization with this organization_external_id exists');
+      }
+      organizations.set(organization.organizationId, copy(organization));
+    },
+
+    async findOrganizationById(organizationId) {
+      return copy(organizations.get(organizationId) ?? null);
+    },
+
+    async findOrganizationBySlug(organizationSlug) {
+      return copy(organizationWhere((o) => o.organizationSlug === organizationSlug));
+    },
+
+    async findOrganizationByExternalId(externalId) {
+      return externalId === '' ? null : copy(organizationWhere((o) => o.organizationExternalId === externalId));
+    },
+
+    async insertMember(member) {
+      const own = [...members.values()].filter((m) => m.organizationId === member.organizationId);
+      const email = member.emailAddress.toLowerCase();
+      if (own.some((m) => m.emailAddress.toLowerCase() === email)) {
+        throw new TotpError('duplicate_member_email', 'a member of this organization has this email_address');
+      }
+      if (member.externalId !== '' && own.some((m) => m.externalId === member.externalId)) {
+        throw new TotpError('duplicate_member_external_id', 'a member of this organization has this external_id');
+      }
+      members.set(key(member.organizationId, member.memberId), copy(member));
+    },
+
+    async findMemberById(organizationId, memberId) {
+      return copy(memberOf(organizationId, memberId) ?? null);
+    },
+
+    async findMemberByExternalId(organizationId, externalId) {
+      if (externalId === '') return null;
+      const found = [...members.values()].find((m) => m.organizationId === organizationId && m.externalId === externalId);
+      return copy(found ?? null);
+    },
+
+    async deleteMember(organizationId, memberId) {
+      if (!memberOf(organizationId, memberId)) return false;
+      deleteMemberData(organizationId, memberId);
+      return true;
+    },
+
+    async deleteOrganization(organizationId) {
+      if (!organizations.has(organizationId)) return false;
+      for (const m of [...members.values()]) {
+        if (m.organizationId === organizationId) deleteMemberData(organizationId, m.memberId);
+      }
+      organizations.delete(organizationId);
+      return true;
+    },
+
+    async updateMemberMfa(organizationId, memberId, patch) {
+      const member = memberOf(organizationId, memberId);
+      if (!member) return false;
+      if (patch.mfaEnrolled !== undefined) member.mfaEnrolled = patch.mfaEnrolled;
+      if (patch.defaultMfaMethod !== undefined) member.defaultMfaMethod = patch.defaultMfaMethod;
+      member.updatedAt = new Date(patch.updatedAt);
+      return true;
+    },
+
+    async incrementFailedMfaAttempts(organizationId, memberId) {
+      const member = memberOf(organizationId, memberId);
+      if (!member) return null;
+      member.failedMfaAttempts += 1;
+      return member.failedMfaAttempts;
+    },
+
+    async lockMember(organizationId, memberId, lockCreatedAt, lockExpiresAt) {
+      const member = memberOf(organizationId, memberId);
+      if (!member) return false;
+      if (member.lockExpiresAt !== null && member.lockExpiresAt > lockCreatedAt) return false;
+      member.lockCreatedAt = new Date(lockCreatedAt);
+      member.lockExpiresAt = new Date(lockExpiresAt);
+      member.failedMfaAttempts = 0;
+      return true;
+    },
+
+    async resetFailedMfaAttempts(organizationId, memberId) {
+      const member = memberOf(organizationId, memberId);
+      if (!member) return;
+      member.failedMfaAttempts = 0;
+      member.lockCreatedAt = null;
+      member.lockExpiresAt = null;
+    },
+
+    async findRegistrations(organizationId, memberId): Promise<MemberRegistrations> {
+      const own = registrationsOf(organizationId, memberId);
+      return {
+        active: copy(own.find((r) => r.status === 'active') ?? null),
+        pending: copy(own.find((r) => r.status === 'pending') ?? null),
+      };
+    },
+
+    async saveRegistration(registration, codes): Promise<SaveRegistrationResult> {
+      const own = registrationsOf(registration.organizationId, registration.memberId);
+      if (own.some((r) => r.status === 'active')) return 'active_totp_exists';
+      const member = memberOf(registration.organizationId, registration.memberId);
+      if (!member) throw new Error('saveRegistration: the member does not exist');
+      for (const previous of own) deleteRegistration(previous.totpRegistrationId);
+      registrations.set(registration.totpRegistrationId, copy(registration));
+      recoveryCodes.set(registration.totpRegistrationId, copy([...codes]));
+      if (registration.status === 'active') member.totpRegistrationId = registration.totpRegistrationId;
+      return 'saved';
+    },
+
+    async recordAcceptedStep(totpRegistrationId, step, activate) {
+      const registration = registrations.get(totpRegistrationId);
+      if (!registration) return false;
+      if (registration.lastAcceptedStep !== null && registration.lastAcceptedStep >= step) return false;
+      if (activate === undefined) {
+        if (registration.status !== 'active') return false;
+      } else {
+        const live = registration.status === 'pending' && registration.expiresAt !== null && registration.expiresAt > activate.at;
+        const member = memberOf(registration.organizationId, registration.memberId);
+        if (!live || !member) return false;
+        registration.status = 'active';
+        registration.expiresAt = null;
+        registration.activatedAt = new Date(activate.at);
+        member.totpRegistrationId = totpRegistrationId;
+        member.updatedAt = new Date(activate.at);
+      }
+      registration.lastAcceptedStep = step;
+      return true;
+    },
+
+    async deleteRegistrations(organizationId, memberId, updatedAt) {
+      const own = registrationsOf(organizationId, memberId);
+      for (const r of own) deleteRegistration(r.totpRegistrationId);
+      const member = memberOf(organizationId, memberId);
+      if (member && own.length > 0) {
+        member.totpRegistrationId = '';
+        if (member.defaultMfaMethod === 'totp') member.defaultMfaMethod = '';
+        member.updatedAt = new Date(updatedAt);
+      }
+      return own.length;
+    },
+
+    async listRecoveryCodeHashes(totpRegistrationId) {
+      return copy(recoveryCodes.get(totpRegistrationId) ?? []);
+    },
+
+    async consumeRecoveryCode(totpRegistrationId, candidates) {
+      const codes = recoveryCodes.get(totpRegistrationId);
+      if (!codes) return null;
+      const index = codes.findIndex((c) => candidates.some((k) => k.keyId === c.keyId && k.hash === c.hash));
+      if (index < 0) return null;
+      codes.splice(index, 1);
+      return codes.length;
+    },
+
+    async replaceRecoveryCodes(totpRegistrationId, codes) {
+      if (!registrations.has(totpRegistrationId)) return false;
+      recoveryCodes.set(totpRegistrationId, copy([...codes]));
+      return true;
+    },
+
+    async insertIntermediateSession(session) {
+      if (intermediateSessions.has(session.tokenHash)) throw new Error('insertIntermediateSession: duplicate token hash');
+      intermediateSessions.set(session.tokenHash, copy(session));
+    },
+
+    async findIntermediateSession(tokenHash) {
+      return copy(intermediateSessions.get(tokenHash) ?? null);
+    },
+
+    async consumeIntermediateSession(tokenHash, at) {
+      const session = intermediateSessions.get(tokenHash);
+      if (!session) return null;
+      intermediateSessions.delete(tokenHash);
+      return session.expiresAt > at ? copy(session) : null;
+    },
+
+    async insertMemberSession(session) {
+      if (memberSessions.has(session.memberSessionId)) throw new Error('insertMemberSession: duplicate session ID');
+      memberSessions.set(session.memberSessionId, copy(session));
+    },
+
+    async findMemberSessionByTokenHash(tokenHash) {
+      return copy([...memberSessions.values()].find((s) => s.tokenHash === tokenHash) ?? null);
+    },
+
+    async findMemberSessionById(memberSessionId) {
+      return copy(memberSessions.get(memberSessionId) ?? null);
+    },
+
+    async extendMemberSession(memberSessionId, update) {
+      const session = memberSessions.get(memberSessionId);
+      if (!session || session.revokedAt !== null || session.expiresAt <= update.at) return null;
+      session.lastAccessedAt = new Date(update.at);
+      if (update.expiresAt > session.expiresAt) session.expiresAt = new Date(update.expiresAt);
+      const { factor } = update;
+      if (factor) {
+        session.authenticationFactors = [
+          ...session.authenticationFactors.filter(
+            (f) => !(f.type === factor.type && f.delivery_method === factor.delivery_method),
+          ),
+          copy(factor),
+        ];
+      }
+      if (update.customClaims !== undefined) session.customClaims = copy(update.customClaims);
+      return copy(session);
+    },
+
+    async revokeMemberSession(memberSessionId, at) {
+      const session = memberSessions.get(memberSessionId);
+      if (!session) return false;
+      session.revokedAt ??= new Date(at);
+      return true;
+    },
+
+    dump() {
+      return copy({
+        organizations: [...organizations.values()],
+        members: [...members.values()],
+        registrations: [...registrations.values()],
+        recoveryCodes: [...recoveryCodes.entries()].flatMap(([totpRegistrationId, hashes]) =>
+          hashes.map((h) => ({ ...h, totpRegistrationId })),
+        ),
+        intermediateSessions: [...intermediateSessions.values()],
+        memberSessions: [...memberSessions.values()],
+      });
+    },
+  };
+}

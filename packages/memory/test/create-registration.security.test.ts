@@ -1,0 +1,101 @@
+// Hostile callers of totps.create and provisioning: wrong types, prototype keys, huge strings and unchecked tokens
+// must give a clear TotpError (never a crash, never a silent pass) and leave nothing written.
+
+import { describe, expect, it } from 'vitest';
+import { createMemoryTotp } from '../src/index';
+
+async function errorTypeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    const type = (error as { error_type?: unknown }).error_type;
+    if (typeof type === 'string') return type;
+    throw error;
+  }
+  return 'no error';
+}
+
+async function setup() {
+  const totp = createMemoryTotp();
+  await totp.service.organizations.create({ organization_name: 'Acme', organization_slug: 'acme' });
+  const { member_id } = await totp.service.organizations.members.create({ organization_id: 'acme', email_address: 'a@acme.example' });
+  return { ...totp, member_id };
+}
+
+describe('totps.create with hostile input', () => {
+  it('refuses bodies that are not objects', async () => {
+    const { service } = await setup();
+    for (const body of [null, undefined, 'x', 42, [], ['organization_id']]) {
+      expect(await errorTypeOf(service.totps.create(body))).toBe('bad_request');
+    }
+  });
+
+  it('refuses missing, empty, non-string and oversized identifiers, naming the field', async () => {
+    const { service, member_id } = await setup();
+    const cases: Array<[unknown, unknown, string]> = [
+      [undefined, member_id, 'organization_id'],
+      ['', member_id, 'organization_id'],
+      [42, member_id, 'organization_id'],
+      [{ $ne: null }, member_id, 'organization_id'],
+      ['acme', ['x'], 'member_id'],
+      ['acme', 'm'.repeat(100_000), 'member_id'],
+    ];
+    for (const [organization_id, mid, named] of cases) {
+      await expect(service.totps.create({ organization_id, member_id: mid })).rejects.toMatchObject({
+        error_type: 'bad_request',
+        message: expect.stringContaining(named),
+      });
+    }
+  });
+
+  it('does not read fields from the prototype chain', async () => {
+    const { service, member_id } = await setup();
+    const body = JSON.parse(`{"__proto__": {"organization_id": "acme"}, "member_id": "${member_id}"}`);
+    expect(await errorTypeOf(service.totps.create(body))).toBe('bad_request');
+    expect(({} as Record<string, unknown>)['organization_id']).toBeUndefined();
+  });
+
+  it('never accepts a session token it cannot check', async () => {
+    const { service, repository, member_id } = await setup();
+    for (const name of ['intermediate_session_token', 'session_token', 'session_jwt']) {
+      expect(await errorTypeOf(service.totps.create({ organization_id: 'acme', member_id, [name]: 'forged' }))).not.toBe('no error');
+      expect(await errorTypeOf(service.totps.create({ organization_id: 'acme', member_id, [name]: 7 }))).toBe('bad_request');
+    }
+    expect(repository.dump().registrations).toEqual([]);
+  });
+
+  it('refuses malformed provisioning input with bad_request', async () => {
+    const { service } = await setup();
+    const organizations: unknown[] = [
+      { organization_name: 'x', organization_slug: 'a' },
+      { organization_name: 'x', organization_slug: 'has space' },
+      { organization_name: '', organization_slug: 'ok-slug' },
+      { organization_name: '   ', organization_slug: 'ok-slug' },
+      { organization_name: 'x'.repeat(129), organization_slug: 'ok-slug' },
+      { organization_name: 'x', organization_slug: 'ok-slug', organization_external_id: 'bad id' },
+      { organization_name: 'x', organization_slug: 'ok-slug', mfa_policy: 'SOMETIMES' },
+    ];
+    for (const body of organizations) {
+      expect(await errorTypeOf(service.organizations.create(body))).toBe('bad_request');
+    }
+    const members: unknown[] = [
+      { organization_id: 'acme', email_address: 'not-an-email' },
+      { organization_id: 'acme', email_address: 'a b@c.d' },
+      { organization_id: 'acme', email_address: 'x@y.z', external_id: 'no spaces' },
+      { organization_id: 'acme', email_address: 'x@y.z', create_member_as_pending: 'yes' },
+    ];
+    for (const body of members) {
+      expect(await errorTypeOf(service.organizations.members.create(body))).toBe('bad_request');
+    }
+  });
+
+  it('reports provisioning conflicts with their error types', async () => {
+    const { service } = await setup();
+    expect(await errorTypeOf(service.organizations.create({ organization_name: 'Other', organization_slug: 'acme' }))).toBe(
+      'duplicate_organization_slug',
+    );
+    expect(await errorTypeOf(service.organizations.members.create({ organization_id: 'acme', email_address: 'A@ACME.example' }))).toBe(
+      'duplicate_member_email',
+    );
+  });
+});
