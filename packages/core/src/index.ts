@@ -43,6 +43,7 @@ export {
   OtpauthUriError,
   buildOtpauthUri,
   parseOtpauthUri,
+  type OtpauthUriErrorReason,
   type OtpauthUriParameters,
   type ParsedOtpauthUri,
 } from './otpauth-uri';

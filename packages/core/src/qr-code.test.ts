@@ -1,0 +1,61 @@
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
+import { describe, expect, it } from 'vitest';
+import { buildOtpauthUri } from './otpauth-uri';
+import { qrCodeDataUri } from './qr-code';
+
+const PREFIX = 'data:image/png;base64,';
+
+/** Reads the QR code back with a real decoder, as a phone camera would. */
+function decode(dataUri: string): string | null {
+  expect(dataUri.startsWith(PREFIX)).toBe(true);
+  const png = PNG.sync.read(Buffer.from(dataUri.slice(PREFIX.length), 'base64'));
+  return jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height)?.data ?? null;
+}
+
+describe('qrCodeDataUri', () => {
+  it('encodes an otpauth URI that a QR reader decodes back exactly (ASCII issuer)', async () => {
+    const uri = buildOtpauthUri({ issuer: 'TOTP (Acme, Inc.)', accountName: 'alice@acme.test', secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' });
+    const dataUri = await qrCodeDataUri(uri);
+    expect(dataUri).toMatch(/^data:image\/png;base64,[A-Za-z0-9+/]+=*$/);
+    expect(decode(dataUri)).toBe(uri);
+  });
+
+  it('encodes an otpauth URI with a Unicode issuer and account that a QR reader decodes back exactly', async () => {
+    const uri = buildOtpauthUri({ issuer: 'Société Générale 🔐 東京', accountName: 'ёлка@пример.рф', secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' });
+    expect(decode(await qrCodeDataUri(uri))).toBe(uri);
+  });
+
+  it('encodes raw Unicode text as UTF-8', async () => {
+    const text = 'Grüße, 世界 🔐';
+    expect(decode(await qrCodeDataUri(text))).toBe(text);
+  });
+
+  it('is a PNG whose quiet zone is at least 4 modules', async () => {
+    const dataUri = await qrCodeDataUri('otpauth://totp/a:b?secret=AAAA');
+    const png = PNG.sync.read(Buffer.from(dataUri.slice(PREFIX.length), 'base64'));
+    expect(png.width).toBe(png.height);
+    // scale 4 px per module × margin 4 modules: the first 16 rows are all white.
+    const firstRows = png.data.subarray(0, png.width * 16 * 4);
+    expect(firstRows.every((byte) => byte === 255)).toBe(true);
+  });
+
+  it('accepts 2048 characters, the longest text it takes', async () => {
+    const text = `otpauth://totp/a:b?secret=${'A'.repeat(2048 - 26)}`;
+    expect(text).toHaveLength(2048);
+    expect(await qrCodeDataUri(text)).toMatch(/^data:image\/png;base64,/);
+  });
+
+  it('refuses a non-string or empty text with TypeError', async () => {
+    for (const text of [undefined, null, 42, {}, ['x'], '']) {
+      await expect(qrCodeDataUri(text as string)).rejects.toThrow(TypeError);
+    }
+    await expect(qrCodeDataUri('a\uD800b')).rejects.toThrow(/unpaired surrogate/);
+  });
+
+  it('refuses text over 2048 characters, or too many UTF-8 bytes for a QR code, with RangeError', async () => {
+    await expect(qrCodeDataUri('A'.repeat(2049))).rejects.toThrow(new RangeError('text must be at most 2048 characters long, got 2049'));
+    await expect(qrCodeDataUri('x'.repeat(10_000_000))).rejects.toThrow(RangeError);
+    await expect(qrCodeDataUri('€'.repeat(2000))).rejects.toThrow(/too long to fit in a QR code/);
+  });
+});

@@ -1,0 +1,204 @@
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { gcm } from '@noble/ciphers/aes.js';
+import { base64urlnopad, hex } from '@scure/base';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { TotpError } from './errors';
+import { createKeyring, type Keyring } from './keyring';
+import type { EncryptedSecret } from './model';
+import { decryptSecret, encryptSecret, type SecretBinding } from './secret-box';
+
+const KEY = Uint8Array.from({ length: 32 }, (_, i) => i);
+const NONCE = hex.decode('cafebabefacedbaddecaf888');
+const SECRET = new TextEncoder().encode('12345678901234567890'); // RFC 6238 Appendix B's SHA-1 seed
+const BINDING: SecretBinding = {
+  organizationId: 'organization-test-0d9c3e8a-7f1b-4c1e-9a57-2b9f4c6d8e10',
+  memberId: 'member-test-5a0e2f47-3b6c-4d8e-8f91-0c2d4e6f8a1b',
+  totpRegistrationId: 'member-totp-test-9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b',
+};
+const ring = (...keys: [string, Uint8Array][]): Keyring =>
+  createKeyring('encryption keys', keys.map(([id, key]) => ({ id, key })), { exactBytes: 32 });
+const KEYRING = ring(['k1', KEY]);
+const fixedNonce = () => NONCE.slice();
+
+/** The associated-data layout, written out independently of secret-box.ts: u32be(length) ‖ UTF-8, per field. */
+function referenceAad(binding: SecretBinding): Buffer {
+  const fields = ['totp-core/secret-box/v1', binding.organizationId, binding.memberId, binding.totpRegistrationId];
+  return Buffer.concat(
+    fields.map((field) => {
+      const bytes = Buffer.from(field, 'utf8');
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(bytes.length);
+      return Buffer.concat([length, bytes]);
+    }),
+  );
+}
+
+function expectInternalError(action: () => unknown, message?: RegExp): void {
+  let error: unknown;
+  try {
+    action();
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error).toBeInstanceOf(TotpError);
+  expect((error as TotpError).error_type).toBe('internal_server_error');
+  if (message) expect((error as TotpError).message).toMatch(message);
+}
+
+describe('AES-256-GCM primitive (@noble/ciphers)', () => {
+  it('matches GCM spec Test Case 16 (256-bit key, 96-bit IV, with AAD; McGrew & Viega, as used by NIST CAVP)', () => {
+    const key = hex.decode('feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308');
+    const iv = hex.decode('cafebabefacedbaddecaf888');
+    const aad = hex.decode('feedfacedeadbeeffeedfacedeadbeefabaddad2');
+    const plaintext = hex.decode(
+      'd9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39',
+    );
+    const expected =
+      '522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662' +
+      '76fc6ece0f4e1768cddf8853bb2d551b';
+    expect(hex.encode(gcm(key, iv, aad).encrypt(plaintext))).toBe(expected);
+    expect(gcm(key, iv, aad).decrypt(hex.decode(expected))).toEqual(plaintext);
+  });
+});
+
+describe('encryptSecret', () => {
+  it('produces the frozen storage format: base64url(nonce ‖ ciphertext ‖ tag) with length-prefixed IDs as AAD', () => {
+    // A change to this value means every stored secret becomes unreadable: it needs a new AAD label, not a new golden.
+    const encrypted = encryptSecret(SECRET, { binding: BINDING, keyring: KEYRING, randomBytes: fixedNonce });
+    expect(encrypted).toEqual({ keyId: 'k1', ciphertext: 'yv66vvrO263eyviIu5GTEp9MeCN_O2zvSCm8CToY-WG-G9UpOHyPQMHef7hfcHiS' });
+  });
+
+  it('is readable by an independent AES-GCM (node:crypto) given the documented associated data', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 128 }), bindingArbitrary(), (secret, binding) => {
+        const { ciphertext } = encryptSecret(secret, { binding, keyring: KEYRING });
+        const stored = base64urlnopad.decode(ciphertext);
+        expect(stored.length).toBe(12 + secret.length + 16);
+        const decipher = createDecipheriv('aes-256-gcm', KEY, stored.subarray(0, 12));
+        decipher.setAAD(referenceAad(binding));
+        decipher.setAuthTag(stored.subarray(stored.length - 16));
+        const plain = Buffer.concat([decipher.update(stored.subarray(12, stored.length - 16)), decipher.final()]);
+        expect(new Uint8Array(plain)).toEqual(secret);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('uses a fresh random nonce each time, so equal secrets give unrelated ciphertexts', () => {
+    const a = encryptSecret(SECRET, { binding: BINDING, keyring: KEYRING });
+    const b = encryptSecret(SECRET, { binding: BINDING, keyring: KEYRING });
+    expect(a.ciphertext).not.toBe(b.ciphertext);
+    expect(base64urlnopad.decode(a.ciphertext).subarray(0, 12)).not.toEqual(base64urlnopad.decode(b.ciphertext).subarray(0, 12));
+  });
+
+  it('asks randomBytes for exactly 12 bytes and refuses anything else back', () => {
+    const asked: number[] = [];
+    encryptSecret(SECRET, { binding: BINDING, keyring: KEYRING, randomBytes: (n) => (asked.push(n), new Uint8Array(n)) });
+    expect(asked).toEqual([12]);
+    expect(() => encryptSecret(SECRET, { binding: BINDING, keyring: KEYRING, randomBytes: () => new Uint8Array(8) })).toThrow(TypeError);
+    expect(() => encryptSecret(SECRET, { binding: BINDING, keyring: KEYRING, randomBytes: () => [1] as unknown as Uint8Array })).toThrow(TypeError);
+    expect(() => encryptSecret(SECRET, { binding: BINDING, keyring: KEYRING, randomBytes: 'x' as unknown as () => Uint8Array })).toThrow(TypeError);
+  });
+
+  it('encrypts under the current key and keeps reading data written under older keys', () => {
+    const old = encryptSecret(SECRET, { binding: BINDING, keyring: ring(['k1', KEY]) });
+    const rotated = ring(['k2', new Uint8Array(32).fill(2)], ['k1', KEY]);
+    const fresh = encryptSecret(SECRET, { binding: BINDING, keyring: rotated });
+    expect(old.keyId).toBe('k1');
+    expect(fresh.keyId).toBe('k2');
+    expect(decryptSecret(old, { binding: BINDING, keyring: rotated })).toEqual(SECRET);
+    expect(decryptSecret(fresh, { binding: BINDING, keyring: rotated })).toEqual(SECRET);
+    expectInternalError(() => decryptSecret(fresh, { binding: BINDING, keyring: KEYRING }), /key 'k2'.*not in the encryption keys/);
+  });
+
+  it('refuses programmer misuse with TypeError or RangeError', () => {
+    const options = { binding: BINDING, keyring: KEYRING };
+    expect(() => encryptSecret('JBSWY3DP' as unknown as Uint8Array, options)).toThrow(TypeError);
+    expect(() => encryptSecret(new Uint8Array(0), options)).toThrow(RangeError);
+    expect(() => encryptSecret(new Uint8Array(1025), options)).toThrow(RangeError);
+    expect(() => encryptSecret(SECRET, undefined as unknown as typeof options)).toThrow(TypeError);
+    expect(() => encryptSecret(SECRET, { binding: BINDING } as typeof options)).toThrow(new TypeError('keyring must be a Keyring (see createKeyring)'));
+    expect(() => encryptSecret(SECRET, { keyring: KEYRING } as typeof options)).toThrow(TypeError);
+    for (const field of ['organizationId', 'memberId', 'totpRegistrationId'] as const) {
+      expect(() => encryptSecret(SECRET, { ...options, binding: { ...BINDING, [field]: '' } })).toThrow(new TypeError(`binding.${field} must be a non-empty string`));
+      expect(() => encryptSecret(SECRET, { ...options, binding: { ...BINDING, [field]: 7 as unknown as string } })).toThrow(TypeError);
+      expect(() => encryptSecret(SECRET, { ...options, binding: { ...BINDING, [field]: '\uD800' } })).toThrow(/unpaired surrogate/);
+      expect(() => encryptSecret(SECRET, { ...options, binding: { ...BINDING, [field]: 'x'.repeat(1025) } })).toThrow(RangeError);
+    }
+  });
+});
+
+describe('decryptSecret', () => {
+  const stored = encryptSecret(SECRET, { binding: BINDING, keyring: KEYRING, randomBytes: fixedNonce });
+
+  it('round-trips any secret under any binding', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 128 }), bindingArbitrary(), (secret, binding) => {
+        const encrypted = encryptSecret(secret, { binding, keyring: KEYRING });
+        expect(decryptSecret(encrypted, { binding, keyring: KEYRING })).toEqual(secret);
+      }),
+    );
+  });
+
+  it('reads a value written by an independent AES-GCM (node:crypto)', () => {
+    const cipher = createCipheriv('aes-256-gcm', KEY, NONCE);
+    cipher.setAAD(referenceAad(BINDING));
+    const body = Buffer.concat([NONCE, cipher.update(SECRET), cipher.final(), cipher.getAuthTag()]);
+    expect(decryptSecret({ keyId: 'k1', ciphertext: body.toString('base64url') }, { binding: BINDING, keyring: KEYRING })).toEqual(SECRET);
+  });
+
+  it('fails for any different binding', () => {
+    fc.assert(
+      fc.property(bindingArbitrary(), bindingArbitrary(), (a, b) => {
+        fc.pre(a.organizationId !== b.organizationId || a.memberId !== b.memberId || a.totpRegistrationId !== b.totpRegistrationId);
+        const encrypted = encryptSecret(SECRET, { binding: a, keyring: KEYRING });
+        expectInternalError(() => decryptSecret(encrypted, { binding: b, keyring: KEYRING }), /failed authentication/);
+      }),
+    );
+  });
+
+  it('keeps IDs apart even when their concatenations are equal', () => {
+    const a: SecretBinding = { organizationId: 'ab', memberId: 'c', totpRegistrationId: 'r' };
+    const b: SecretBinding = { organizationId: 'a', memberId: 'bc', totpRegistrationId: 'r' };
+    const encrypted = encryptSecret(SECRET, { binding: a, keyring: KEYRING });
+    expectInternalError(() => decryptSecret(encrypted, { binding: b, keyring: KEYRING }));
+  });
+
+  it('detects a flipped bit anywhere in the stored value', () => {
+    const bytes = base64urlnopad.decode(stored.ciphertext);
+    for (let i = 0; i < bytes.length; i++) {
+      const tampered = bytes.slice();
+      tampered[i] = (tampered[i] as number) ^ 0x01;
+      expectInternalError(() =>
+        decryptSecret({ keyId: 'k1', ciphertext: base64urlnopad.encode(tampered) }, { binding: BINDING, keyring: KEYRING }),
+      );
+    }
+  });
+
+  it('fails under the wrong key with the right ID', () => {
+    expectInternalError(() => decryptSecret(stored, { binding: BINDING, keyring: ring(['k1', new Uint8Array(32).fill(1)]) }), /failed authentication/);
+  });
+
+  it('reports malformed stored values as internal errors', () => {
+    const options = { binding: BINDING, keyring: KEYRING };
+    expectInternalError(() => decryptSecret({ keyId: 'k1', ciphertext: 'not base64!' }, options), /not base64url/);
+    expectInternalError(() => decryptSecret({ keyId: 'k1', ciphertext: `${stored.ciphertext}==` }, options), /not base64url/);
+    expectInternalError(() => decryptSecret({ keyId: 'k1', ciphertext: stored.ciphertext.slice(0, 36) }, options), /too short/);
+    expectInternalError(() => decryptSecret({ keyId: 'k1', ciphertext: '' }, options), /too short/);
+    expectInternalError(() => decryptSecret({ keyId: 'k 1', ciphertext: stored.ciphertext }, options), /keyId is not a valid key ID/);
+    expectInternalError(() => decryptSecret({ ciphertext: stored.ciphertext } as EncryptedSecret, options), /keyId/);
+    expectInternalError(() => decryptSecret(null as unknown as EncryptedSecret, options), /expected \{ keyId, ciphertext \}/);
+  });
+
+  it('refuses programmer misuse with TypeError', () => {
+    expect(() => decryptSecret(stored, { binding: BINDING, keyring: {} as Keyring })).toThrow(TypeError);
+    expect(() => decryptSecret(stored, { binding: null as unknown as SecretBinding, keyring: KEYRING })).toThrow(TypeError);
+    expect(() => decryptSecret(stored, null as unknown as { binding: SecretBinding; keyring: Keyring })).toThrow(TypeError);
+  });
+});
+
+function bindingArbitrary(): fc.Arbitrary<SecretBinding> {
+  const id = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }), fc.uuid());
+  return fc.record({ organizationId: id, memberId: id, totpRegistrationId: id });
+}

@@ -1,0 +1,161 @@
+// The TOTP secret at rest: encrypted under a server-side key and bound to the row it belongs to.
+// AES-256-GCM (NIST SP 800-38D) via @noble/ciphers; 96-bit random nonce (§8.2.2), 128-bit tag, IDs as associated data.
+
+import { gcm } from '@noble/ciphers/aes.js';
+import { base64urlnopad } from '@scure/base';
+import { TotpError } from './errors';
+import { assertKeyring, assertOptionsObject, isBytes, ownOption } from './internal/argument-checks';
+import { strictUtf8 } from './internal/encoding-utf8';
+import { KEY_ID_PATTERN, type Keyring } from './keyring';
+import type { EncryptedSecret } from './model';
+import { systemRandomBytes, type RandomBytes } from './runtime';
+
+/** The row a secret belongs to. A ciphertext decrypts only with the binding it was encrypted with. */
+export interface SecretBinding {
+  organizationId: string;
+  memberId: string;
+  totpRegistrationId: string;
+}
+
+/** SP 800-38D §8.2.2: 96-bit nonces from a random source; the only length GCM handles without an extra GHASH. */
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+/** A TOTP secret is 16 to 128 bytes; far beyond that something else is being stored by mistake. */
+const MAX_SECRET_BYTES = 1024;
+const MAX_CIPHERTEXT_CHARS = Math.ceil(((NONCE_BYTES + MAX_SECRET_BYTES + TAG_BYTES) * 4) / 3);
+/** IDs are short opaque strings (`member-totp-test-<uuid>`); the cap keeps the associated data small. */
+const MAX_ID_LENGTH = 1024;
+/**
+ * Versions the associated-data layout and separates it from any other use of the same key. Changing it makes
+ * every stored secret undecryptable, so a new layout needs a new label and both must be readable.
+ */
+const AAD_LABEL = 'totp-core/secret-box/v1';
+
+/**
+ * Encrypts a TOTP secret for storage under `keyring.current`.
+ * @returns `{ keyId, ciphertext }`, the ciphertext being base64url without padding of nonce ‖ ciphertext ‖ tag.
+ * @throws TypeError when `secret` is not a Uint8Array, the binding's IDs are not non-empty well-formed strings,
+ *   `keyring` is not a Keyring, or `randomBytes` does not return 12 bytes; RangeError when `secret` is not
+ *   1 to 1024 bytes or an ID is longer than 1024 characters.
+ */
+export function encryptSecret(
+  secret: Uint8Array,
+  options: { binding: SecretBinding; keyring: Keyring; randomBytes?: RandomBytes },
+): EncryptedSecret {
+  if (!isBytes(secret)) throw new TypeError(`secret must be a Uint8Array of 1 to ${MAX_SECRET_BYTES} bytes`);
+  if (secret.length === 0 || secret.length > MAX_SECRET_BYTES) {
+    throw new RangeError(`secret must be 1 to ${MAX_SECRET_BYTES} bytes long, got ${secret.length}`);
+  }
+  assertOptionsObject(options);
+  const aad = associatedData(ownOption(options, 'binding'));
+  const keyring = ownOption(options, 'keyring');
+  assertKeyring(keyring, 'keyring');
+  const randomBytes = ownOption(options, 'randomBytes') ?? systemRandomBytes;
+  if (typeof randomBytes !== 'function') throw new TypeError('randomBytes must be a function (length) => Uint8Array');
+  const nonce = randomBytes(NONCE_BYTES);
+  // A short or non-byte nonce from an injected source would break GCM's uniqueness assumption silently.
+  if (!isBytes(nonce) || nonce.length !== NONCE_BYTES) {
+    throw new TypeError(`randomBytes must return a Uint8Array of exactly the requested length (${NONCE_BYTES})`);
+  }
+  const { id, key } = keyring.current;
+  if (key.length !== 32) throw new TypeError('keyring must hold AES-256 keys of 32 bytes (createKeyring with { exactBytes: 32 })');
+  const sealed = gcm(key, nonce, aad).encrypt(secret);
+  const stored = new Uint8Array(NONCE_BYTES + sealed.length);
+  stored.set(nonce, 0);
+  stored.set(sealed, NONCE_BYTES);
+  return { keyId: id, ciphertext: base64urlnopad.encode(stored) };
+}
+
+/**
+ * Decrypts a stored TOTP secret and checks that it belongs to `binding`.
+ * @throws TypeError/RangeError for a malformed binding or keyring (programmer misuse, as in encryptSecret);
+ *   TotpError('internal_server_error') when the stored value is malformed, its key ID is not in the keyring, or
+ *   authentication fails (wrong key, tampering, or a ciphertext copied from another registration, member or
+ *   organization). Either the stored data or the server's keys are wrong; the caller cannot fix it.
+ */
+export function decryptSecret(
+  encrypted: EncryptedSecret,
+  options: { binding: SecretBinding; keyring: Keyring },
+): Uint8Array {
+  assertOptionsObject(options);
+  const aad = associatedData(ownOption(options, 'binding'));
+  const keyring = ownOption(options, 'keyring');
+  assertKeyring(keyring, 'keyring');
+
+  const { keyId, ciphertext } = readStored(encrypted);
+  const key = keyring.get(keyId);
+  if (key === undefined) {
+    throw new TotpError('internal_server_error', `stored TOTP secret is encrypted under key '${keyId}', which is not in the ${keyring.purpose}`);
+  }
+  let stored: Uint8Array;
+  try {
+    stored = base64urlnopad.decode(ciphertext);
+  } catch (error) {
+    throw new TotpError('internal_server_error', 'stored TOTP secret is malformed: its ciphertext is not base64url', { cause: error });
+  }
+  if (stored.length <= NONCE_BYTES + TAG_BYTES) {
+    throw new TotpError('internal_server_error', 'stored TOTP secret is malformed: its ciphertext is too short');
+  }
+  try {
+    return gcm(key, stored.subarray(0, NONCE_BYTES), aad).decrypt(stored.subarray(NONCE_BYTES));
+  } catch (error) {
+    throw new TotpError(
+      'internal_server_error',
+      'stored TOTP secret failed authentication: wrong key, altered ciphertext, or a ciphertext that belongs to another registration',
+      { cause: error },
+    );
+  }
+}
+
+function readStored(encrypted: unknown): { keyId: string; ciphertext: string } {
+  if (typeof encrypted !== 'object' || encrypted === null) {
+    throw new TotpError('internal_server_error', 'stored TOTP secret is malformed: expected { keyId, ciphertext }');
+  }
+  const keyId = ownOption(encrypted as EncryptedSecret, 'keyId');
+  const ciphertext = ownOption(encrypted as EncryptedSecret, 'ciphertext');
+  // The key ID is quoted in messages only once it is known to be a short, printable ID.
+  if (typeof keyId !== 'string' || !KEY_ID_PATTERN.test(keyId)) {
+    throw new TotpError('internal_server_error', 'stored TOTP secret is malformed: its keyId is not a valid key ID');
+  }
+  if (typeof ciphertext !== 'string' || ciphertext.length > MAX_CIPHERTEXT_CHARS) {
+    throw new TotpError('internal_server_error', 'stored TOTP secret is malformed: its ciphertext is not a string of the expected size');
+  }
+  return { keyId, ciphertext };
+}
+
+/**
+ * The associated data: a label, then each ID, every field as a 4-byte big-endian byte length followed by its
+ * UTF-8 bytes. Length prefixes make the encoding injective, so ("ab", "c") and ("a", "bc") differ; the label
+ * versions the layout.
+ */
+function associatedData(binding: unknown): Uint8Array {
+  if (typeof binding !== 'object' || binding === null) {
+    throw new TypeError('binding must be an object { organizationId, memberId, totpRegistrationId }');
+  }
+  const fields = [
+    strictUtf8(AAD_LABEL, 'label'),
+    bindingId(binding, 'organizationId'),
+    bindingId(binding, 'memberId'),
+    bindingId(binding, 'totpRegistrationId'),
+  ];
+  const out = new Uint8Array(fields.reduce((total, field) => total + 4 + field.length, 0));
+  const view = new DataView(out.buffer);
+  let offset = 0;
+  for (const field of fields) {
+    view.setUint32(offset, field.length, false);
+    out.set(field, offset + 4);
+    offset += 4 + field.length;
+  }
+  return out;
+}
+
+function bindingId(binding: object, name: keyof SecretBinding): Uint8Array {
+  const value = ownOption(binding as SecretBinding, name);
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError(`binding.${name} must be a non-empty string`);
+  }
+  if (value.length > MAX_ID_LENGTH) {
+    throw new RangeError(`binding.${name} must be at most ${MAX_ID_LENGTH} characters long, got ${value.length}`);
+  }
+  return strictUtf8(value, `binding.${name}`);
+}
