@@ -81,12 +81,41 @@ export {
   type MemberObject,
   type OrganizationObject,
 } from './api-objects';
-export type { MemberResponse, OrganizationResponse } from './provisioning';
+export type { DeleteMemberResponse, DeleteResponse, MemberResponse, OrganizationResponse } from './provisioning';
 export {
   TOTP_ALGORITHM,
   TOTP_DIGITS,
   TOTP_PERIOD_SECONDS,
   type CreateTotpRequest,
   type CreateTotpResponse,
+  type DeleteTotpResponse,
+  type MigrateTotpRequest,
+  type MigrateTotpResponse,
 } from './registration';
+export { hashToken, newOpaqueToken, TOKEN_BYTES } from './tokens';
+export {
+  DEFAULT_LOCKOUT_POLICY,
+  isLocked,
+  nextLockoutState,
+  resolveLockoutPolicy,
+  type LockoutOutcome,
+  type LockoutPolicy,
+  type LockoutState,
+} from './lockout-policy';
+export type { EventHandlerErrorReporter, TotpEventBase, TotpEventName, TotpEvents } from './events';
+export {
+  DEFAULT_INTERMEDIATE_SESSION_MINUTES,
+  DEFAULT_SESSION_DURATION_MINUTES,
+  MAX_CUSTOM_CLAIMS_BYTES,
+  MAX_SESSION_DURATION_MINUTES,
+  MIN_SESSION_DURATION_MINUTES,
+  type MemberSessionObject,
+  type RevokeResponse,
+  type SessionAuthenticateResponse,
+  type SessionGrant,
+  type StartIntermediateSessionResponse,
+} from './sessions';
+export { SESSION_JWT_LIFETIME_SECONDS } from './session-jwt';
+export { TOTP_WINDOW_STEPS, type AuthenticateResponse, type AuthenticateTotpRequest } from './authentication';
+export type { GetRecoveryCodesResponse, RecoverRequest, RecoverResponse, RotateRecoveryCodesResponse } from './recovery';
 export { createTotpService, type CallOptions, type TotpService, type TotpServiceOptions } from './service';
