@@ -180,9 +180,13 @@ export async function authenticateTotp(
     });
   }
 
-  await recordSuccessfulAttempt(context, member);
+  let updated = await recordSuccessfulAttempt(context, member);
+  if (activating) updated = { ...updated, totpRegistrationId: registration.totpRegistrationId, updatedAt: new Date(nowMs) };
   const patch = mfaSettingsAfterSuccess(member, organization, { setDefaultMfa, setMfaEnrollment }, nowMs);
-  if (patch !== null) await repository.updateMemberMfa(member.organizationId, member.memberId, patch);
+  if (patch !== null) {
+    await repository.updateMemberMfa(member.organizationId, member.memberId, patch);
+    updated = { ...updated, ...patch };
+  }
   const grant = await grantSession(
     context,
     target,
@@ -190,7 +194,6 @@ export async function authenticateTotp(
     organization,
     { durationMinutes, customClaims, nowMs },
   );
-  const updated = (await repository.findMemberById(member.organizationId, member.memberId)) ?? member;
   return {
     request_id: requestIdFor(context, options),
     member_id: member.memberId,

@@ -139,7 +139,7 @@ export async function recoverWithCode(
     totpRegistrationId: registration.totpRegistrationId,
     remaining,
   });
-  await recordSuccessfulAttempt(context, member);
+  const updated = await recordSuccessfulAttempt(context, member);
   const grant = await grantSession(
     context,
     target,
@@ -149,7 +149,6 @@ export async function recoverWithCode(
     organization,
     { durationMinutes, customClaims, nowMs },
   );
-  const updated = (await repository.findMemberById(member.organizationId, member.memberId)) ?? member;
   return {
     request_id: requestIdFor(context, options),
     member_id: member.memberId,

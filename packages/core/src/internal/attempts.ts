@@ -40,9 +40,12 @@ export async function recordFailedAttempt(context: ServiceContext, member: Membe
   return lockedError();
 }
 
-/** A success clears the count (and a lock that has run out), skipping the write when there is nothing to clear. */
-export async function recordSuccessfulAttempt(context: ServiceContext, member: MemberRecord): Promise<void> {
-  if (member.failedMfaAttempts !== 0 || member.lockExpiresAt !== null) {
-    await context.repository.resetFailedMfaAttempts(member.organizationId, member.memberId);
-  }
+/**
+ * A success clears the count (and a lock that has run out), skipping the write when there is nothing to clear.
+ * Returns the member as it now stands, so callers need not read it back.
+ */
+export async function recordSuccessfulAttempt(context: ServiceContext, member: MemberRecord): Promise<MemberRecord> {
+  if (member.failedMfaAttempts === 0 && member.lockExpiresAt === null) return member;
+  await context.repository.resetFailedMfaAttempts(member.organizationId, member.memberId);
+  return { ...member, failedMfaAttempts: 0, lockCreatedAt: null, lockExpiresAt: null };
 }
