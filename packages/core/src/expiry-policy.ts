@@ -34,8 +34,8 @@ export function pendingExpiresAt(createdAtMs: number, expirationMinutes: number)
 }
 
 /**
- * True when `registration` is pending and its expiry has been reached: from that instant on it is treated as
- * if it did not exist. An active registration never expires.
+ * True when `registration` is pending and its expiry has been reached: from that instant on it can no longer be
+ * authenticated (`expired_totp`) and the next create replaces it. An active registration never expires.
  */
 export function isExpiredPending(registration: TotpRegistrationRecord, nowMs: number): boolean {
   return (

@@ -27,11 +27,18 @@ const MFA_POLICIES: readonly MfaPolicy[] = ['OPTIONAL', 'REQUIRED_FOR_ALL'];
 // Deliberately loose (RFC 5321 allows far more than any regex should judge): one '@', no spaces or controls.
 const EMAIL_PATTERN = /^[^\s@\p{Cc}]{1,64}@[^\s@\p{Cc}]{1,253}$/u;
 
+/**
+ * A slug or external ID must match its pattern and must not have the shape of an ID: identifiers are resolved as
+ * an ID first, so a slug shaped like another organization's ID could otherwise be mistaken for it.
+ */
 function checked(value: string | undefined, name: string, pattern: RegExp, rule: string): string {
   if (value === undefined) return '';
   if (!pattern.test(value)) throw new TotpError('bad_request', `${name} must be ${rule}`);
+  if (ID_SHAPE.test(value)) throw new TotpError('bad_request', `${name} must not have the shape of an ID`);
   return value;
 }
+
+const ID_SHAPE = /^(organization|member|member-totp|member-session|request-id)-(test|live)-/;
 
 export async function createOrganization(
   context: ServiceContext,
@@ -154,11 +161,15 @@ export async function getMember(
 
 export interface DeleteResponse {
   request_id: string;
+  organization_id: string;
   status_code: 200;
 }
 
-export interface DeleteMemberResponse extends DeleteResponse {
+export interface DeleteMemberResponse {
+  request_id: string;
   member_id: string;
+  organization: OrganizationObject;
+  status_code: 200;
 }
 
 export async function deleteOrganization(
@@ -171,7 +182,7 @@ export async function deleteOrganization(
   if (!(await context.repository.deleteOrganization(organization.organizationId))) {
     throw new TotpError('organization_not_found', 'no organization matches organization_id');
   }
-  return { request_id: requestIdFor(context, options), status_code: 200 };
+  return { request_id: requestIdFor(context, options), organization_id: organization.organizationId, status_code: 200 };
 }
 
 export async function deleteMember(
@@ -185,5 +196,10 @@ export async function deleteMember(
   if (!(await context.repository.deleteMember(organization.organizationId, member.memberId))) {
     throw new TotpError('member_not_found', 'no member of this organization matches member_id');
   }
-  return { request_id: requestIdFor(context, options), member_id: member.memberId, status_code: 200 };
+  return {
+    request_id: requestIdFor(context, options),
+    member_id: member.memberId,
+    organization: toOrganizationObject(organization),
+    status_code: 200,
+  };
 }

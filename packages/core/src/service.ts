@@ -140,6 +140,9 @@ export function createTotpService(options: TotpServiceOptions): TotpService {
     throw new TypeError('createTotpService: `repository` is required (a TotpRepository)');
   }
   const environment = options.environment ?? 'test';
+  if (options.issuer !== undefined && typeof options.issuer !== 'function') {
+    throw new TypeError('createTotpService: `issuer` must be a function (organization) => string');
+  }
   if (environment !== 'test' && environment !== 'live') {
     throw new RangeError('createTotpService: `environment` must be "test" or "live"');
   }
@@ -198,7 +201,8 @@ export function createTotpService(options: TotpServiceOptions): TotpService {
 }
 
 function checkedName(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 100) {
+  if (typeof value !== 'string') throw new TypeError(`createTotpService: \`${name}\` must be a string`);
+  if (value.length === 0 || value.length > 100) {
     throw new RangeError(`createTotpService: \`${name}\` must be a string of 1 to 100 characters`);
   }
   return value;

@@ -8,7 +8,7 @@ import { newId } from './ids';
 import { type CallOptions, type ServiceContext, requestIdFor } from './internal/context';
 import { type RequestBody, asRequestBody, field, optionalString, requiredString } from './internal/request';
 import type { AuthenticationFactor, IntermediateSessionRecord, MemberRecord, MemberSessionRecord, OrganizationRecord } from './model';
-import { readSessionJwt, signSessionJwt } from './session-jwt';
+import { RESERVED_CLAIMS, readSessionJwt, signSessionJwt } from './session-jwt';
 import { hashToken, newOpaqueToken } from './tokens';
 
 export const DEFAULT_SESSION_DURATION_MINUTES = 60;
@@ -110,8 +110,11 @@ export function parseCustomClaims(body: RequestBody): Record<string, unknown> | 
   if (new TextEncoder().encode(serialized).length > MAX_CUSTOM_CLAIMS_BYTES) {
     throw new TotpError('custom_claims_too_large', `session_custom_claims must serialize to at most ${MAX_CUSTOM_CLAIMS_BYTES} bytes`);
   }
-  // A fresh copy from JSON: no prototype tricks, no getters, nothing shared with the caller.
-  return JSON.parse(serialized) as Record<string, unknown>;
+  // A fresh copy from JSON: no prototype tricks, no getters, nothing shared with the caller. Reserved claims are
+  // dropped here, so they are neither stored nor returned, and can never shadow the JWT's own.
+  const claims = JSON.parse(serialized) as Record<string, unknown>;
+  for (const name of RESERVED_CLAIMS) delete claims[name];
+  return claims;
 }
 
 export interface PresentedTokens {

@@ -239,9 +239,9 @@ export function createMemoryRepository(): MemoryRepository {
 
     async consumeIntermediateSession(tokenHash, at) {
       const session = intermediateSessions.get(tokenHash);
-      if (!session) return null;
+      if (!session || session.expiresAt <= at) return null;
       intermediateSessions.delete(tokenHash);
-      return session.expiresAt > at ? copy(session) : null;
+      return copy(session);
     },
 
     async insertMemberSession(session) {

@@ -98,4 +98,26 @@ describe('totps.create with hostile input', () => {
       'duplicate_member_email',
     );
   });
+
+  it('refuses text with a lone surrogate anywhere, before anything is written', async () => {
+    const { service, repository, member_id } = await setup();
+    expect(await errorTypeOf(service.organizations.create({ organization_name: 'Bad \uD800 name', organization_slug: 'bad-org' }))).toBe('bad_request');
+    expect(await errorTypeOf(service.organizations.members.create({ organization_id: 'acme', email_address: 'x\uDC00@acme.example' }))).toBe(
+      'bad_request',
+    );
+    expect(await errorTypeOf(service.totps.create({ organization_id: 'acme\uD800', member_id }))).toBe('bad_request');
+    expect(repository.dump().organizations).toHaveLength(1);
+  });
+
+  it('refuses slugs and external IDs shaped like IDs, which could shadow another record', async () => {
+    const { service } = await setup();
+    const idLike = 'organization-test-00000000-0000-4000-8000-000000000000';
+    expect(await errorTypeOf(service.organizations.create({ organization_name: 'X', organization_slug: idLike }))).toBe('bad_request');
+    expect(await errorTypeOf(service.organizations.create({ organization_name: 'X', organization_slug: 'x-org', organization_external_id: idLike }))).toBe(
+      'bad_request',
+    );
+    expect(
+      await errorTypeOf(service.organizations.members.create({ organization_id: 'acme', email_address: 'y@acme.example', external_id: 'member-live-1' })),
+    ).toBe('bad_request');
+  });
 });

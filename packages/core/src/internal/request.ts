@@ -20,6 +20,15 @@ export function field(body: RequestBody, name: string): unknown {
 /** Identifiers and tokens are capped so that a hostile caller cannot make the store compare megabytes. */
 export const MAX_IDENTIFIER_LENGTH = 256;
 
+// A lone UTF-16 surrogate is not text: it cannot be encoded as UTF-8 (for a URI, a QR code, a database), so it is
+// refused at the door rather than failing deep inside.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+function wellFormed(value: string, name: string): string {
+  if (LONE_SURROGATE.test(value)) throw new TotpError('bad_request', `${name} must be well-formed Unicode text`);
+  return value;
+}
+
 export function requiredString(body: RequestBody, name: string, maxLength = MAX_IDENTIFIER_LENGTH): string {
   const value = field(body, name);
   if (value === undefined || value === null) {
@@ -31,7 +40,7 @@ export function requiredString(body: RequestBody, name: string, maxLength = MAX_
   if (value.length === 0 || value.length > maxLength) {
     throw new TotpError('bad_request', `${name} must be 1 to ${maxLength} characters`);
   }
-  return value;
+  return wellFormed(value, name);
 }
 
 /** `undefined`, `null` and `""` all mean "not given", as Stytch's SDK sends empty strings for unset tokens. */
@@ -44,7 +53,7 @@ export function optionalString(body: RequestBody, name: string, maxLength = MAX_
   if (value.length > maxLength) {
     throw new TotpError('bad_request', `${name} must be at most ${maxLength} characters`);
   }
-  return value;
+  return wellFormed(value, name);
 }
 
 export function optionalBoolean(body: RequestBody, name: string): boolean | undefined {

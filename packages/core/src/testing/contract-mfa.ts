@@ -359,6 +359,10 @@ export function mfaContract(harness: () => ContractHarness): void {
       expect(payload['iss']).toBe('@totp');
       expect((payload['https://stytch.com/session'] as { id: string }).id).toBe(result.member_session.member_session_id);
       expect((payload['exp'] as number) - (payload['iat'] as number)).toBe(300);
+      // Reserved claims are dropped, not merely kept out of the JWT: they are neither stored nor returned.
+      expect(result.member_session.custom_claims).toEqual({ plan: 'pro' });
+      const stored = await h().repository.findMemberSessionById(result.member_session.member_session_id);
+      expect(stored!.customClaims).toEqual({ plan: 'pro' });
     });
 
     it('refuses on create a token of another member, or an unknown one', async () => {
