@@ -4,23 +4,14 @@
 import { type MemberObject, type OrganizationObject, toMemberObject, toOrganizationObject } from './api-objects';
 import { TotpError } from './errors';
 import { isExpiredPending } from './expiry-policy';
-import { resolveMember, resolveOrganization } from './identifiers';
-import { assertNotLocked, recordFailedAttempt, recordSuccessfulAttempt } from './internal/attempts';
+import { beginMfaAttempt, recordFailedAttempt, recordSuccessfulAttempt } from './internal/attempts';
 import { type CallOptions, type ServiceContext, emit, requestIdFor } from './internal/context';
-import { type RequestBody, asRequestBody, field, optionalBoolean, optionalEnum, requiredString } from './internal/request';
+import { type RequestBody, asRequestBody, field, optionalBoolean, optionalEnum } from './internal/request';
 import type { MemberMfaPatch } from './repository';
 import type { MemberRecord, OrganizationRecord, TotpRegistrationRecord } from './model';
 import { normalizeRecoveryCode } from './recovery-codes';
 import { decryptSecret } from './secret-box';
-import {
-  type SessionGrant,
-  grantSession,
-  newFactor,
-  parseCustomClaims,
-  parseSessionDurationMinutes,
-  readPresentedTokens,
-  requireMfaTarget,
-} from './sessions';
+import { type SessionGrant, grantSession, newFactor } from './sessions';
 import { isWellFormedTotpCode, verifyTotp } from './totp';
 
 export interface AuthenticateTotpRequest {
@@ -105,24 +96,11 @@ export async function authenticateTotp(
   options?: CallOptions,
 ): Promise<AuthenticateResponse> {
   const body = asRequestBody(request);
-  const organizationIdentifier = requiredString(body, 'organization_id');
-  const memberIdentifier = requiredString(body, 'member_id');
   const code = readCode(body);
-  const tokens = readPresentedTokens(body);
-  const durationMinutes = parseSessionDurationMinutes(body);
-  const customClaims = parseCustomClaims(body);
   const setMfaEnrollment = optionalEnum(body, 'set_mfa_enrollment', ['enroll', 'unenroll'] as const);
   const setDefaultMfa = optionalBoolean(body, 'set_default_mfa');
-
+  const { organization, member, target, durationMinutes, customClaims, nowMs } = await beginMfaAttempt(context, body);
   const { repository } = context;
-  const organization = await resolveOrganization(repository, organizationIdentifier);
-  const member = await resolveMember(repository, organization, memberIdentifier);
-  const nowMs = context.clock();
-  if (member.status !== 'active') {
-    throw new TotpError('action_available_only_for_active_members', `the member's status is "${member.status}"`);
-  }
-  assertNotLocked(member, nowMs);
-  const target = await requireMfaTarget(context, tokens, member, nowMs);
   const registration = registrationToVerify(await repository.findRegistrations(organization.organizationId, member.memberId), nowMs);
 
   const secret = decryptSecret(registration.secret, {

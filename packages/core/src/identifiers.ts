@@ -52,3 +52,13 @@ export async function resolveMember(
   }
   return found;
 }
+
+/** MFA is only for active members (not invited, pending or deleted ones): `action_available_only_for_active_members`. */
+export function assertActiveMember(member: MemberRecord): void {
+  if (member.status !== 'active') {
+    throw new TotpError(
+      'action_available_only_for_active_members',
+      `the member's status is "${member.status}"; only active members can use MFA`,
+    );
+  }
+}

@@ -6,7 +6,7 @@ import { TotpError } from './errors';
 import { EXTERNAL_ID_PATTERN, ORGANIZATION_SLUG_PATTERN, resolveMember, resolveOrganization } from './identifiers';
 import { newId } from './ids';
 import { type CallOptions, type ServiceContext, requestIdFor } from './internal/context';
-import { asRequestBody, optionalBoolean, optionalEnum, optionalString, requiredString } from './internal/request';
+import { asRequestBody, assertPrintable, optionalBoolean, optionalEnum, optionalString, requiredString } from './internal/request';
 import type { MemberRecord, MfaPolicy, OrganizationRecord } from './model';
 
 export interface OrganizationResponse {
@@ -46,7 +46,7 @@ export async function createOrganization(
   options?: CallOptions,
 ): Promise<OrganizationResponse> {
   const body = asRequestBody(request);
-  const name = requiredString(body, 'organization_name', 128);
+  const name = assertPrintable(requiredString(body, 'organization_name', 128), 'organization_name');
   if (name.trim() === '') throw new TotpError('bad_request', 'organization_name must not be blank');
   const slug = checked(
     requiredString(body, 'organization_slug', 128),
@@ -106,7 +106,7 @@ export async function createMember(
   if (!EMAIL_PATTERN.test(email)) {
     throw new TotpError('bad_request', 'email_address must be an e-mail address');
   }
-  const name = optionalString(body, 'name', 256) ?? '';
+  const name = assertPrintable(optionalString(body, 'name', 256) ?? '', 'name');
   const externalId = checked(
     optionalString(body, 'external_id', 128),
     'external_id',

@@ -5,20 +5,12 @@ import { type MemberObject, type OrganizationObject, toMemberObject, toOrganizat
 import { registrationToVerify } from './authentication';
 import { TotpError } from './errors';
 import { resolveMember, resolveOrganization } from './identifiers';
-import { assertNotLocked, recordFailedAttempt, recordSuccessfulAttempt } from './internal/attempts';
+import { beginMfaAttempt, recordFailedAttempt, recordSuccessfulAttempt } from './internal/attempts';
 import { type CallOptions, type ServiceContext, emit, requestIdFor } from './internal/context';
 import { asRequestBody, field, requiredString } from './internal/request';
 import type { MemberRecord, OrganizationRecord, TotpRegistrationRecord } from './model';
 import { generateRecoveryCodes, hashRecoveryCodes, normalizeRecoveryCode, recoveryCodeLookupHashes } from './recovery-codes';
-import {
-  type SessionGrant,
-  grantSession,
-  newFactor,
-  parseCustomClaims,
-  parseSessionDurationMinutes,
-  readPresentedTokens,
-  requireMfaTarget,
-} from './sessions';
+import { type SessionGrant, grantSession, newFactor } from './sessions';
 import { isWellFormedTotpCode } from './totp';
 
 export interface RecoverRequest {
@@ -97,22 +89,9 @@ export async function recoverWithCode(
   options?: CallOptions,
 ): Promise<RecoverResponse> {
   const body = asRequestBody(request);
-  const organizationIdentifier = requiredString(body, 'organization_id');
-  const memberIdentifier = requiredString(body, 'member_id');
   const code = readRecoveryCode(field(body, 'recovery_code'));
-  const tokens = readPresentedTokens(body);
-  const durationMinutes = parseSessionDurationMinutes(body);
-  const customClaims = parseCustomClaims(body);
-
+  const { organization, member, target, durationMinutes, customClaims, nowMs } = await beginMfaAttempt(context, body);
   const { repository } = context;
-  const organization = await resolveOrganization(repository, organizationIdentifier);
-  const member = await resolveMember(repository, organization, memberIdentifier);
-  const nowMs = context.clock();
-  if (member.status !== 'active') {
-    throw new TotpError('action_available_only_for_active_members', `the member's status is "${member.status}"`);
-  }
-  assertNotLocked(member, nowMs);
-  const target = await requireMfaTarget(context, tokens, member, nowMs);
   const registrations = await repository.findRegistrations(organization.organizationId, member.memberId);
   if (registrations.active === null) {
     // Same answers as authenticate for a missing or expired registration, so the two routes agree.

@@ -4,12 +4,12 @@
 import { type MemberObject, type OrganizationObject, toMemberObject, toOrganizationObject } from './api-objects';
 import { TotpError } from './errors';
 import { parseExpirationMinutes, pendingExpiresAt } from './expiry-policy';
-import { resolveMember, resolveOrganization } from './identifiers';
+import { assertActiveMember, resolveMember, resolveOrganization } from './identifiers';
 import { newId } from './ids';
 import { type CallOptions, type ServiceContext, emit, requestIdFor } from './internal/context';
 import { asRequestBody, field, requiredString } from './internal/request';
 import { readPresentedTokens, resolvePresentedTokens } from './sessions';
-import type { TotpRegistrationRecord } from './model';
+import type { MemberRecord, OrganizationRecord, TotpRegistrationRecord } from './model';
 import { buildOtpauthUri } from './otpauth-uri';
 import { qrCodeDataUri } from './qr-code';
 import { generateRecoveryCodes, hashRecoveryCodes, normalizeRecoveryCode } from './recovery-codes';
@@ -42,6 +42,43 @@ export interface CreateTotpResponse {
   status_code: 200;
 }
 
+/**
+ * A new registration record with its secret encrypted and bound to its row. `expiresAt` null makes it active at
+ * once (migrate); a date makes it pending until then (create).
+ */
+function newRegistrationRecord(
+  context: ServiceContext,
+  input: {
+    totpRegistrationId: string;
+    organization: OrganizationRecord;
+    member: MemberRecord;
+    secret: Uint8Array;
+    nowMs: number;
+    expiresAt: Date | null;
+  },
+): TotpRegistrationRecord {
+  const { totpRegistrationId, organization, member, nowMs, expiresAt } = input;
+  const active = expiresAt === null;
+  return {
+    totpRegistrationId,
+    organizationId: organization.organizationId,
+    memberId: member.memberId,
+    status: active ? 'active' : 'pending',
+    secret: encryptSecret(input.secret, {
+      binding: { organizationId: organization.organizationId, memberId: member.memberId, totpRegistrationId },
+      keyring: context.encryptionKeys,
+      randomBytes: context.randomBytes,
+    }),
+    algorithm: TOTP_ALGORITHM,
+    digits: TOTP_DIGITS,
+    periodSeconds: TOTP_PERIOD_SECONDS,
+    expiresAt,
+    lastAcceptedStep: null,
+    createdAt: new Date(nowMs),
+    activatedAt: active ? new Date(nowMs) : null,
+  };
+}
+
 export async function createTotpRegistration(
   context: ServiceContext,
   request: CreateTotpRequest | unknown,
@@ -56,12 +93,7 @@ export async function createTotpRegistration(
   const { repository } = context;
   const organization = await resolveOrganization(repository, organizationIdentifier);
   const member = await resolveMember(repository, organization, memberIdentifier);
-  if (member.status !== 'active') {
-    throw new TotpError(
-      'action_available_only_for_active_members',
-      `the member's status is "${member.status}"; only active members can register TOTP`,
-    );
-  }
+  assertActiveMember(member);
   const nowMs = context.clock();
   // Any token passed must be this member's and live, so that a stolen or stale token never passes as proof.
   // TOTP is the only MFA factor here, so a member with an active factor is refused below whatever the token.
@@ -85,24 +117,14 @@ export async function createTotpRegistration(
   });
   const qrCode = await qrCodeDataUri(uri);
   const recoveryCodes = generateRecoveryCodes({ randomBytes: context.randomBytes });
-  const registration: TotpRegistrationRecord = {
+  const registration = newRegistrationRecord(context, {
     totpRegistrationId,
-    organizationId: organization.organizationId,
-    memberId: member.memberId,
-    status: 'pending',
-    secret: encryptSecret(secret, {
-      binding: { organizationId: organization.organizationId, memberId: member.memberId, totpRegistrationId },
-      keyring: context.encryptionKeys,
-      randomBytes: context.randomBytes,
-    }),
-    algorithm: TOTP_ALGORITHM,
-    digits: TOTP_DIGITS,
-    periodSeconds: TOTP_PERIOD_SECONDS,
+    organization,
+    member,
+    secret,
+    nowMs,
     expiresAt: pendingExpiresAt(nowMs, expirationMinutes),
-    lastAcceptedStep: null,
-    createdAt: new Date(nowMs),
-    activatedAt: null,
-  };
+  });
   secret.fill(0);
 
   const saved = await repository.saveRegistration(
@@ -194,30 +216,11 @@ export async function migrateTotpRegistration(
   const { repository } = context;
   const organization = await resolveOrganization(repository, organizationIdentifier);
   const member = await resolveMember(repository, organization, memberIdentifier);
-  if (member.status !== 'active') {
-    throw new TotpError('action_available_only_for_active_members', `the member's status is "${member.status}"`);
-  }
+  assertActiveMember(member);
   const nowMs = context.clock();
   const totpRegistrationId = newId('member-totp', context.environment, context.randomBytes);
   const recoveryCodes = imported ?? generateRecoveryCodes({ randomBytes: context.randomBytes });
-  const registration: TotpRegistrationRecord = {
-    totpRegistrationId,
-    organizationId: organization.organizationId,
-    memberId: member.memberId,
-    status: 'active',
-    secret: encryptSecret(secret, {
-      binding: { organizationId: organization.organizationId, memberId: member.memberId, totpRegistrationId },
-      keyring: context.encryptionKeys,
-      randomBytes: context.randomBytes,
-    }),
-    algorithm: TOTP_ALGORITHM,
-    digits: TOTP_DIGITS,
-    periodSeconds: TOTP_PERIOD_SECONDS,
-    expiresAt: null,
-    lastAcceptedStep: null,
-    createdAt: new Date(nowMs),
-    activatedAt: new Date(nowMs),
-  };
+  const registration = newRegistrationRecord(context, { totpRegistrationId, organization, member, secret, nowMs, expiresAt: null });
   secret.fill(0);
   const saved = await repository.saveRegistration(registration, hashRecoveryCodes(recoveryCodes, context.recoveryCodePepper));
   if (saved === 'active_totp_exists') {

@@ -3,7 +3,7 @@
 
 import { type MemberObject, type OrganizationObject, rfc3339, toMemberObject, toOrganizationObject } from './api-objects';
 import { TotpError } from './errors';
-import { resolveMember, resolveOrganization } from './identifiers';
+import { assertActiveMember, resolveMember, resolveOrganization } from './identifiers';
 import { newId } from './ids';
 import { type CallOptions, type ServiceContext, requestIdFor } from './internal/context';
 import { type RequestBody, asRequestBody, field, optionalString, requiredString } from './internal/request';
@@ -106,6 +106,11 @@ export function parseCustomClaims(body: RequestBody): Record<string, unknown> | 
     serialized = JSON.stringify(value);
   } catch {
     throw new TotpError('bad_request', 'session_custom_claims must be JSON-serializable');
+  }
+  // JSON.stringify escapes U+0000 and lone surrogates (and nothing else in that range); PostgreSQL's jsonb refuses
+  // both, so no store could keep them.
+  if (/\\u(0000|d[89a-f])/i.test(serialized)) {
+    throw new TotpError('bad_request', 'session_custom_claims must be well-formed Unicode text without NUL');
   }
   if (new TextEncoder().encode(serialized).length > MAX_CUSTOM_CLAIMS_BYTES) {
     throw new TotpError('custom_claims_too_large', `session_custom_claims must serialize to at most ${MAX_CUSTOM_CLAIMS_BYTES} bytes`);
@@ -320,9 +325,7 @@ export async function startIntermediateSession(
   const body = asRequestBody(request);
   const organization = await resolveOrganization(context.repository, requiredString(body, 'organization_id'));
   const member = await resolveMember(context.repository, organization, requiredString(body, 'member_id'));
-  if (member.status !== 'active') {
-    throw new TotpError('action_available_only_for_active_members', `the member's status is "${member.status}"`);
-  }
+  assertActiveMember(member);
   const nowMs = context.clock();
   const token = newOpaqueToken(context.randomBytes);
   await context.repository.insertIntermediateSession({

@@ -40,14 +40,29 @@ export function createMemoryRepository(): MemoryRepository {
   const recoveryCodes = new Map<string, RecoveryCodeHash[]>();
   const intermediateSessions = new Map<string, IntermediateSessionRecord>();
   const memberSessions = new Map<string, MemberSessionRecord>();
+  // Indexes for the lookups every authenticate makes; rarer lookups (provisioning) scan.
+  const organizationIdBySlug = new Map<string, string>();
+  const registrationIdsByMember = new Map<string, Set<string>>();
+  const memberSessionIdByTokenHash = new Map<string, string>();
 
-  // Lookups scan the maps: this store is for tests and demos, where clarity beats index bookkeeping.
   const organizationWhere = (match: (o: OrganizationRecord) => boolean) =>
     [...organizations.values()].find(match) ?? null;
   const memberOf = (organizationId: string, memberId: string) => members.get(key(organizationId, memberId));
-  const registrationsOf = (organizationId: string, memberId: string) =>
-    [...registrations.values()].filter((r) => r.organizationId === organizationId && r.memberId === memberId);
+  const registrationsOf = (organizationId: string, memberId: string): TotpRegistrationRecord[] =>
+    [...(registrationIdsByMember.get(key(organizationId, memberId)) ?? [])].flatMap((id) => {
+      const found = registrations.get(id);
+      return found ? [found] : [];
+    });
+  const addRegistration = (registration: TotpRegistrationRecord) => {
+    registrations.set(registration.totpRegistrationId, copy(registration));
+    const owner = key(registration.organizationId, registration.memberId);
+    const ids = registrationIdsByMember.get(owner) ?? new Set<string>();
+    ids.add(registration.totpRegistrationId);
+    registrationIdsByMember.set(owner, ids);
+  };
   const deleteRegistration = (totpRegistrationId: string) => {
+    const registration = registrations.get(totpRegistrationId);
+    if (registration) registrationIdsByMember.get(key(registration.organizationId, registration.memberId))?.delete(totpRegistrationId);
     registrations.delete(totpRegistrationId);
     recoveryCodes.delete(totpRegistrationId);
   };
@@ -57,14 +72,17 @@ export function createMemoryRepository(): MemoryRepository {
       if (s.organizationId === organizationId && s.memberId === memberId) intermediateSessions.delete(hash);
     }
     for (const [id, s] of memberSessions) {
-      if (s.organizationId === organizationId && s.memberId === memberId) memberSessions.delete(id);
+      if (s.organizationId === organizationId && s.memberId === memberId) {
+        memberSessions.delete(id);
+        memberSessionIdByTokenHash.delete(s.tokenHash);
+      }
     }
     members.delete(key(organizationId, memberId));
   };
 
   return {
     async insertOrganization(organization) {
-      if (organizationWhere((o) => o.organizationSlug === organization.organizationSlug)) {
+      if (organizationIdBySlug.has(organization.organizationSlug)) {
         throw new TotpError('duplicate_organization_slug', 'an organization with this organization_slug exists');
       }
       const externalId = organization.organizationExternalId;
@@ -72,6 +90,7 @@ export function createMemoryRepository(): MemoryRepository {
         throw new TotpError('duplicate_organization_external_id', 'an organization with this organization_external_id exists');
       }
       organizations.set(organization.organizationId, copy(organization));
+      organizationIdBySlug.set(organization.organizationSlug, organization.organizationId);
     },
 
     async findOrganizationById(organizationId) {
@@ -79,7 +98,8 @@ export function createMemoryRepository(): MemoryRepository {
     },
 
     async findOrganizationBySlug(organizationSlug) {
-      return copy(organizationWhere((o) => o.organizationSlug === organizationSlug));
+      const id = organizationIdBySlug.get(organizationSlug);
+      return copy((id === undefined ? undefined : organizations.get(id)) ?? null);
     },
 
     async findOrganizationByExternalId(externalId) {
@@ -119,6 +139,8 @@ export function createMemoryRepository(): MemoryRepository {
       for (const m of [...members.values()]) {
         if (m.organizationId === organizationId) deleteMemberData(organizationId, m.memberId);
       }
+      const organization = organizations.get(organizationId);
+      if (organization) organizationIdBySlug.delete(organization.organizationSlug);
       organizations.delete(organizationId);
       return true;
     },
@@ -171,7 +193,7 @@ export function createMemoryRepository(): MemoryRepository {
       const member = memberOf(registration.organizationId, registration.memberId);
       if (!member) throw new Error('saveRegistration: the member does not exist');
       for (const previous of own) deleteRegistration(previous.totpRegistrationId);
-      registrations.set(registration.totpRegistrationId, copy(registration));
+      addRegistration(registration);
       recoveryCodes.set(registration.totpRegistrationId, copy([...codes]));
       if (registration.status === 'active') member.totpRegistrationId = registration.totpRegistrationId;
       return 'saved';
@@ -245,12 +267,16 @@ export function createMemoryRepository(): MemoryRepository {
     },
 
     async insertMemberSession(session) {
-      if (memberSessions.has(session.memberSessionId)) throw new Error('insertMemberSession: duplicate session ID');
+      if (memberSessions.has(session.memberSessionId) || memberSessionIdByTokenHash.has(session.tokenHash)) {
+        throw new Error('insertMemberSession: duplicate session ID or token hash');
+      }
       memberSessions.set(session.memberSessionId, copy(session));
+      memberSessionIdByTokenHash.set(session.tokenHash, session.memberSessionId);
     },
 
     async findMemberSessionByTokenHash(tokenHash) {
-      return copy([...memberSessions.values()].find((s) => s.tokenHash === tokenHash) ?? null);
+      const id = memberSessionIdByTokenHash.get(tokenHash);
+      return copy((id === undefined ? undefined : memberSessions.get(id)) ?? null);
     },
 
     async findMemberSessionById(memberSessionId) {

@@ -120,4 +120,21 @@ describe('totps.create with hostile input', () => {
       await errorTypeOf(service.organizations.members.create({ organization_id: 'acme', email_address: 'y@acme.example', external_id: 'member-live-1' })),
     ).toBe('bad_request');
   });
+
+  it('refuses NUL and control characters that a database cannot store or a log should not hold', async () => {
+    const { service, member_id } = await setup();
+    expect(await errorTypeOf(service.organizations.create({ organization_name: 'a\u0000b', organization_slug: 'nul-org' }))).toBe('bad_request');
+    expect(await errorTypeOf(service.organizations.create({ organization_name: 'line\nbreak', organization_slug: 'nl-org' }))).toBe('bad_request');
+    expect(await errorTypeOf(service.organizations.members.create({ organization_id: 'acme', email_address: 'n@acme.example', name: 'x\u0007' }))).toBe(
+      'bad_request',
+    );
+    const { intermediate_session_token } = await service.sessions.startIntermediate({ organization_id: 'acme', member_id });
+    for (const claims of [{ k: 'a\u0000b' }, { 'k\u0000': 1 }, { k: '\uD800' }]) {
+      expect(
+        await errorTypeOf(
+          service.totps.authenticate({ organization_id: 'acme', member_id, code: '123456', intermediate_session_token, session_custom_claims: claims }),
+        ),
+      ).toBe('bad_request');
+    }
+  });
 });

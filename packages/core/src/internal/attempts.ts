@@ -2,9 +2,48 @@
 // The count lives in the repository (atomic increment), so every process sharing the store sees the same one.
 
 import { TotpError } from '../errors';
+import { assertActiveMember, resolveMember, resolveOrganization } from '../identifiers';
 import { isLocked, nextLockoutState } from '../lockout-policy';
-import type { MemberRecord } from '../model';
+import type { MemberRecord, OrganizationRecord } from '../model';
+import {
+  type MfaTarget,
+  parseCustomClaims,
+  parseSessionDurationMinutes,
+  readPresentedTokens,
+  requireMfaTarget,
+} from '../sessions';
 import { type ServiceContext, emit } from './context';
+import { type RequestBody, requiredString } from './request';
+
+/** Everything an MFA attempt (authenticate or recover) has established before it looks at the code. */
+export interface MfaAttempt {
+  organization: OrganizationRecord;
+  member: MemberRecord;
+  target: MfaTarget;
+  durationMinutes: number | undefined;
+  customClaims: Record<string, unknown> | undefined;
+  nowMs: number;
+}
+
+/**
+ * The checks every MFA attempt makes, in this order: the request's own fields (the code is read by the caller,
+ * before this), the member (active, not locked: refused before any code is checked), then the session to attach the
+ * factor to (unknown 401, another member's 403, none 400).
+ */
+export async function beginMfaAttempt(context: ServiceContext, body: RequestBody): Promise<MfaAttempt> {
+  const organizationIdentifier = requiredString(body, 'organization_id');
+  const memberIdentifier = requiredString(body, 'member_id');
+  const tokens = readPresentedTokens(body);
+  const durationMinutes = parseSessionDurationMinutes(body);
+  const customClaims = parseCustomClaims(body);
+  const organization = await resolveOrganization(context.repository, organizationIdentifier);
+  const member = await resolveMember(context.repository, organization, memberIdentifier);
+  const nowMs = context.clock();
+  assertActiveMember(member);
+  assertNotLocked(member, nowMs);
+  const target = await requireMfaTarget(context, tokens, member, nowMs);
+  return { organization, member, target, durationMinutes, customClaims, nowMs };
+}
 
 function lockedError(): TotpError {
   return new TotpError('user_lock_limit_reached', 'too many failed attempts: the member is locked, try again later');

@@ -20,12 +20,18 @@ export function field(body: RequestBody, name: string): unknown {
 /** Identifiers and tokens are capped so that a hostile caller cannot make the store compare megabytes. */
 export const MAX_IDENTIFIER_LENGTH = 256;
 
-// A lone UTF-16 surrogate is not text: it cannot be encoded as UTF-8 (for a URI, a QR code, a database), so it is
-// refused at the door rather than failing deep inside.
-const LONE_SURROGATE = /\p{Surrogate}/u;
+// A lone UTF-16 surrogate is not text: it cannot be encoded as UTF-8 (for a URI, a QR code, a database). And
+// PostgreSQL's text and jsonb cannot hold U+0000. Both are refused at the door rather than failing deep inside.
+const UNSTORABLE = /[\p{Surrogate}\u0000]/u;
 
 function wellFormed(value: string, name: string): string {
-  if (LONE_SURROGATE.test(value)) throw new TotpError('bad_request', `${name} must be well-formed Unicode text`);
+  if (UNSTORABLE.test(value)) throw new TotpError('bad_request', `${name} must be well-formed Unicode text without NUL`);
+  return value;
+}
+
+/** Display text (names) may not hold control characters either: they would end up in logs and authenticator apps. */
+export function assertPrintable(value: string, name: string): string {
+  if (/\p{Cc}/u.test(value)) throw new TotpError('bad_request', `${name} must not contain control characters`);
   return value;
 }
 
