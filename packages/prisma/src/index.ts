@@ -1,0 +1,25 @@
+// @totp/prisma: the @totp/core repository port over a host app's PrismaClient, on PostgreSQL and SQLite.
+// Ships the Prisma models (prisma/totp.prisma), SQL migrations for both databases and the function that applies them.
+
+export { createPrismaRepository, type PrismaProvider, type PrismaRepositoryOptions } from './prisma-repository';
+export {
+  MIGRATIONS,
+  applyMigrations,
+  type ApplyMigrationsOptions,
+  type AppliedMigrations,
+  type Migration,
+  type MigrationTarget,
+} from './migrations';
+export { isStoreUnreachable, translateStoreError } from './store-errors';
+export type {
+  BatchCount,
+  TotpIntermediateSessionRow,
+  TotpMemberRow,
+  TotpMemberSessionRow,
+  TotpOrganizationRow,
+  TotpPrismaClient,
+  TotpPrismaDelegates,
+  TotpRecoveryCodeRow,
+  TotpRegistrationRow,
+  TotpTransactionOptions,
+} from './client-shape';

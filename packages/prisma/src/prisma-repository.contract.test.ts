@@ -1,0 +1,6 @@
+import { runRepositoryContract } from '@totp/core/testing';
+import { createPostgresStore, createSqliteStore } from '../test/support/stores';
+
+// The shared contract suite, unchanged, on a real SQLite file and on a real PostgreSQL server.
+runRepositoryContract({ name: 'prisma (sqlite)', createStore: () => createSqliteStore() });
+runRepositoryContract({ name: 'prisma (postgresql)', createStore: () => createPostgresStore(), timeoutMs: 60_000 });

@@ -1,0 +1,671 @@
+// The @totp/core repository port over a host app's PrismaClient, on PostgreSQL and SQLite, safe across processes.
+// Every atomic method is one conditional statement, or a transaction whose first statement locks the member's row.
+
+import {
+  TotpError,
+  type AuthenticationFactor,
+  type IntermediateSessionRecord,
+  type MemberRecord,
+  type MemberRegistrations,
+  type MemberSessionRecord,
+  type OrganizationRecord,
+  type RecoveryCodeHash,
+  type SaveRegistrationResult,
+  type TotpRegistrationRecord,
+  type TotpRepository,
+} from '@totp/core';
+import type {
+  JsonInput,
+  RowInput,
+  TotpIntermediateSessionRow,
+  TotpMemberRow,
+  TotpMemberSessionRow,
+  TotpOrganizationRow,
+  TotpPrismaClient,
+  TotpPrismaDelegates,
+  TotpRegistrationRow,
+  TotpTransactionOptions,
+} from './client-shape';
+import { createSerialQueue, type SerialQueue } from './internal/serial-queue';
+import { isRecordNotFound, isUniqueViolation, translateStoreError } from './store-errors';
+
+export type PrismaProvider = 'sqlite' | 'postgresql';
+
+export interface PrismaRepositoryOptions {
+  /**
+   * The database behind the client. Read from the client when absent (Prisma's `activeProvider`). On SQLite the
+   * repository runs its operations one at a time per client (see docs/prisma.md, "SQLite").
+   */
+  provider?: PrismaProvider;
+  /**
+   * Options for the repository's interactive transactions. Defaults: `maxWait` 10 000 ms, `timeout` 30 000 ms, the
+   * database's own isolation level (PostgreSQL's READ COMMITTED is what the locking is written for).
+   */
+  transaction?: TotpTransactionOptions;
+}
+
+const DEFAULT_TRANSACTION_OPTIONS: TotpTransactionOptions = { maxWait: 10_000, timeout: 30_000 };
+
+// SQLite adapters hold one connection per client, and a query sent while an interactive transaction is open runs
+// inside it (and is rolled back with it). So on SQLite every repository sharing a client shares one queue.
+const sqliteQueues = new WeakMap<object, SerialQueue>();
+
+function detectProvider(prisma: object): PrismaProvider | undefined {
+  const active = (prisma as { _activeProvider?: unknown })._activeProvider;
+  if (active === 'sqlite' || active === 'postgresql') return active;
+  return undefined;
+}
+
+// ── Records ⇄ rows ──────────────────────────────────────────────────────────────────────────────────────────
+
+const nullIfEmpty = (value: string): string | null => (value === '' ? null : value);
+const copyDate = (value: Date): Date => new Date(value.getTime());
+const copyNullableDate = (value: Date | null): Date | null => (value === null ? null : copyDate(value));
+// JSON columns come back parsed; a copy keeps the "records go out by value" rule even if a driver caches values.
+/** A JSON column's value: a deep copy through JSON, which is exactly what the column can hold. */
+const toJson = (value: unknown): JsonInput => JSON.parse(JSON.stringify(value)) as JsonInput;
+const copyJson = <T>(value: unknown, fallback: T): T => (value === null || value === undefined ? fallback : structuredClone(value as T));
+
+function organizationRow(o: OrganizationRecord): RowInput<TotpOrganizationRow, 'allowedMfaMethods'> {
+  return {
+    organizationId: o.organizationId,
+    organizationName: o.organizationName,
+    organizationSlug: o.organizationSlug,
+    organizationExternalId: nullIfEmpty(o.organizationExternalId),
+    mfaPolicy: o.mfaPolicy,
+    mfaMethods: o.mfaMethods,
+    allowedMfaMethods: [...o.allowedMfaMethods],
+    createdAt: copyDate(o.createdAt),
+    updatedAt: copyDate(o.updatedAt),
+  };
+}
+
+function organizationRecord(row: TotpOrganizationRow): OrganizationRecord {
+  return {
+    organizationId: row.organizationId,
+    organizationName: row.organizationName,
+    organizationSlug: row.organizationSlug,
+    organizationExternalId: row.organizationExternalId ?? '',
+    mfaPolicy: row.mfaPolicy as OrganizationRecord['mfaPolicy'],
+    mfaMethods: row.mfaMethods as OrganizationRecord['mfaMethods'],
+    allowedMfaMethods: copyJson<string[]>(row.allowedMfaMethods, []),
+    createdAt: copyDate(row.createdAt),
+    updatedAt: copyDate(row.updatedAt),
+  };
+}
+
+function memberRow(m: MemberRecord): TotpMemberRow {
+  return {
+    memberId: m.memberId,
+    organizationId: m.organizationId,
+    emailAddress: m.emailAddress,
+    emailAddressLower: m.emailAddress.toLowerCase(),
+    name: m.name,
+    status: m.status,
+    externalId: nullIfEmpty(m.externalId),
+    mfaEnrolled: m.mfaEnrolled,
+    totpRegistrationId: m.totpRegistrationId,
+    defaultMfaMethod: m.defaultMfaMethod,
+    failedMfaAttempts: m.failedMfaAttempts,
+    lockCreatedAt: copyNullableDate(m.lockCreatedAt),
+    lockExpiresAt: copyNullableDate(m.lockExpiresAt),
+    createdAt: copyDate(m.createdAt),
+    updatedAt: copyDate(m.updatedAt),
+  };
+}
+
+function memberRecord(row: TotpMemberRow): MemberRecord {
+  return {
+    organizationId: row.organizationId,
+    memberId: row.memberId,
+    emailAddress: row.emailAddress,
+    name: row.name,
+    status: row.status as MemberRecord['status'],
+    externalId: row.externalId ?? '',
+    mfaEnrolled: row.mfaEnrolled,
+    totpRegistrationId: row.totpRegistrationId,
+    defaultMfaMethod: row.defaultMfaMethod as MemberRecord['defaultMfaMethod'],
+    failedMfaAttempts: row.failedMfaAttempts,
+    lockCreatedAt: copyNullableDate(row.lockCreatedAt),
+    lockExpiresAt: copyNullableDate(row.lockExpiresAt),
+    createdAt: copyDate(row.createdAt),
+    updatedAt: copyDate(row.updatedAt),
+  };
+}
+
+function registrationRow(r: TotpRegistrationRecord): TotpRegistrationRow {
+  return {
+    totpRegistrationId: r.totpRegistrationId,
+    organizationId: r.organizationId,
+    memberId: r.memberId,
+    status: r.status,
+    secretKeyId: r.secret.keyId,
+    secretCiphertext: r.secret.ciphertext,
+    algorithm: r.algorithm,
+    digits: r.digits,
+    periodSeconds: r.periodSeconds,
+    expiresAt: copyNullableDate(r.expiresAt),
+    lastAcceptedStep: r.lastAcceptedStep === null ? null : BigInt(r.lastAcceptedStep),
+    createdAt: copyDate(r.createdAt),
+    activatedAt: copyNullableDate(r.activatedAt),
+  };
+}
+
+function registrationRecord(row: TotpRegistrationRow): TotpRegistrationRecord {
+  return {
+    totpRegistrationId: row.totpRegistrationId,
+    organizationId: row.organizationId,
+    memberId: row.memberId,
+    status: row.status as TotpRegistrationRecord['status'],
+    secret: { keyId: row.secretKeyId, ciphertext: row.secretCiphertext },
+    algorithm: row.algorithm as TotpRegistrationRecord['algorithm'],
+    digits: row.digits,
+    periodSeconds: row.periodSeconds,
+    expiresAt: copyNullableDate(row.expiresAt),
+    lastAcceptedStep: row.lastAcceptedStep === null ? null : Number(row.lastAcceptedStep),
+    createdAt: copyDate(row.createdAt),
+    activatedAt: copyNullableDate(row.activatedAt),
+  };
+}
+
+function recoveryCodeRows(totpRegistrationId: string, codes: readonly RecoveryCodeHash[]) {
+  return codes.map((c, position) => ({ totpRegistrationId, keyId: c.keyId, hash: c.hash, position }));
+}
+
+function intermediateSessionRow(s: IntermediateSessionRecord): RowInput<TotpIntermediateSessionRow, 'authenticationFactors'> {
+  return {
+    tokenHash: s.tokenHash,
+    organizationId: s.organizationId,
+    memberId: s.memberId,
+    authenticationFactors: toJson(s.authenticationFactors),
+    createdAt: copyDate(s.createdAt),
+    expiresAt: copyDate(s.expiresAt),
+  };
+}
+
+function intermediateSessionRecord(row: TotpIntermediateSessionRow): IntermediateSessionRecord {
+  return {
+    tokenHash: row.tokenHash,
+    organizationId: row.organizationId,
+    memberId: row.memberId,
+    authenticationFactors: copyJson<AuthenticationFactor[]>(row.authenticationFactors, []),
+    createdAt: copyDate(row.createdAt),
+    expiresAt: copyDate(row.expiresAt),
+  };
+}
+
+function memberSessionRow(
+  s: MemberSessionRecord,
+): RowInput<TotpMemberSessionRow, 'authenticationFactors' | 'customClaims'> {
+  return {
+    memberSessionId: s.memberSessionId,
+    tokenHash: s.tokenHash,
+    organizationId: s.organizationId,
+    memberId: s.memberId,
+    startedAt: copyDate(s.startedAt),
+    lastAccessedAt: copyDate(s.lastAccessedAt),
+    expiresAt: copyDate(s.expiresAt),
+    authenticationFactors: toJson(s.authenticationFactors),
+    customClaims: toJson(s.customClaims),
+    revokedAt: copyNullableDate(s.revokedAt),
+  };
+}
+
+function memberSessionRecord(row: TotpMemberSessionRow): MemberSessionRecord {
+  return {
+    memberSessionId: row.memberSessionId,
+    tokenHash: row.tokenHash,
+    organizationId: row.organizationId,
+    memberId: row.memberId,
+    startedAt: copyDate(row.startedAt),
+    lastAccessedAt: copyDate(row.lastAccessedAt),
+    expiresAt: copyDate(row.expiresAt),
+    authenticationFactors: copyJson<AuthenticationFactor[]>(row.authenticationFactors, []),
+    customClaims: copyJson<Record<string, unknown>>(row.customClaims, {}),
+    revokedAt: copyNullableDate(row.revokedAt),
+  };
+}
+
+/** The session's factors with `factor` added, replacing one of the same type and delivery method. */
+function withFactor(factors: AuthenticationFactor[], factor: AuthenticationFactor | undefined): AuthenticationFactor[] {
+  if (factor === undefined) return factors;
+  return [
+    ...factors.filter((f) => !(f.type === factor.type && f.delivery_method === factor.delivery_method)),
+    structuredClone(factor),
+  ];
+}
+
+// ── Locking ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Takes the member's row lock for the rest of the transaction and says whether the member exists.
+ * It is a write that changes nothing (`failed_mfa_attempts + 0`): on PostgreSQL any UPDATE locks the row until
+ * commit (SELECT … FOR UPDATE would need raw SQL, and so the table's name); on SQLite a write as the first statement
+ * takes the database's write lock at once, so a transaction never has to upgrade a read lock (which can fail with
+ * SQLITE_BUSY between processes). Every multi-statement transaction starts here, so they all lock in one order
+ * (member, then registrations, then codes) and cannot deadlock one another.
+ */
+async function lockMemberRow(tx: TotpPrismaDelegates, organizationId: string, memberId: string): Promise<boolean> {
+  const { count } = await tx.totpMember.updateMany({
+    where: { organizationId, memberId },
+    data: { failedMfaAttempts: { increment: 0 } },
+  });
+  return count === 1;
+}
+
+/** A step may only move forward: `last_accepted_step IS NULL OR last_accepted_step < $step`. */
+const stepIsNew = (step: bigint) => [{ lastAcceptedStep: null }, { lastAcceptedStep: { lt: step } }];
+
+// ── The repository ──────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The repository port over `prisma`, a PrismaClient generated from a schema that contains the models of
+ * `prisma/totp.prisma` (with the tables created by `applyMigrations` or your own migrations).
+ */
+export function createPrismaRepository(prisma: TotpPrismaClient, options: PrismaRepositoryOptions = {}): TotpRepository {
+  if (typeof prisma !== 'object' || prisma === null || typeof prisma.$transaction !== 'function') {
+    throw new TypeError('createPrismaRepository(prisma): prisma must be a PrismaClient');
+  }
+  for (const delegate of [
+    'totpOrganization',
+    'totpMember',
+    'totpRegistration',
+    'totpRecoveryCode',
+    'totpIntermediateSession',
+    'totpMemberSession',
+  ] as const) {
+    if (typeof prisma[delegate] !== 'object' || prisma[delegate] === null) {
+      throw new TypeError(
+        `createPrismaRepository(prisma): the client has no \`${delegate}\` model; merge prisma/totp.prisma into your schema and regenerate the client`,
+      );
+    }
+  }
+  const provider = options.provider ?? detectProvider(prisma);
+  if (provider !== undefined && provider !== 'sqlite' && provider !== 'postgresql') {
+    throw new RangeError('createPrismaRepository: `provider` must be "sqlite" or "postgresql"');
+  }
+  const transactionOptions = { ...DEFAULT_TRANSACTION_OPTIONS, ...options.transaction };
+
+  // Unknown provider: queue too. It costs throughput, never correctness.
+  let queue: SerialQueue | undefined;
+  if (provider !== 'postgresql') {
+    queue = sqliteQueues.get(prisma);
+    if (queue === undefined) {
+      queue = createSerialQueue();
+      sqliteQueues.set(prisma, queue);
+    }
+  }
+
+  /** Runs one repository operation: queued on SQLite, with its errors translated. */
+  const run = <T>(method: string, body: () => Promise<T>): Promise<T> => {
+    const guarded = async () => {
+      try {
+        return await body();
+      } catch (error) {
+        throw translateStoreError(method, error);
+      }
+    };
+    return queue === undefined ? guarded() : queue.run(guarded);
+  };
+  const transaction = <T>(fn: (tx: TotpPrismaDelegates) => Promise<T>): Promise<T> =>
+    Promise.resolve(prisma.$transaction(fn, transactionOptions));
+
+  /** Which unique rule a refused organization insert broke, checked in the order the memory store checks them. */
+  async function organizationConflict(organization: OrganizationRecord, cause: unknown): Promise<Error> {
+    const bySlug = await prisma.totpOrganization.findUnique({ where: { organizationSlug: organization.organizationSlug } });
+    if (bySlug !== null) {
+      return new TotpError('duplicate_organization_slug', 'an organization with this organization_slug exists', { cause });
+    }
+    const externalId = organization.organizationExternalId;
+    if (externalId !== '') {
+      const byExternalId = await prisma.totpOrganization.findUnique({ where: { organizationExternalId: externalId } });
+      if (byExternalId !== null) {
+        return new TotpError('duplicate_organization_external_id', 'an organization with this organization_external_id exists', {
+          cause,
+        });
+      }
+    }
+    return new Error('@totp/prisma: insertOrganization: an organization with this ID exists', { cause });
+  }
+
+  async function memberConflict(member: MemberRecord, cause: unknown): Promise<Error> {
+    const { organizationId } = member;
+    const byEmail = await prisma.totpMember.findFirst({
+      where: { organizationId, emailAddressLower: member.emailAddress.toLowerCase() },
+    });
+    if (byEmail !== null) {
+      return new TotpError('duplicate_member_email', 'a member of this organization has this email_address', { cause });
+    }
+    if (member.externalId !== '') {
+      const byExternalId = await prisma.totpMember.findFirst({ where: { organizationId, externalId: member.externalId } });
+      if (byExternalId !== null) {
+        return new TotpError('duplicate_member_external_id', 'a member of this organization has this external_id', { cause });
+      }
+    }
+    return new Error('@totp/prisma: insertMember: a member with this ID exists', { cause });
+  }
+
+  return {
+    // ── Organizations and members ──
+
+    insertOrganization: (organization) =>
+      run('insertOrganization', async () => {
+        try {
+          await prisma.totpOrganization.create({ data: organizationRow(organization) });
+        } catch (error) {
+          // The unique indexes decide (so concurrent inserts have exactly one winner); lookups only name the rule.
+          if (isUniqueViolation(error)) throw await organizationConflict(organization, error);
+          throw error;
+        }
+      }),
+
+    findOrganizationById: (organizationId) =>
+      run('findOrganizationById', async () => {
+        const row = await prisma.totpOrganization.findUnique({ where: { organizationId } });
+        return row === null ? null : organizationRecord(row);
+      }),
+
+    findOrganizationBySlug: (organizationSlug) =>
+      run('findOrganizationBySlug', async () => {
+        const row = await prisma.totpOrganization.findUnique({ where: { organizationSlug } });
+        return row === null ? null : organizationRecord(row);
+      }),
+
+    findOrganizationByExternalId: (organizationExternalId) =>
+      run('findOrganizationByExternalId', async () => {
+        if (organizationExternalId === '') return null;
+        const row = await prisma.totpOrganization.findUnique({ where: { organizationExternalId } });
+        return row === null ? null : organizationRecord(row);
+      }),
+
+    insertMember: (member) =>
+      run('insertMember', async () => {
+        try {
+          await prisma.totpMember.create({ data: memberRow(member) });
+        } catch (error) {
+          if (isUniqueViolation(error)) throw await memberConflict(member, error);
+          throw error;
+        }
+      }),
+
+    findMemberById: (organizationId, memberId) =>
+      run('findMemberById', async () => {
+        const row = await prisma.totpMember.findFirst({ where: { organizationId, memberId } });
+        return row === null ? null : memberRecord(row);
+      }),
+
+    findMemberByExternalId: (organizationId, externalId) =>
+      run('findMemberByExternalId', async () => {
+        if (externalId === '') return null;
+        const row = await prisma.totpMember.findFirst({ where: { organizationId, externalId } });
+        return row === null ? null : memberRecord(row);
+      }),
+
+    // One statement: the schema's ON DELETE CASCADE foreign keys remove registrations, codes and sessions with it.
+    deleteMember: (organizationId, memberId) =>
+      run('deleteMember', async () => {
+        const { count } = await prisma.totpMember.deleteMany({ where: { organizationId, memberId } });
+        return count === 1;
+      }),
+
+    deleteOrganization: (organizationId) =>
+      run('deleteOrganization', async () => {
+        const { count } = await prisma.totpOrganization.deleteMany({ where: { organizationId } });
+        return count === 1;
+      }),
+
+    updateMemberMfa: (organizationId, memberId, patch) =>
+      run('updateMemberMfa', async () => {
+        const data: { mfaEnrolled?: boolean; defaultMfaMethod?: string; updatedAt: Date } = {
+          updatedAt: copyDate(patch.updatedAt),
+        };
+        if (patch.mfaEnrolled !== undefined) data.mfaEnrolled = patch.mfaEnrolled;
+        if (patch.defaultMfaMethod !== undefined) data.defaultMfaMethod = patch.defaultMfaMethod;
+        const { count } = await prisma.totpMember.updateMany({ where: { organizationId, memberId }, data });
+        return count === 1;
+      }),
+
+    // ── Lockout state ──
+
+    // `UPDATE … SET failed = failed + 1 … RETURNING`: one statement, so N concurrent calls add exactly N.
+    incrementFailedMfaAttempts: (organizationId, memberId) =>
+      run('incrementFailedMfaAttempts', async () => {
+        try {
+          const row = await prisma.totpMember.update({
+            where: { memberId, organizationId },
+            data: { failedMfaAttempts: { increment: 1 } },
+          });
+          return row.failedMfaAttempts;
+        } catch (error) {
+          if (isRecordNotFound(error)) return null;
+          throw error;
+        }
+      }),
+
+    // Conditional on no lock in force; a concurrent caller re-checks the condition on the row it waited for.
+    lockMember: (organizationId, memberId, lockCreatedAt, lockExpiresAt) =>
+      run('lockMember', async () => {
+        const { count } = await prisma.totpMember.updateMany({
+          where: {
+            organizationId,
+            memberId,
+            OR: [{ lockExpiresAt: null }, { lockExpiresAt: { lte: lockCreatedAt } }],
+          },
+          data: { lockCreatedAt: copyDate(lockCreatedAt), lockExpiresAt: copyDate(lockExpiresAt), failedMfaAttempts: 0 },
+        });
+        return count === 1;
+      }),
+
+    resetFailedMfaAttempts: (organizationId, memberId) =>
+      run('resetFailedMfaAttempts', async () => {
+        await prisma.totpMember.updateMany({
+          where: { organizationId, memberId },
+          data: { failedMfaAttempts: 0, lockCreatedAt: null, lockExpiresAt: null },
+        });
+      }),
+
+    // ── TOTP registrations and recovery codes ──
+
+    findRegistrations: (organizationId, memberId) =>
+      run('findRegistrations', async (): Promise<MemberRegistrations> => {
+        const rows = await prisma.totpRegistration.findMany({ where: { organizationId, memberId } });
+        const active = rows.find((r) => r.status === 'active');
+        const pending = rows.find((r) => r.status === 'pending');
+        return {
+          active: active === undefined ? null : registrationRecord(active),
+          pending: pending === undefined ? null : registrationRecord(pending),
+        };
+      }),
+
+    // Member lock first: concurrent saves for one member run one after the other, each seeing the last one's rows.
+    // The unique index on (organization, member, status) makes two pending or two active rows impossible anyway.
+    saveRegistration: (registration, recoveryCodes) =>
+      run('saveRegistration', () =>
+        transaction(async (tx): Promise<SaveRegistrationResult> => {
+          const { organizationId, memberId, totpRegistrationId } = registration;
+          if (!(await lockMemberRow(tx, organizationId, memberId))) {
+            throw new Error('saveRegistration: the member does not exist');
+          }
+          const existing = await tx.totpRegistration.findMany({ where: { organizationId, memberId } });
+          if (existing.some((r) => r.status === 'active')) return 'active_totp_exists';
+          // Deleting the pending registration deletes its codes too (ON DELETE CASCADE).
+          if (existing.length > 0) await tx.totpRegistration.deleteMany({ where: { organizationId, memberId } });
+          await tx.totpRegistration.create({ data: registrationRow(registration) });
+          if (recoveryCodes.length > 0) {
+            await tx.totpRecoveryCode.createMany({ data: recoveryCodeRows(totpRegistrationId, recoveryCodes) });
+          }
+          if (registration.status === 'active') {
+            await tx.totpMember.updateMany({ where: { organizationId, memberId }, data: { totpRegistrationId } });
+          }
+          return 'saved';
+        }),
+      ),
+
+    recordAcceptedStep: (totpRegistrationId, step, activate) =>
+      run('recordAcceptedStep', async () => {
+        const lastAcceptedStep = BigInt(step);
+        if (activate === undefined) {
+          // The hot path: one conditional UPDATE. Of concurrent calls with one step, the first to lock the row sets
+          // it; the others re-check `last_accepted_step < $step` on the updated row and change nothing.
+          const { count } = await prisma.totpRegistration.updateMany({
+            where: { totpRegistrationId, status: 'active', OR: stepIsNew(lastAcceptedStep) },
+            data: { lastAcceptedStep },
+          });
+          return count === 1;
+        }
+        // Activation touches the registration and the member: a transaction, member lock first. The member is read
+        // before it (a registration never changes owner), so the transaction still starts with its lock.
+        const owner = await prisma.totpRegistration.findUnique({ where: { totpRegistrationId } });
+        if (owner === null) return false;
+        const at = copyDate(activate.at);
+        try {
+          return await transaction(async (tx) => {
+            const { organizationId, memberId } = owner;
+            if (!(await lockMemberRow(tx, organizationId, memberId))) return false;
+            const { count } = await tx.totpRegistration.updateMany({
+              where: { totpRegistrationId, status: 'pending', expiresAt: { gt: at }, OR: stepIsNew(lastAcceptedStep) },
+              data: { lastAcceptedStep, status: 'active', expiresAt: null, activatedAt: at },
+            });
+            if (count !== 1) return false;
+            await tx.totpMember.updateMany({ where: { organizationId, memberId }, data: { totpRegistrationId, updatedAt: at } });
+            return true;
+          });
+        } catch (error) {
+          // Another active registration holds the (organization, member, status) index: a failed condition.
+          if (isUniqueViolation(error)) return false;
+          throw error;
+        }
+      }),
+
+    deleteRegistrations: (organizationId, memberId, updatedAt) =>
+      run('deleteRegistrations', () =>
+        transaction(async (tx) => {
+          await lockMemberRow(tx, organizationId, memberId);
+          const { count } = await tx.totpRegistration.deleteMany({ where: { organizationId, memberId } });
+          if (count > 0) {
+            await tx.totpMember.updateMany({
+              where: { organizationId, memberId, defaultMfaMethod: 'totp' },
+              data: { defaultMfaMethod: '' },
+            });
+            await tx.totpMember.updateMany({
+              where: { organizationId, memberId },
+              data: { totpRegistrationId: '', updatedAt: copyDate(updatedAt) },
+            });
+          }
+          return count;
+        }),
+      ),
+
+    listRecoveryCodeHashes: (totpRegistrationId) =>
+      run('listRecoveryCodeHashes', async () => {
+        const rows = await prisma.totpRecoveryCode.findMany({ where: { totpRegistrationId }, orderBy: { position: 'asc' } });
+        return rows.map((r) => ({ keyId: r.keyId, hash: r.hash }));
+      }),
+
+    // One DELETE: of concurrent calls with one code, the first deletes the row and the others find nothing to delete.
+    // The candidates are one code hashed under each pepper key; a set is hashed under one key, so at most one matches.
+    consumeRecoveryCode: (totpRegistrationId, candidates) =>
+      run('consumeRecoveryCode', async () => {
+        if (candidates.length === 0) return null;
+        const { count } = await prisma.totpRecoveryCode.deleteMany({
+          where: { totpRegistrationId, OR: candidates.map((c) => ({ keyId: c.keyId, hash: c.hash })) },
+        });
+        if (count === 0) return null;
+        return prisma.totpRecoveryCode.count({ where: { totpRegistrationId } });
+      }),
+
+    replaceRecoveryCodes: (totpRegistrationId, recoveryCodes) =>
+      run('replaceRecoveryCodes', async () => {
+        const owner = await prisma.totpRegistration.findUnique({ where: { totpRegistrationId } });
+        if (owner === null) return false;
+        return transaction(async (tx) => {
+          if (!(await lockMemberRow(tx, owner.organizationId, owner.memberId))) return false;
+          // Deleted while we waited for the lock?
+          if ((await tx.totpRegistration.findUnique({ where: { totpRegistrationId } })) === null) return false;
+          await tx.totpRecoveryCode.deleteMany({ where: { totpRegistrationId } });
+          if (recoveryCodes.length > 0) {
+            await tx.totpRecoveryCode.createMany({ data: recoveryCodeRows(totpRegistrationId, recoveryCodes) });
+          }
+          return true;
+        });
+      }),
+
+    // ── Sessions ──
+
+    insertIntermediateSession: (session) =>
+      run('insertIntermediateSession', async () => {
+        await prisma.totpIntermediateSession.create({ data: intermediateSessionRow(session) });
+      }),
+
+    findIntermediateSession: (tokenHash) =>
+      run('findIntermediateSession', async () => {
+        const row = await prisma.totpIntermediateSession.findUnique({ where: { tokenHash } });
+        return row === null ? null : intermediateSessionRecord(row);
+      }),
+
+    // `DELETE … WHERE token_hash = $1 AND expires_at > $2 RETURNING *`: only the caller whose DELETE removed the row
+    // gets it back.
+    consumeIntermediateSession: (tokenHash, at) =>
+      run('consumeIntermediateSession', async () => {
+        try {
+          const row = await prisma.totpIntermediateSession.delete({ where: { tokenHash, expiresAt: { gt: copyDate(at) } } });
+          return intermediateSessionRecord(row);
+        } catch (error) {
+          if (isRecordNotFound(error)) return null;
+          throw error;
+        }
+      }),
+
+    insertMemberSession: (session) =>
+      run('insertMemberSession', async () => {
+        await prisma.totpMemberSession.create({ data: memberSessionRow(session) });
+      }),
+
+    findMemberSessionByTokenHash: (tokenHash) =>
+      run('findMemberSessionByTokenHash', async () => {
+        const row = await prisma.totpMemberSession.findUnique({ where: { tokenHash } });
+        return row === null ? null : memberSessionRecord(row);
+      }),
+
+    findMemberSessionById: (memberSessionId) =>
+      run('findMemberSessionById', async () => {
+        const row = await prisma.totpMemberSession.findUnique({ where: { memberSessionId } });
+        return row === null ? null : memberSessionRecord(row);
+      }),
+
+    // The first statement is a conditional UPDATE of the live session: it checks liveness and takes the row lock,
+    // so concurrent extensions run one after the other and each reads the factors the previous one wrote.
+    extendMemberSession: (memberSessionId, update) =>
+      run('extendMemberSession', () =>
+        transaction(async (tx) => {
+          const at = copyDate(update.at);
+          const { count } = await tx.totpMemberSession.updateMany({
+            where: { memberSessionId, revokedAt: null, expiresAt: { gt: at } },
+            data: { lastAccessedAt: at },
+          });
+          if (count !== 1) return null;
+          const row = await tx.totpMemberSession.findUnique({ where: { memberSessionId } });
+          if (row === null) return null;
+          const current = memberSessionRecord(row);
+          const data: { lastAccessedAt: Date; expiresAt: Date; authenticationFactors: JsonInput; customClaims?: JsonInput } = {
+            lastAccessedAt: at,
+            expiresAt: update.expiresAt > current.expiresAt ? copyDate(update.expiresAt) : current.expiresAt,
+            authenticationFactors: toJson(withFactor(current.authenticationFactors, update.factor)),
+          };
+          if (update.customClaims !== undefined) data.customClaims = toJson(update.customClaims);
+          const updated = await tx.totpMemberSession.update({ where: { memberSessionId }, data });
+          return memberSessionRecord(updated);
+        }),
+      ),
+
+    revokeMemberSession: (memberSessionId, at) =>
+      run('revokeMemberSession', async () => {
+        const { count } = await prisma.totpMemberSession.updateMany({
+          where: { memberSessionId, revokedAt: null },
+          data: { revokedAt: copyDate(at) },
+        });
+        if (count === 1) return true;
+        return (await prisma.totpMemberSession.findUnique({ where: { memberSessionId } })) !== null;
+      }),
+  };
+}

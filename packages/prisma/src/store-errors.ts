@@ -1,0 +1,106 @@
+// How driver and Prisma errors become the port's outcomes: unreachable store → TotpError('service_unavailable'),
+// anything else unexpected → an Error that keeps the original as `cause`. Errors are read by shape, not by class.
+
+import { TotpError } from '@totp/core';
+
+/** Prisma error codes that mean the database could not be reached or stopped answering. */
+const UNREACHABLE_PRISMA_CODES = new Set([
+  'P1001', // can't reach database server
+  'P1002', // database server reached but timed out
+  'P1008', // operations timed out (also SQLite's SQLITE_BUSY after the busy timeout)
+  'P1017', // server has closed the connection
+  'P2024', // timed out fetching a connection from the pool
+]);
+
+/** Driver adapter error kinds (Prisma 7 `meta.driverAdapterError.cause.kind`) with the same meaning. */
+const UNREACHABLE_ADAPTER_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'TlsConnectionError',
+]);
+
+// P2028 "Unable to start a transaction in the given time" (no pooled connection within `maxWait`) is matched by its
+// message below: P2028 also covers misuse of a transaction, which is a bug, not an outage.
+
+/** Node socket errors, and PostgreSQL SQLSTATEs for a server that is shutting down or refusing connections. */
+const UNREACHABLE_DRIVER_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'SQLITE_BUSY',
+  'SQLITE_CANTOPEN',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+]);
+
+const UNREACHABLE_MESSAGES =
+  /unable to start a transaction in the given time|connection terminated|connection timeout|can't reach database server|server closed the connection|terminating connection due to administrator command|the database system is (starting up|shutting down)|client has encountered a connection error|timeout exceeded when trying to connect/i;
+
+type Inspectable = {
+  name?: unknown;
+  code?: unknown;
+  originalCode?: unknown;
+  kind?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  meta?: { driverAdapterError?: unknown };
+};
+
+/** The error and everything it wraps (`cause`, Prisma's `meta.driverAdapterError`), breadth-first, bounded. */
+function* chain(error: unknown): Generator<Inspectable> {
+  const queue: unknown[] = [error];
+  for (let seen = 0; queue.length > 0 && seen < 12; seen++) {
+    const current = queue.shift();
+    if (typeof current !== 'object' || current === null) continue;
+    const e = current as Inspectable;
+    yield e;
+    queue.push(e.cause, e.meta?.driverAdapterError);
+  }
+}
+
+/** True when `error` says the database is down, unreachable, or not answering in time. */
+export function isStoreUnreachable(error: unknown): boolean {
+  for (const e of chain(error)) {
+    if (e.name === 'PrismaClientInitializationError') return true;
+    for (const code of [e.code, e.originalCode]) {
+      if (typeof code !== 'string') continue;
+      if (UNREACHABLE_PRISMA_CODES.has(code) || UNREACHABLE_DRIVER_CODES.has(code)) return true;
+      if (/^08[0-9A-Z]{3}$/.test(code)) return true; // SQLSTATE class 08: connection exception
+      if (code.startsWith('SQLITE_BUSY')) return true;
+    }
+    if (typeof e.kind === 'string' && UNREACHABLE_ADAPTER_KINDS.has(e.kind)) return true;
+    if (typeof e.message === 'string' && UNREACHABLE_MESSAGES.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** Prisma's error code (`P2002` …) of a known request error, if it is one. */
+export function prismaCodeOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^P\d{4}$/.test(code) ? code : undefined;
+}
+
+export const isUniqueViolation = (error: unknown): boolean => prismaCodeOf(error) === 'P2002';
+export const isRecordNotFound = (error: unknown): boolean => prismaCodeOf(error) === 'P2025';
+
+/**
+ * The error a repository method throws for `error`: TotpErrors pass through, an unreachable store becomes
+ * `service_unavailable`, anything else an Error naming the method, with the original as `cause`.
+ */
+export function translateStoreError(method: string, error: unknown): Error {
+  if (error instanceof TotpError) return error;
+  if (isStoreUnreachable(error)) {
+    return new TotpError('service_unavailable', 'the store cannot be reached', { cause: error });
+  }
+  return new Error(`@totp/prisma: ${method} failed`, { cause: error });
+}

@@ -1,0 +1,48 @@
+// Calls every method of the repository port once, on rows it makes: a workload for the index test and a smoke test.
+
+import type { TotpRepository } from '@totp/core';
+import { SEED_AT, SEED_STEP, codesFor, registrationFor, seed } from './support/seed';
+
+export async function exerciseEveryMethod(repository: TotpRepository): Promise<void> {
+  const s = await seed(repository, { ists: 2 });
+  const { organizationId, memberId, totpRegistrationId } = s;
+  const org = await repository.findOrganizationById(organizationId);
+  await repository.findOrganizationBySlug(org!.organizationSlug);
+  await repository.findOrganizationByExternalId('crm-1');
+  await repository.findMemberById(organizationId, memberId);
+  await repository.findMemberByExternalId(organizationId, 'employee-1');
+  await repository.updateMemberMfa(organizationId, memberId, { mfaEnrolled: true, defaultMfaMethod: 'totp', updatedAt: SEED_AT });
+  await repository.incrementFailedMfaAttempts(organizationId, memberId);
+  await repository.lockMember(organizationId, memberId, SEED_AT, new Date(SEED_AT.getTime() + 60_000));
+  await repository.resetFailedMfaAttempts(organizationId, memberId);
+  await repository.findRegistrations(organizationId, memberId);
+  await repository.recordAcceptedStep(totpRegistrationId, SEED_STEP);
+  await repository.listRecoveryCodeHashes(totpRegistrationId);
+  await repository.consumeRecoveryCode(totpRegistrationId, [s.codes[0]!, { keyId: 'old', hash: 'f'.repeat(64) }]);
+  await repository.replaceRecoveryCodes(totpRegistrationId, codesFor('e4e'));
+  await repository.findIntermediateSession(s.istHashes[0]!);
+  await repository.consumeIntermediateSession(s.istHashes[0]!, SEED_AT);
+  const session = {
+    memberSessionId: `member-session-test-${memberId.slice(-36)}`,
+    tokenHash: `5e55${s.istHashes[1]!.slice(4)}`,
+    organizationId,
+    memberId,
+    startedAt: SEED_AT,
+    lastAccessedAt: SEED_AT,
+    expiresAt: new Date(SEED_AT.getTime() + 3_600_000),
+    authenticationFactors: [],
+    customClaims: {},
+    revokedAt: null,
+  };
+  await repository.insertMemberSession(session);
+  await repository.findMemberSessionByTokenHash(session.tokenHash);
+  await repository.findMemberSessionById(session.memberSessionId);
+  await repository.extendMemberSession(session.memberSessionId, { at: SEED_AT, expiresAt: session.expiresAt });
+  await repository.revokeMemberSession(session.memberSessionId, SEED_AT);
+  await repository.deleteRegistrations(organizationId, memberId, SEED_AT);
+  const pending = registrationFor(organizationId, memberId, `${totpRegistrationId}-p`, 'pending');
+  await repository.saveRegistration(pending, codesFor('e5e'));
+  await repository.recordAcceptedStep(pending.totpRegistrationId, SEED_STEP, { at: SEED_AT });
+  await repository.deleteMember(organizationId, memberId);
+  await repository.deleteOrganization(organizationId);
+}

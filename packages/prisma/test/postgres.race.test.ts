@@ -1,0 +1,207 @@
+// The attack: an attacker (or a retrying client) replays one TOTP code, one recovery code or one intermediate session
+// token through many server processes at once, hoping two of them accept it. On PostgreSQL, with every request on its
+// own connection and in separate Node processes, exactly one may win, and the table must show one use.
+
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { AuthenticationFactor } from '@totp/core';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from './support/paths';
+import { SEED_AT, SEED_STEP, codesFor, registrationFor, seed } from './support/seed';
+import { createPostgresStore, freshSchemaName, postgresUrl, type TestStore } from './support/stores';
+
+const CONCURRENCY = 50;
+const ROUNDS = 3;
+
+describe('PostgreSQL: 50 concurrent requests on 50 connections', () => {
+  let pool: pg.Pool;
+  let store: TestStore;
+  beforeAll(async () => {
+    pool = new pg.Pool({ connectionString: postgresUrl(), max: CONCURRENCY + 10 });
+    store = await createPostgresStore({ pool });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await pool?.end();
+  });
+
+  const all = <T>(attempt: () => Promise<T>) => Promise.all(Array.from({ length: CONCURRENCY }, attempt));
+
+  it('recordAcceptedStep: one winner per step, and the row holds that step', async () => {
+    const s = await seed(store.repository);
+    for (let round = 0; round < ROUNDS; round++) {
+      const step = SEED_STEP + round;
+      const results = await all(() => store.repository.recordAcceptedStep(s.totpRegistrationId, step));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const [row] = await store.rows('totp_registrations', `totp_registration_id = '${s.totpRegistrationId}'`);
+      expect(row!.last_accepted_step).toBe(String(step));
+    }
+    // The requests really ran side by side, each on its own connection.
+    expect(pool.totalCount).toBeGreaterThanOrEqual(CONCURRENCY);
+  });
+
+  it('recordAcceptedStep with activation: one winner, one active registration, the member points at it', async () => {
+    const s = await seed(store.repository, { status: 'pending' });
+    const results = await all(() => store.repository.recordAcceptedStep(s.totpRegistrationId, SEED_STEP, { at: SEED_AT }));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const [registration] = await store.rows('totp_registrations', `member_id = '${s.memberId}'`);
+    expect(registration).toMatchObject({ status: 'active', last_accepted_step: String(SEED_STEP), expires_at: null });
+    const [member] = await store.rows('totp_members', `member_id = '${s.memberId}'`);
+    expect(member!.totp_registration_id).toBe(s.totpRegistrationId);
+  });
+
+  it('consumeRecoveryCode: one winner per code, and only that code is gone', async () => {
+    const s = await seed(store.repository);
+    for (let round = 0; round < ROUNDS; round++) {
+      const code = s.codes[round]!;
+      const results = await all(() => store.repository.consumeRecoveryCode(s.totpRegistrationId, [code]));
+      expect(results.filter((r) => r !== null)).toEqual([9 - round]);
+      const left = await store.rows('totp_recovery_codes', `totp_registration_id = '${s.totpRegistrationId}'`);
+      expect(left).toHaveLength(9 - round);
+      expect(left.map((r) => r.hash)).not.toContain(code.hash);
+    }
+  });
+
+  it('consumeIntermediateSession: one winner per token, and the row is gone', async () => {
+    const s = await seed(store.repository, { ists: ROUNDS });
+    for (const tokenHash of s.istHashes) {
+      const results = await all(() => store.repository.consumeIntermediateSession(tokenHash, SEED_AT));
+      const winners = results.filter((r) => r !== null);
+      expect(winners).toHaveLength(1);
+      expect(winners[0]!.tokenHash).toBe(tokenHash);
+      expect(await store.rows('totp_intermediate_sessions', `token_hash = '${tokenHash}'`)).toEqual([]);
+    }
+  });
+
+  it('saveRegistration: one whole pending registration remains, with its own 10 codes', async () => {
+    const s = await seed(store.repository);
+    await store.repository.deleteRegistrations(s.organizationId, s.memberId, SEED_AT);
+    const ids = Array.from({ length: CONCURRENCY }, (_, i) => `member-totp-test-race-${i}-${s.memberId.slice(-12)}`);
+    const results = await Promise.all(
+      ids.map((id, i) =>
+        store.repository.saveRegistration(registrationFor(s.organizationId, s.memberId, id, 'pending'), codesFor(`5a${i}e`)),
+      ),
+    );
+    expect(results.every((r) => r === 'saved')).toBe(true);
+    const registrations = await store.rows('totp_registrations', `member_id = '${s.memberId}'`);
+    expect(registrations).toHaveLength(1);
+    const winner = ids.indexOf(String(registrations[0]!.totp_registration_id));
+    const codes = await store.rows('totp_recovery_codes', `totp_registration_id LIKE 'member-totp-test-race-%-${s.memberId.slice(-12)}'`);
+    expect(codes.map((c) => c.hash).sort()).toEqual(codesFor(`5a${winner}e`).map((c) => c.hash).sort());
+  });
+
+  it('incrementFailedMfaAttempts counts every call; lockMember has one winner', async () => {
+    const s = await seed(store.repository);
+    const counts = await all(() => store.repository.incrementFailedMfaAttempts(s.organizationId, s.memberId));
+    expect([...counts].sort((a, b) => a! - b!)).toEqual(Array.from({ length: CONCURRENCY }, (_, i) => i + 1));
+    const until = new Date(SEED_AT.getTime() + 3_600_000);
+    const locks = await all(() => store.repository.lockMember(s.organizationId, s.memberId, SEED_AT, until));
+    expect(locks.filter(Boolean)).toHaveLength(1);
+    const [member] = await store.rows('totp_members', `member_id = '${s.memberId}'`);
+    expect(member).toMatchObject({ failed_mfa_attempts: 0, lock_expires_at: until });
+  });
+
+  it('extendMemberSession: no concurrent factor is lost', async () => {
+    const s = await seed(store.repository);
+    const memberSessionId = `member-session-test-${s.memberId.slice(-36)}`;
+    await store.repository.insertMemberSession({
+      memberSessionId,
+      tokenHash: `${s.istHashes[0]!.slice(0, 60)}5e55`,
+      organizationId: s.organizationId,
+      memberId: s.memberId,
+      startedAt: SEED_AT,
+      lastAccessedAt: SEED_AT,
+      expiresAt: new Date(SEED_AT.getTime() + 3_600_000),
+      authenticationFactors: [],
+      customClaims: {},
+      revokedAt: null,
+    });
+    const factor = (i: number): AuthenticationFactor => ({
+      type: `factor-${i}`,
+      delivery_method: 'test',
+      last_authenticated_at: SEED_AT.toISOString(),
+      created_at: SEED_AT.toISOString(),
+      updated_at: SEED_AT.toISOString(),
+    });
+    const results = await Promise.all(
+      Array.from({ length: CONCURRENCY }, (_, i) =>
+        store.repository.extendMemberSession(memberSessionId, {
+          at: new Date(SEED_AT.getTime() + i),
+          expiresAt: new Date(SEED_AT.getTime() + 3_600_000 + i * 1000),
+          factor: factor(i),
+        }),
+      ),
+    );
+    expect(results.every((r) => r !== null)).toBe(true);
+    const stored = await store.repository.findMemberSessionById(memberSessionId);
+    expect(stored!.authenticationFactors.map((f) => f.type).sort()).toEqual(
+      Array.from({ length: CONCURRENCY }, (_, i) => `factor-${i}`).sort(),
+    );
+    expect(stored!.expiresAt.getTime()).toBe(SEED_AT.getTime() + 3_600_000 + (CONCURRENCY - 1) * 1000);
+  });
+});
+
+describe('PostgreSQL: separate Node processes racing on one code, step and IST', () => {
+  const PROCESSES = 3;
+  const PER_PROCESS = 10;
+  const schema = freshSchemaName();
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await createPostgresStore({ schema });
+  });
+  afterAll(async () => {
+    await store?.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await store?.close();
+  });
+
+  it(`${PROCESSES} processes × ${PER_PROCESS} concurrent attempts: one winner across processes each round`, async () => {
+    const s = await seed(store.repository, { ists: ROUNDS });
+    const rounds = Array.from({ length: ROUNDS }, (_, r) => ({
+      step: SEED_STEP + r,
+      code: s.codes[r]!,
+      istHash: s.istHashes[r]!,
+    }));
+    const job = { url: postgresUrl(), schema, totpRegistrationId: s.totpRegistrationId, at: SEED_AT.toISOString(), perProcess: PER_PROCESS, rounds };
+
+    const workers = Array.from({ length: PROCESSES }, () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'packages/prisma/test/support/race-worker.ts'], {
+        cwd: `${PACKAGE_ROOT}../..`,
+        stdio: ['pipe', 'pipe', 'inherit'],
+        env: { ...process.env, TOTP_RACE_JOB: JSON.stringify(job) },
+      });
+      const lines = createInterface({ input: child.stdout! });
+      const queue: string[] = [];
+      const waiters: Array<(line: string) => void> = [];
+      lines.on('line', (line) => (waiters.length > 0 ? waiters.shift()!(line) : queue.push(line)));
+      const next = () =>
+        new Promise<string>((resolve, reject) => {
+          if (queue.length > 0) return resolve(queue.shift()!);
+          child.once('exit', (code) => reject(new Error(`race worker exited with ${code}`)));
+          waiters.push(resolve);
+        });
+      return { child, next };
+    });
+
+    try {
+      for (let r = 0; r < ROUNDS; r++) {
+        // Barrier: every process is connected and warmed up before any attempt; then all get "go" together.
+        for (const w of workers) expect(await w.next()).toBe(`ready ${r}`);
+        for (const w of workers) w.child.stdin!.write(`go ${r}\n`);
+        const results = await Promise.all(workers.map(async (w) => JSON.parse(await w.next()) as Record<string, number>));
+        const total = (key: string) => results.reduce((sum, x) => sum + x[key]!, 0);
+        expect({ step: total('step'), code: total('code'), ist: total('ist') }).toEqual({ step: 1, code: 1, ist: 1 });
+
+        const [registration] = await store.rows('totp_registrations', `totp_registration_id = '${s.totpRegistrationId}'`);
+        expect(registration!.last_accepted_step).toBe(String(rounds[r]!.step));
+        const codes = await store.rows('totp_recovery_codes', `totp_registration_id = '${s.totpRegistrationId}'`);
+        expect(codes).toHaveLength(9 - r);
+        expect(codes.map((c) => c.hash)).not.toContain(rounds[r]!.code.hash);
+        expect(await store.rows('totp_intermediate_sessions', `token_hash = '${rounds[r]!.istHash}'`)).toEqual([]);
+      }
+    } finally {
+      for (const w of workers) w.child.stdin!.end();
+      await Promise.all(workers.map((w) => new Promise((resolve) => (w.child.exitCode !== null ? resolve(null) : w.child.once('exit', resolve)))));
+    }
+  }, 120_000);
+});

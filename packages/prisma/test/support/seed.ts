@@ -1,0 +1,90 @@
+// Rows for the race and fault tests, written through the repository itself: an organization, a member, an active
+// registration with its recovery code hashes, and intermediate sessions.
+
+import type { RecoveryCodeHash, TotpRegistrationRecord, TotpRepository } from '@totp/core';
+
+export const SEED_AT = new Date(Date.UTC(2026, 10, 29, 12, 0, 0));
+export const SEED_STEP = Math.floor(SEED_AT.getTime() / 30_000);
+
+let seeded = 0;
+const hex = (n: number, salt: string) => `${salt}${n.toString(16)}`.padEnd(64, '0').slice(0, 64);
+const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+
+export interface Seeded {
+  organizationId: string;
+  memberId: string;
+  totpRegistrationId: string;
+  codes: RecoveryCodeHash[];
+  /** Token hashes of unconsumed intermediate sessions that expire an hour after SEED_AT. */
+  istHashes: string[];
+}
+
+export function registrationFor(organizationId: string, memberId: string, id: string, status: 'active' | 'pending'): TotpRegistrationRecord {
+  return {
+    totpRegistrationId: id,
+    organizationId,
+    memberId,
+    status,
+    secret: { keyId: 'k1', ciphertext: 'not-a-real-ciphertext' },
+    algorithm: 'SHA1',
+    digits: 6,
+    periodSeconds: 30,
+    expiresAt: status === 'pending' ? new Date(SEED_AT.getTime() + 3_600_000) : null,
+    lastAcceptedStep: null,
+    createdAt: SEED_AT,
+    activatedAt: status === 'active' ? SEED_AT : null,
+  };
+}
+
+export function codesFor(salt: string, count = 10): RecoveryCodeHash[] {
+  return Array.from({ length: count }, (_, i) => ({ keyId: 'pepper-1', hash: hex(i, salt) }));
+}
+
+export async function seed(repository: TotpRepository, options: { ists?: number; status?: 'active' | 'pending' } = {}): Promise<Seeded> {
+  const n = ++seeded;
+  const tag = `${process.pid.toString(16)}${n.toString(16)}`;
+  const organizationId = `organization-test-${uuid(n)}`;
+  const memberId = `member-test-${uuid(n)}`;
+  const totpRegistrationId = `member-totp-test-${uuid(n)}`;
+  await repository.insertOrganization({
+    organizationId,
+    organizationName: `Race ${tag}`,
+    organizationSlug: `race-${tag}`,
+    organizationExternalId: '',
+    mfaPolicy: 'OPTIONAL',
+    mfaMethods: 'ALL_ALLOWED',
+    allowedMfaMethods: [],
+    createdAt: SEED_AT,
+    updatedAt: SEED_AT,
+  });
+  await repository.insertMember({
+    organizationId,
+    memberId,
+    emailAddress: `race-${tag}@example.com`,
+    name: '',
+    status: 'active',
+    externalId: '',
+    mfaEnrolled: false,
+    totpRegistrationId: '',
+    defaultMfaMethod: '',
+    failedMfaAttempts: 0,
+    lockCreatedAt: null,
+    lockExpiresAt: null,
+    createdAt: SEED_AT,
+    updatedAt: SEED_AT,
+  });
+  const codes = codesFor(`c0de${tag}`);
+  await repository.saveRegistration(registrationFor(organizationId, memberId, totpRegistrationId, options.status ?? 'active'), codes);
+  const istHashes = Array.from({ length: options.ists ?? 1 }, (_, i) => hex(i, `15${tag}f`));
+  for (const tokenHash of istHashes) {
+    await repository.insertIntermediateSession({
+      tokenHash,
+      organizationId,
+      memberId,
+      authenticationFactors: [],
+      createdAt: SEED_AT,
+      expiresAt: new Date(SEED_AT.getTime() + 3_600_000),
+    });
+  }
+  return { organizationId, memberId, totpRegistrationId, codes, istHashes };
+}

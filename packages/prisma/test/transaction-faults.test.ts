@@ -1,0 +1,159 @@
+// Multi-row writes are all or nothing: a failure at any statement inside the transaction of saveRegistration,
+// replaceRecoveryCodes, deleteRegistrations, an activation or a session extension leaves every table as it was.
+// The failure is injected under Prisma, in the driver adapter, at each statement in turn; on PostgreSQL also by a
+// trigger that makes the database itself raise halfway through.
+
+import { TotpError, type TotpRepository } from '@totp/core';
+import { describe, expect, it } from 'vitest';
+import { SEED_AT, SEED_STEP, codesFor, registrationFor, seed } from './support/seed';
+import { createPostgresStore, createSqliteStore, type StoreOptions, type TestStore } from './support/stores';
+
+class InjectedFailure extends Error {
+  override name = 'InjectedFailure';
+}
+
+interface Operation {
+  name: string;
+  /** Makes the rows the operation will change; returns the call to make. */
+  prepare(repository: TotpRepository): Promise<(repository: TotpRepository) => Promise<unknown>>;
+}
+
+const operations: Operation[] = [
+  {
+    name: 'saveRegistration (replacing a pending registration and its 10 codes)',
+    prepare: async (repository) => {
+      const s = await seed(repository, { status: 'pending' });
+      const next = registrationFor(s.organizationId, s.memberId, `${s.totpRegistrationId}-next`, 'pending');
+      return (r) => r.saveRegistration(next, codesFor('fa11'));
+    },
+  },
+  {
+    name: 'saveRegistration (an active one, setting the member)',
+    prepare: async (repository) => {
+      const s = await seed(repository, { status: 'pending' });
+      const next = registrationFor(s.organizationId, s.memberId, `${s.totpRegistrationId}-active`, 'active');
+      return (r) => r.saveRegistration(next, codesFor('fa12'));
+    },
+  },
+  {
+    name: 'replaceRecoveryCodes',
+    prepare: async (repository) => {
+      const s = await seed(repository);
+      return (r) => r.replaceRecoveryCodes(s.totpRegistrationId, codesFor('fa13'));
+    },
+  },
+  {
+    name: 'deleteRegistrations',
+    prepare: async (repository) => {
+      const s = await seed(repository);
+      await repository.updateMemberMfa(s.organizationId, s.memberId, { defaultMfaMethod: 'totp', updatedAt: SEED_AT });
+      return (r) => r.deleteRegistrations(s.organizationId, s.memberId, new Date(SEED_AT.getTime() + 1000));
+    },
+  },
+  {
+    name: 'recordAcceptedStep with activation',
+    prepare: async (repository) => {
+      const s = await seed(repository, { status: 'pending' });
+      return (r) => r.recordAcceptedStep(s.totpRegistrationId, SEED_STEP, { at: SEED_AT });
+    },
+  },
+  {
+    name: 'extendMemberSession',
+    prepare: async (repository) => {
+      const s = await seed(repository);
+      const memberSessionId = `member-session-test-${s.memberId.slice(-36)}`;
+      await repository.insertMemberSession({
+        memberSessionId,
+        tokenHash: `5e55${s.istHashes[0]!.slice(4)}`,
+        organizationId: s.organizationId,
+        memberId: s.memberId,
+        startedAt: SEED_AT,
+        lastAccessedAt: SEED_AT,
+        expiresAt: new Date(SEED_AT.getTime() + 3_600_000),
+        authenticationFactors: [],
+        customClaims: { a: 1 },
+        revokedAt: null,
+      });
+      const factor = { type: 'totp', delivery_method: 'authenticator_app', last_authenticated_at: '', created_at: '', updated_at: '' };
+      return (r) =>
+        r.extendMemberSession(memberSessionId, { at: SEED_AT, expiresAt: new Date(SEED_AT.getTime() + 7_200_000), factor, customClaims: { b: 2 } });
+    },
+  },
+];
+
+const databases: Array<[string, (options: StoreOptions) => Promise<TestStore>]> = [
+  ['sqlite', createSqliteStore],
+  ['postgresql', createPostgresStore],
+];
+
+describe.each(databases)('transactions on %s are all or nothing', (_name, createStore) => {
+  it.each(operations.map((o) => [o.name, o] as const))('%s: a failure at any statement leaves no trace', async (_label, operation) => {
+    // failAt: the statement of the transaction to fail (1 = the first after BEGIN); -1 = none.
+    let failAt = -1;
+    const store = await createStore({
+      hooks: {
+        beforeStatement(sql, transaction) {
+          // Not the COMMIT: a COMMIT that fails before it reaches the server has no defined outcome (the client
+          // cannot know whether it was applied); the statements before it are what "halfway" means.
+          if (/^\s*COMMIT/i.test(sql)) return;
+          if (transaction !== undefined && transaction.statement === failAt) throw new InjectedFailure(`statement ${failAt}`);
+        },
+      },
+    });
+    try {
+      const call = await operation.prepare(store.repository);
+      const before = JSON.stringify(await store.dump());
+      let statements = 0;
+      for (failAt = 1; ; failAt++) {
+        const error = await call(store.repository).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        if (error === null) {
+          // Past the last statement before the COMMIT: the call went through.
+          statements = failAt - 1;
+          break;
+        }
+        expect(error).toBeInstanceOf(Error);
+        expect(error).not.toBeInstanceOf(TotpError);
+        expect(String((error as Error).message)).toMatch(/^@totp\/prisma: \w+ failed$/);
+        expect(JSON.stringify(await store.dump())).toBe(before);
+      }
+      // Every statement was failed once; then the untouched call did its work.
+      expect(statements).toBeGreaterThanOrEqual(operation.name.startsWith('extend') ? 3 : 2);
+      expect(JSON.stringify(await store.dump())).not.toBe(before);
+    } finally {
+      failAt = -1;
+      await store.close();
+    }
+  });
+});
+
+describe('PostgreSQL raising inside the transaction', () => {
+  it('saveRegistration: a trigger refusing the 6th new recovery code leaves the old pending registration whole', async () => {
+    const store = await createPostgresStore();
+    try {
+      const s = await seed(store.repository, { status: 'pending' });
+      const refused = codesFor('bad')[5]!.hash;
+      await store.prisma.$executeRawUnsafe(`
+        CREATE FUNCTION ${store.qualify('refuse_code')}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.hash = '${refused}' THEN RAISE EXCEPTION 'refused by the test trigger'; END IF;
+          RETURN NEW;
+        END $$`);
+      await store.prisma.$executeRawUnsafe(
+        `CREATE TRIGGER refuse_code BEFORE INSERT ON ${store.qualify('totp_recovery_codes')} FOR EACH ROW EXECUTE FUNCTION ${store.qualify('refuse_code')}()`,
+      );
+      const before = JSON.stringify(await store.dump());
+      const next = registrationFor(s.organizationId, s.memberId, `${s.totpRegistrationId}-next`, 'pending');
+      const error = await store.repository.saveRegistration(next, codesFor('bad')).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(String(((error as Error).cause as Error).message)).toMatch(/refused by the test trigger/);
+      // The old registration and its 10 codes are there; nothing of the new one is.
+      expect(JSON.stringify(await store.dump())).toBe(before);
+      expect(await store.rows('totp_recovery_codes', `totp_registration_id = '${s.totpRegistrationId}'`)).toHaveLength(10);
+    } finally {
+      await store.close();
+    }
+  });
+});
