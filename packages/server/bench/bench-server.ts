@@ -1,0 +1,149 @@
+// One server of the HTTP benchmark, run in its own process so the load generator does not share its event loop.
+// `echo`: a bare Express 5 JSON echo, the reference; `stub`: the router over a no-op service; `memory`: the router over
+// @totp/memory; `sqlite`: the reference server itself (startServer) on a fresh SQLite file.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express, { type Express } from 'express';
+import { createTotpService, type TotpService } from '@totp/core';
+import { createTotpRouter } from '@totp/express';
+import { createMemoryRepository } from '@totp/memory';
+import { loadConfig } from '../src/config';
+import { startServer } from '../src/server';
+import { BENCH_AUTH_PROJECT_ID, BENCH_SECRET, BENCH_TOTP_SECRET, benchClock, benchCode, type ServerReady } from './shared';
+
+const mode = process.argv[2] ?? 'echo';
+// Enough members that none runs out of fresh time steps at the store's throughput (each gets ~3 new steps a second).
+const memberCount = Number(process.env.BENCH_MEMBERS ?? (mode === 'sqlite' ? 300 : 3000));
+const clock = benchClock();
+
+function echoApp(): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json());
+  app.post('/echo', (req, res) => {
+    res.json(req.body);
+  });
+  return app;
+}
+
+const key = (byte: number) => new Uint8Array(32).fill(byte);
+
+async function memoryService(): Promise<TotpService> {
+  return createTotpService({
+    repository: createMemoryRepository(),
+    encryptionKeys: [{ id: 'bench', key: key(1) }],
+    recoveryCodePepper: [{ id: 'bench', key: key(2) }],
+    sessionSigningKeys: [{ id: 'bench', key: key(3) }],
+    clock,
+  });
+}
+
+/** Members that share one TOTP secret (each has its own registration, so replay protection is per member). */
+const provisionMembers = (service: TotpService) => provisionMembersOf(service, memberCount);
+
+async function provisionMembersOf(service: TotpService, count: number): Promise<ServerReady['members']> {
+  const { organization } = await service.organizations.create({ organization_name: 'Bench', organization_slug: 'bench' });
+  const members: ServerReady['members'] = [];
+  for (let i = 0; i < count; i++) {
+    const { member_id } = await service.organizations.members.create({
+      organization_id: organization.organization_id,
+      email_address: `member-${i}@bench.example`,
+    });
+    const ids = { organization_id: organization.organization_id, member_id };
+    await service.totps.migrate({ ...ids, secret: BENCH_TOTP_SECRET });
+    const { intermediate_session_token } = await service.sessions.startIntermediate(ids);
+    const authenticated = await service.totps.authenticate({
+      ...ids,
+      code: benchCode(Math.floor(clock() / 30_000)),
+      intermediate_session_token,
+      session_duration_minutes: 527_040,
+    });
+    members.push({ ...ids, session_token: authenticated.session_token });
+  }
+  return members;
+}
+
+/**
+ * The router over a service whose authenticate returns a canned, full-size response without doing any work:
+ * what is left is the cost of @totp/express itself (credentials, body parsing, routing, response).
+ */
+async function stubService(): Promise<{ service: TotpService; members: ServerReady['members'] }> {
+  const real = await memoryService();
+  const members = await provisionMembersOf(real, 1);
+  const member = members[0] as ServerReady['members'][number];
+  const canned = await real.sessions.authenticate({ session_token: member.session_token });
+  const service = {
+    ...real,
+    totps: { ...real.totps, authenticate: async (_request: unknown, options?: { requestId?: string }) => ({ ...canned, request_id: options?.requestId ?? '' }) },
+  } as TotpService;
+  return { service, members };
+}
+
+let app: Express | undefined;
+let members: ServerReady['members'] = [];
+let sqlitePort: number | undefined;
+if (mode === 'echo') {
+  app = echoApp();
+} else if (mode === 'sqlite') {
+  const config = loadConfig(
+    { PORT: '0', TOTP_PROJECT_ID: BENCH_AUTH_PROJECT_ID, TOTP_SECRET: BENCH_SECRET },
+    mkdtempSync(join(tmpdir(), 'totp-bench-')),
+  );
+  const running = await startServer({ config, clock });
+  members = await provisionMembers(running.service);
+  sqlitePort = running.port;
+  process.on('disconnect', () => void running.close().finally(() => process.exit(0)));
+} else {
+  let service: TotpService;
+  if (mode === 'stub') {
+    ({ service, members } = await stubService());
+  } else if (mode === 'memory') {
+    service = await memoryService();
+    members = await provisionMembers(service);
+  } else {
+    throw new Error(`unknown mode ${mode}`);
+  }
+  app = express();
+  app.disable('x-powered-by');
+  app.use(createTotpRouter({ service, projectId: BENCH_AUTH_PROJECT_ID, secret: BENCH_SECRET, scope: 'all' }));
+}
+
+// BENCH_PROFILE_DIR=…: a CPU profile of the serving phase only (setup excluded), written when the run ends.
+const profileDir = process.env.BENCH_PROFILE_DIR;
+let stopProfile: () => Promise<void> = async () => {};
+if (profileDir !== undefined && mode !== 'echo' && mode !== 'sqlite') {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  stopProfile = async () => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(`${profileDir}/${mode}-${process.pid}.cpuprofile`, JSON.stringify(profile));
+  };
+}
+
+// The parent asks for this process's CPU time around each run, to report server CPU per request.
+process.on('message', (message) => {
+  if (message === 'cpu') process.send?.({ cpuMicros: process.cpuUsage() });
+});
+
+if (app !== undefined) {
+  const server = app.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const ready: ServerReady = { port: address.port, members };
+    process.send?.(ready);
+  });
+  process.on('disconnect', () => {
+    server.closeAllConnections();
+    server.close(() => {
+      void stopProfile().finally(() => process.exit(0));
+    });
+  });
+} else if (sqlitePort !== undefined) {
+  process.send?.({ port: sqlitePort, members } satisfies ServerReady);
+}

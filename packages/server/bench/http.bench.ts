@@ -1,0 +1,143 @@
+// `pnpm bench`: HTTP load on loopback with autocannon. POST /v1/b2b/totp/authenticate (every request a fresh, valid
+// code) against a bare Express 5 JSON echo measured in the same run; prints throughput as a ratio. Never fails.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import autocannon from 'autocannon';
+import { BENCH_AUTH_HEADER, CLOCK_SPEEDUP, benchClock, benchCode, type ServerReady } from './shared';
+
+const DURATION_SECONDS = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '10,50').split(',').map(Number);
+const STORES = (process.env.BENCH_STORES ?? 'memory,sqlite').split(',');
+const clock = benchClock();
+
+interface Started {
+  child: ChildProcess;
+  ready: ServerReady;
+}
+
+function start(mode: string): Promise<Started> {
+  return new Promise((resolve, reject) => {
+    const child = fork(new URL('./bench-server.ts', import.meta.url).pathname, [mode], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.once('message', (ready) => resolve({ child, ready: ready as ServerReady }));
+    child.once('exit', (code) => reject(new Error(`the ${mode} server exited (${code}) before it was ready`)));
+  });
+}
+
+/** Hands out (member, code) pairs so that every request carries a time step its member has not used yet. */
+function codeDealer(members: ServerReady['members']) {
+  const lastStep = new Array<number>(members.length).fill(-1);
+  let next = 0;
+  return () => {
+    const current = Math.floor(clock() / 30_000);
+    for (let tries = 0; tries < members.length; tries++) {
+      const i = next;
+      next = (next + 1) % members.length;
+      const step = Math.max((lastStep[i] as number) + 1, current);
+      if (step > current + 1) continue; // this member used up the window; the next one has not
+      lastStep[i] = step;
+      return { member: members[i] as ServerReady['members'][number], code: benchCode(step) };
+    }
+    throw new Error('every member used up its window: start the servers with more BENCH_MEMBERS');
+  };
+}
+
+function serverCpuMicros(started: Started): Promise<number> {
+  return new Promise((resolve) => {
+    started.child.once('message', (m) => {
+      const { user, system } = (m as { cpuMicros: NodeJS.CpuUsage }).cpuMicros;
+      resolve(user + system);
+    });
+    started.child.send('cpu');
+  });
+}
+
+interface Measured {
+  label: string;
+  connections: number;
+  requestsPerSecond: number;
+  latencyP50: number;
+  latencyP99: number;
+  ok: number;
+  clientErrors: number;
+  other: number;
+  serverCpuMicrosPerRequest: number;
+}
+
+async function load(label: string, server: Started, connections: number, path: string, body: () => string): Promise<Measured> {
+  const cpuBefore = await serverCpuMicros(server);
+  const result = await autocannon({
+    url: `http://127.0.0.1:${server.ready.port}`,
+    connections,
+    duration: DURATION_SECONDS,
+    requests: [
+      {
+        method: 'POST',
+        path,
+        headers: { authorization: BENCH_AUTH_HEADER, 'content-type': 'application/json' },
+        setupRequest: (request) => ({ ...request, body: body() }),
+      },
+    ],
+  });
+  const cpuAfter = await serverCpuMicros(server);
+  return {
+    label,
+    connections,
+    serverCpuMicrosPerRequest: (cpuAfter - cpuBefore) / Math.max(1, result.requests.total),
+    requestsPerSecond: result.requests.average,
+    latencyP50: result.latency.p50,
+    latencyP99: result.latency.p99,
+    ok: result['2xx'],
+    clientErrors: result['4xx'],
+    other: result['1xx'] + result['3xx'] + result['5xx'] + result.errors + result.timeouts,
+  };
+}
+
+async function main(): Promise<void> {
+  console.log(`HTTP benchmark: ${DURATION_SECONDS} s per run, connections ${CONNECTIONS.join(' and ')}, loopback, ` +
+    `load generator and server in separate processes (server clock ×${CLOCK_SPEEDUP} so codes stay fresh).`);
+  const echo = await start('echo');
+  const stores: Array<[string, Started]> = [];
+  for (const store of ['stub', ...STORES]) {
+    try {
+      stores.push([store, await start(store)]);
+    } catch (error) {
+      console.log(`(skipping the ${store} store: ${(error as Error).message})`);
+    }
+  }
+  const rows: Array<Measured & { ratio?: number }> = [];
+  try {
+    for (const connections of CONNECTIONS) {
+      const sample = JSON.stringify({ organization_id: 'organization-test-00000000-0000-4000-8000-000000000000', member_id: 'member-test-00000000-0000-4000-8000-000000000000', code: '123456', session_token: 'x'.repeat(44) });
+      const reference = await load('bare Express 5 JSON echo', echo, connections, '/echo', () => sample);
+      rows.push(reference);
+      for (const [store, server] of stores) {
+        const deal = store === 'stub' ? () => ({ member: server.ready.members[0], code: '123456' }) : codeDealer(server.ready.members);
+        const label = store === 'stub' ? '@totp/express alone (no-op service)' : `totp authenticate (${store})`;
+        const measured = await load(label, server, connections, '/v1/b2b/totp/authenticate', () => {
+          const { member, code } = deal();
+          return JSON.stringify({ ...member, code });
+        });
+        rows.push({ ...measured, ratio: measured.requestsPerSecond / reference.requestsPerSecond });
+      }
+    }
+  } finally {
+    for (const s of [echo, ...stores.map(([, started]) => started)]) s.child.disconnect();
+  }
+  console.log();
+  console.log('| run | conn | req/s | p50 ms | p99 ms | server CPU µs/req | 2xx | 4xx | other (5xx, errors, timeouts) | vs echo |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(`| ${r.label} | ${r.connections} | ${r.requestsPerSecond.toFixed(0)} | ${r.latencyP50} | ${r.latencyP99} | ${r.serverCpuMicrosPerRequest.toFixed(0)} | ${r.ok} | ${r.clientErrors} | ${r.other} | ${r.ratio === undefined ? '1.00x' : `${r.ratio.toFixed(2)}x`} |`);
+  }
+  const bad = rows.filter((r) => r.other > 0);
+  console.log();
+  console.log(bad.length === 0 ? 'No response outside 2xx/4xx.' : `WARNING: responses outside 2xx/4xx in: ${bad.map((r) => `${r.label} @${r.connections}`).join(', ')}`);
+  console.log('Target: >= 0.80x of the echo on the memory store. Ratios only hold within one run on one machine.');
+}
+
+main().catch((error: unknown) => {
+  // A benchmark never fails the build: report and exit 0.
+  console.error('benchmark did not complete:', error);
+});
