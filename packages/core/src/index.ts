@@ -20,7 +20,8 @@ export type {
   TotpRegistrationRecord,
   TotpRegistrationStatus,
 } from './model';
-export type { MemberMfaPatch, MemberRegistrations, SaveRegistrationResult, TotpRepository } from './repository';
+export type { MemberMfaPatch, MemberRegistrations, PurgeCounts, SaveRegistrationResult, TotpRepository } from './repository';
+export { DEFAULT_PURGE_GRACE_MINUTES } from './housekeeping';
 
 export {
   DEFAULT_SECRET_BYTES,

@@ -20,6 +20,13 @@ export interface MemberRegistrations {
 
 export type SaveRegistrationResult = 'saved' | 'active_totp_exists';
 
+/** How many records `purgeExpired` deleted, by kind. */
+export interface PurgeCounts {
+  intermediateSessions: number;
+  memberSessions: number;
+  pendingRegistrations: number;
+}
+
 /** Changes to a member's MFA settings; absent fields are left as they are. */
 export interface MemberMfaPatch {
   mfaEnrolled?: boolean;
@@ -171,4 +178,14 @@ export interface TotpRepository {
   ): Promise<MemberSessionRecord | null>;
   /** Marks the session revoked at `at` (no-op if it already is). Returns false when it does not exist. */
   revokeMemberSession(memberSessionId: string, at: Date): Promise<boolean>;
+
+  // ── Housekeeping ──────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Deletes what can never be used again, so tables do not grow forever: intermediate sessions with
+   * `expiresAt <= before`, member sessions with `expiresAt <= before` or `revokedAt <= before`, and pending
+   * registrations with `expiresAt <= before` together with their recovery codes. Never touches an active
+   * registration. Safe to run from any number of processes at once. Returns how many of each went.
+   */
+  purgeExpired(before: Date): Promise<PurgeCounts>;
 }

@@ -3,6 +3,7 @@
 
 import { type AuthenticateResponse, type AuthenticateTotpRequest, authenticateTotp } from './authentication';
 import type { EventHandlerErrorReporter, TotpEvents } from './events';
+import { purgeExpired } from './housekeeping';
 import type { CallOptions, ServiceContext } from './internal/context';
 import { createKeyring, type KeyInput } from './keyring';
 import { type LockoutPolicy, resolveLockoutPolicy } from './lockout-policy';
@@ -38,7 +39,7 @@ import {
   deleteTotpRegistration,
   migrateTotpRegistration,
 } from './registration';
-import type { TotpRepository } from './repository';
+import type { PurgeCounts, TotpRepository } from './repository';
 import { systemClock, systemRandomBytes, type Clock, type RandomBytes } from './runtime';
 import {
   DEFAULT_INTERMEDIATE_SESSION_MINUTES,
@@ -129,6 +130,14 @@ export interface TotpService {
     /** POST /v1/b2b/sessions/intermediate (ours, not Stytch's): the host app's primary authentication succeeded. */
     startIntermediate(request: unknown, options?: CallOptions): Promise<StartIntermediateSessionResponse>;
   };
+  /** Not an HTTP route: for the host to run on a timer. */
+  readonly maintenance: {
+    /**
+     * Deletes intermediate sessions, member sessions and pending registrations that expired (or were revoked)
+     * more than `graceMinutes` ago (default 1440). Returns how many of each went.
+     */
+    purgeExpired(options?: { graceMinutes?: number }): Promise<PurgeCounts>;
+  };
 }
 
 export function createTotpService(options: TotpServiceOptions): TotpService {
@@ -196,6 +205,9 @@ export function createTotpService(options: TotpServiceOptions): TotpService {
       authenticate: (request, callOptions) => authenticateSession(context, request, callOptions),
       revoke: (request, callOptions) => revokeSession(context, request, callOptions),
       startIntermediate: (request, callOptions) => startIntermediateSession(context, request, callOptions),
+    },
+    maintenance: {
+      purgeExpired: (purgeOptions) => purgeExpired(context, purgeOptions),
     },
   };
 }

@@ -308,6 +308,30 @@ export function createMemoryRepository(): MemoryRepository {
       return true;
     },
 
+    async purgeExpired(before) {
+      const counts = { intermediateSessions: 0, memberSessions: 0, pendingRegistrations: 0 };
+      for (const [hash, s] of intermediateSessions) {
+        if (s.expiresAt <= before) {
+          intermediateSessions.delete(hash);
+          counts.intermediateSessions += 1;
+        }
+      }
+      for (const [id, s] of memberSessions) {
+        if (s.expiresAt <= before || (s.revokedAt !== null && s.revokedAt <= before)) {
+          memberSessions.delete(id);
+          memberSessionIdByTokenHash.delete(s.tokenHash);
+          counts.memberSessions += 1;
+        }
+      }
+      for (const r of [...registrations.values()]) {
+        if (r.status === 'pending' && r.expiresAt !== null && r.expiresAt <= before) {
+          deleteRegistration(r.totpRegistrationId);
+          counts.pendingRegistrations += 1;
+        }
+      }
+      return counts;
+    },
+
     dump() {
       return copy({
         organizations: [...organizations.values()],

@@ -149,7 +149,10 @@ export interface TotpRegistrationDelegate {
     };
     data: { lastAcceptedStep: bigint; status?: string; expiresAt?: null; activatedAt?: Date };
   }): PromiseLike<BatchCount>;
-  deleteMany(args: { where: { organizationId: string; memberId: string } }): PromiseLike<BatchCount>;
+  /** By member (delete), or pending ones past a date (purge). */
+  deleteMany(args: {
+    where: { organizationId?: string; memberId?: string; status?: string; expiresAt?: { lte: Date } };
+  }): PromiseLike<BatchCount>;
 }
 
 export interface TotpRecoveryCodeDelegate {
@@ -165,6 +168,7 @@ export interface TotpIntermediateSessionDelegate {
   create(args: { data: RowInput<TotpIntermediateSessionRow, 'authenticationFactors'> }): PromiseLike<unknown>;
   findUnique(args: { where: { tokenHash: string } }): PromiseLike<TotpIntermediateSessionRow | null>;
   delete(args: { where: { tokenHash: string; expiresAt: { gt: Date } } }): PromiseLike<TotpIntermediateSessionRow>;
+  deleteMany(args: { where: { expiresAt: { lte: Date } } }): PromiseLike<BatchCount>;
 }
 
 export interface TotpMemberSessionDelegate {
@@ -178,6 +182,7 @@ export interface TotpMemberSessionDelegate {
     where: { memberSessionId: string; revokedAt: null; expiresAt?: { gt: Date } };
     data: { revokedAt?: Date; lastAccessedAt?: Date };
   }): PromiseLike<BatchCount>;
+  deleteMany(args: { where: { OR: Array<{ expiresAt?: { lte: Date }; revokedAt?: { lte: Date } }> } }): PromiseLike<BatchCount>;
 }
 
 /** The delegates, as a client and an interactive transaction both have them. */

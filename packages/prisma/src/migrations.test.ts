@@ -9,6 +9,9 @@ import { PACKAGE_ROOT } from '../test/support/paths';
 import { createPostgresStore, createSqliteStore, freshSchemaName, postgresUrl } from '../test/support/stores';
 import { MIGRATIONS, applyMigrations, splitStatements } from './migrations';
 
+/** Every migration the package ships, in order. */
+const ALL_MIGRATIONS = ['0001_init', '0002_purge_indexes'];
+
 describe('the shipped migrations', () => {
   it('are embedded exactly as the .sql files say (run scripts/embed-migrations.mjs after editing one)', () => {
     const embedded = readFileSync(join(PACKAGE_ROOT, 'src/internal/migration-sql.ts'), 'utf8');
@@ -43,9 +46,9 @@ describe('applyMigrations on SQLite', () => {
     const store = await createSqliteStore(); // applied once already
     try {
       const { applyMigrations: apply } = await import('./migrations');
-      expect(await apply(store.prisma, { provider: 'sqlite' })).toEqual({ applied: [], alreadyApplied: ['0001_init'] });
+      expect(await apply(store.prisma, { provider: 'sqlite' })).toEqual({ applied: [], alreadyApplied: ALL_MIGRATIONS });
       const recorded = await store.prisma.$queryRawUnsafe<Array<{ id: string }>>('SELECT "id" FROM "totp_migrations"');
-      expect(recorded.map((r) => r.id)).toEqual(['0001_init']);
+      expect(recorded.map((r) => r.id)).toEqual(ALL_MIGRATIONS);
     } finally {
       await store.close();
     }
@@ -58,8 +61,8 @@ describe('applyMigrations on SQLite', () => {
     const a = new Database(file);
     const b = new Database(file);
     try {
-      expect(await applyMigrations(a, { provider: 'sqlite' })).toEqual({ applied: ['0001_init'], alreadyApplied: [] });
-      expect(await applyMigrations(b, { provider: 'sqlite' })).toEqual({ applied: [], alreadyApplied: ['0001_init'] });
+      expect(await applyMigrations(a, { provider: 'sqlite' })).toEqual({ applied: ALL_MIGRATIONS, alreadyApplied: [] });
+      expect(await applyMigrations(b, { provider: 'sqlite' })).toEqual({ applied: [], alreadyApplied: ALL_MIGRATIONS });
       const tables = a.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'totp_%' ORDER BY name").all();
       expect(tables).toHaveLength(7);
     } finally {
@@ -92,8 +95,8 @@ describe('applyMigrations on PostgreSQL', () => {
     const pools = Array.from({ length: 8 }, () => new pg.Pool({ connectionString: postgresUrl(), max: 1 }));
     try {
       const results = await Promise.all(pools.map((pool) => applyMigrations(pool, { provider: 'postgresql', schema })));
-      expect(results.flatMap((r) => r.applied)).toEqual(['0001_init']);
-      expect(results.filter((r) => r.alreadyApplied.length === 1)).toHaveLength(7);
+      expect(results.flatMap((r) => r.applied)).toEqual(ALL_MIGRATIONS);
+      expect(results.filter((r) => r.alreadyApplied.length === ALL_MIGRATIONS.length)).toHaveLength(7);
       const { rows } = await pools[0]!.query(
         'SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1',
         [schema],
@@ -111,7 +114,7 @@ describe('applyMigrations on PostgreSQL', () => {
     try {
       expect(await applyMigrations(store.prisma, { provider: 'postgresql', schema })).toEqual({
         applied: [],
-        alreadyApplied: ['0001_init'],
+        alreadyApplied: ALL_MIGRATIONS,
       });
     } finally {
       await store.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

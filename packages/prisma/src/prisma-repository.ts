@@ -667,5 +667,24 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
         if (count === 1) return true;
         return (await prisma.totpMemberSession.findUnique({ where: { memberSessionId } })) !== null;
       }),
+
+    // ── Housekeeping ──
+
+    purgeExpired: (before) =>
+      run('purgeExpired', async () => {
+        // Three independent statements: each deletes only rows nothing can use any more, so no transaction is needed,
+        // and a pending registration's recovery codes go with it through the foreign key's ON DELETE CASCADE.
+        const at = copyDate(before);
+        const intermediate = await prisma.totpIntermediateSession.deleteMany({ where: { expiresAt: { lte: at } } });
+        const sessions = await prisma.totpMemberSession.deleteMany({
+          where: { OR: [{ expiresAt: { lte: at } }, { revokedAt: { lte: at } }] },
+        });
+        const pending = await prisma.totpRegistration.deleteMany({ where: { status: 'pending', expiresAt: { lte: at } } });
+        return {
+          intermediateSessions: intermediate.count,
+          memberSessions: sessions.count,
+          pendingRegistrations: pending.count,
+        };
+      }),
   };
 }

@@ -39,6 +39,7 @@ export async function exerciseEveryMethod(repository: TotpRepository): Promise<v
   await repository.findMemberSessionById(session.memberSessionId);
   await repository.extendMemberSession(session.memberSessionId, { at: SEED_AT, expiresAt: session.expiresAt });
   await repository.revokeMemberSession(session.memberSessionId, SEED_AT);
+  await repository.purgeExpired(new Date(SEED_AT.getTime() - 1));
   await repository.deleteRegistrations(organizationId, memberId, SEED_AT);
   const pending = registrationFor(organizationId, memberId, `${totpRegistrationId}-p`, 'pending');
   await repository.saveRegistration(pending, codesFor('e5e'));

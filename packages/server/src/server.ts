@@ -83,6 +83,8 @@ function answerClientErrors(server: Server, environment: string, errorUrlBase: s
   });
 }
 
+const PURGE_INTERVAL_MS = 60 * 60_000;
+
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { config } = options;
   const prisma = await openDatabase(config.database);
@@ -128,6 +130,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('the server has no TCP address');
     const shownHost = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    // Housekeeping: expired and revoked sessions and expired pending registrations are deleted hourly, so the
+    // tables do not grow forever. Every process may run it; each purge deletes only rows nobody can use.
+    const purge = () => {
+      service.maintenance.purgeExpired().catch((error: unknown) => (options.logger ?? console).error('purgeExpired failed', error));
+    };
+    const purgeTimer = setInterval(purge, PURGE_INTERVAL_MS);
+    purgeTimer.unref();
     let closing: Promise<void> | undefined;
     return {
       url: `${options.tls === undefined ? 'http' : 'https'}://${shownHost}:${address.port}`,
@@ -135,6 +144,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       service,
       close: (graceMs = 10_000) =>
         (closing ??= (async () => {
+          clearInterval(purgeTimer);
           await new Promise<void>((resolve) => {
             // Past the grace period, connections still open (a client that never finishes) are cut.
             const timer = setTimeout(() => server.closeAllConnections(), graceMs);
