@@ -260,24 +260,28 @@ export async function grantSession(
   let session: MemberSessionRecord;
   let sessionToken: string;
   if (target.kind === 'intermediate') {
-    const consumed = await context.repository.consumeIntermediateSession(target.session.tokenHash, at);
-    if (consumed === null) {
-      throw new TotpError('intermediate_session_not_found', 'the intermediate session is unknown, expired or already used');
-    }
+    // The session is written before the IST is consumed, so a failure in between never loses the IST: at worst it
+    // leaves a session whose token was never handed out (unusable, and purged once expired). A request that loses
+    // the race for the IST revokes the session it wrote.
     sessionToken = newOpaqueToken(context.randomBytes);
     session = {
       memberSessionId: newId('member-session', context.environment, context.randomBytes),
       tokenHash: hashToken(sessionToken),
-      organizationId: consumed.organizationId,
-      memberId: consumed.memberId,
+      organizationId: target.session.organizationId,
+      memberId: target.session.memberId,
       startedAt: at,
       lastAccessedAt: at,
       expiresAt,
-      authenticationFactors: [...consumed.authenticationFactors, factor],
+      authenticationFactors: [...target.session.authenticationFactors, factor],
       customClaims: options.customClaims ?? {},
       revokedAt: null,
     };
     await context.repository.insertMemberSession(session);
+    const consumed = await context.repository.consumeIntermediateSession(target.session.tokenHash, at);
+    if (consumed === null) {
+      await context.repository.revokeMemberSession(session.memberSessionId, at);
+      throw new TotpError('intermediate_session_not_found', 'the intermediate session is unknown, expired or already used');
+    }
   } else {
     const extended = await context.repository.extendMemberSession(target.session.memberSessionId, {
       at,

@@ -1,0 +1,53 @@
+// Exchanging an intermediate session: exactly one member session comes out of one IST under concurrency, and a
+// failure between writing the session and consuming the IST never loses the IST.
+
+import { decodeSecret, generateTotp } from '@totp/core';
+import { describe, expect, it } from 'vitest';
+import { createMemoryTotp } from '../src/index';
+
+async function enrolled() {
+  const nowMs = Date.UTC(2026, 10, 29, 12, 0, 5);
+  const totp = createMemoryTotp({ clock: () => nowMs });
+  const { service } = totp;
+  await service.organizations.create({ organization_name: 'Acme', organization_slug: 'acme' });
+  const { member_id } = await service.organizations.members.create({ organization_id: 'acme', email_address: 'i@acme.example' });
+  const created = await service.totps.migrate({ organization_id: 'acme', member_id, secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' });
+  const secret = decodeSecret('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ');
+  return { ...totp, member_id, recoveryCodes: created.recovery_codes, code: () => generateTotp(secret, { nowMs }) };
+}
+
+describe('intermediate session exchange', () => {
+  it('leaves exactly one live session when many requests race for one IST', async () => {
+    const t = await enrolled();
+    const { intermediate_session_token } = await t.service.sessions.startIntermediate({ organization_id: 'acme', member_id: t.member_id });
+    const results = await Promise.allSettled(
+      t.recoveryCodes.map((recovery_code) =>
+        t.service.recoveryCodes.recover({ organization_id: 'acme', member_id: t.member_id, recovery_code, intermediate_session_token }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const live = t.repository.dump().memberSessions.filter((s) => s.revokedAt === null);
+    expect(live).toHaveLength(1);
+    const winner = results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ member_session: { member_session_id: string } }>;
+    expect(live[0]!.memberSessionId).toBe(winner.value.member_session.member_session_id);
+  });
+
+  it('keeps the IST usable when the store fails between writing the session and consuming the IST', async () => {
+    const t = await enrolled();
+    const { intermediate_session_token } = await t.service.sessions.startIntermediate({ organization_id: 'acme', member_id: t.member_id });
+    const realConsume = t.repository.consumeIntermediateSession;
+    t.repository.consumeIntermediateSession = async () => {
+      throw new Error('store went away');
+    };
+    await expect(
+      t.service.totps.authenticate({ organization_id: 'acme', member_id: t.member_id, code: t.code(), intermediate_session_token }),
+    ).rejects.toThrow('store went away');
+    t.repository.consumeIntermediateSession = realConsume;
+    // The IST still works (with a recovery code: the time step was spent by the failed attempt).
+    const ok = await t.service.recoveryCodes.recover({
+      organization_id: 'acme', member_id: t.member_id, recovery_code: t.recoveryCodes[0]!, intermediate_session_token,
+    });
+    expect(ok.status_code).toBe(200);
+  });
+});
+
