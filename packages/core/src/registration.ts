@@ -42,6 +42,9 @@ export interface CreateTotpResponse {
   status_code: 200;
 }
 
+const activeTotpExists = () =>
+  new TotpError('active_totp_exists', 'the member already has an active TOTP registration; delete it first');
+
 /**
  * A new registration record with its secret encrypted and bound to its row. `expiresAt` null makes it active at
  * once (migrate); a date makes it pending until then (create).
@@ -100,7 +103,7 @@ export async function createTotpRegistration(
   await resolvePresentedTokens(context, tokens, member, nowMs);
   const existing = await repository.findRegistrations(organization.organizationId, member.memberId);
   if (existing.active !== null) {
-    throw new TotpError('active_totp_exists', 'the member already has an active TOTP registration; delete it first');
+    throw activeTotpExists();
   }
 
   const totpRegistrationId = newId('member-totp', context.environment, context.randomBytes);
@@ -132,7 +135,7 @@ export async function createTotpRegistration(
     hashRecoveryCodes(recoveryCodes, context.recoveryCodePepper),
   );
   if (saved === 'active_totp_exists') {
-    throw new TotpError('active_totp_exists', 'the member already has an active TOTP registration; delete it first');
+    throw activeTotpExists();
   }
   emit(context, 'registrationCreated', {
     organizationId: organization.organizationId,
@@ -224,7 +227,7 @@ export async function migrateTotpRegistration(
   secret.fill(0);
   const saved = await repository.saveRegistration(registration, hashRecoveryCodes(recoveryCodes, context.recoveryCodePepper));
   if (saved === 'active_totp_exists') {
-    throw new TotpError('active_totp_exists', 'the member already has an active TOTP registration; delete it first');
+    throw activeTotpExists();
   }
   if (member.defaultMfaMethod === '') {
     await repository.updateMemberMfa(member.organizationId, member.memberId, { defaultMfaMethod: 'totp', updatedAt: new Date(nowMs) });
