@@ -142,6 +142,7 @@ export async function createMember(
   };
 }
 
+/** By `member_id` (ID or external ID) or, as Stytch's SDK allows, by `email_address` (case-insensitive). */
 export async function getMember(
   context: ServiceContext,
   request: unknown,
@@ -149,7 +150,20 @@ export async function getMember(
 ): Promise<MemberResponse> {
   const body = asRequestBody(request);
   const organization = await resolveOrganization(context.repository, requiredString(body, 'organization_id'));
-  const member = await resolveMember(context.repository, organization, requiredString(body, 'member_id'));
+  const memberIdentifier = optionalString(body, 'member_id');
+  const email = memberIdentifier === undefined ? optionalString(body, 'email_address', 254) : undefined;
+  let member: MemberRecord;
+  if (memberIdentifier !== undefined) {
+    member = await resolveMember(context.repository, organization, memberIdentifier);
+  } else if (email !== undefined) {
+    const found = await context.repository.findMemberByEmail(organization.organizationId, email);
+    if (found === null || found.status === 'deleted') {
+      throw new TotpError('member_not_found', 'no member of this organization has this email_address');
+    }
+    member = found;
+  } else {
+    throw new TotpError('bad_request', 'member_id or email_address is required');
+  }
   return {
     request_id: requestIdFor(context, options),
     member_id: member.memberId,

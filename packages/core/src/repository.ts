@@ -69,6 +69,8 @@ export interface TotpRepository {
   findMemberById(organizationId: string, memberId: string): Promise<MemberRecord | null>;
   /** Looks only inside `organizationId`; never matches the empty string. */
   findMemberByExternalId(organizationId: string, externalId: string): Promise<MemberRecord | null>;
+  /** Looks only inside `organizationId`, comparing `emailAddress.toLowerCase()` (the uniqueness rule of insertMember). */
+  findMemberByEmail(organizationId: string, emailAddress: string): Promise<MemberRecord | null>;
   /**
    * One transaction: deletes the member with everything that hangs on it (registrations, recovery codes, member and
    * intermediate sessions). Returns false when the member does not exist.
@@ -178,6 +180,11 @@ export interface TotpRepository {
   ): Promise<MemberSessionRecord | null>;
   /** Marks the session revoked at `at` (no-op if it already is). Returns false when it does not exist. */
   revokeMemberSession(memberSessionId: string, at: Date): Promise<boolean>;
+  /**
+   * Marks every unrevoked session of the member revoked at `at` (member IDs are unique across organizations, and
+   * Stytch's revoke names only the member). Returns how many it revoked.
+   */
+  revokeMemberSessions(memberId: string, at: Date): Promise<number>;
 
   // ── Housekeeping ──────────────────────────────────────────────────────────────────────────────────────
 

@@ -4,7 +4,7 @@
 import { type MemberObject, type OrganizationObject, rfc3339, toMemberObject, toOrganizationObject } from './api-objects';
 import { TotpError } from './errors';
 import { assertActiveMember, resolveMember, resolveOrganization } from './identifiers';
-import { newId } from './ids';
+import { isId, newId } from './ids';
 import { type CallOptions, type ServiceContext, requestIdFor } from './internal/context';
 import { type RequestBody, asRequestBody, field, optionalString, requiredString } from './internal/request';
 import type { AuthenticationFactor, IntermediateSessionRecord, MemberRecord, MemberSessionRecord, OrganizationRecord } from './model';
@@ -390,6 +390,7 @@ export async function authenticateSession(
 export async function revokeSession(context: ServiceContext, request: unknown, options?: CallOptions): Promise<RevokeResponse> {
   const body = asRequestBody(request);
   const memberSessionId = optionalString(body, 'member_session_id');
+  const memberId = optionalString(body, 'member_id');
   const tokens = readPresentedTokens(body);
   const nowMs = context.clock();
   let id: string;
@@ -399,8 +400,13 @@ export async function revokeSession(context: ServiceContext, request: unknown, o
     id = session.memberSessionId;
   } else if (tokens.sessionToken !== undefined || tokens.sessionJwt !== undefined) {
     id = (await findLiveMemberSession(context, tokens, nowMs)).memberSessionId;
+  } else if (memberId !== undefined) {
+    // Every session of the member. Only a member ID names a member without its organization.
+    if (!isId(memberId, 'member')) throw new TotpError('member_not_found', 'member_id must be a member ID to revoke its sessions');
+    await context.repository.revokeMemberSessions(memberId, new Date(nowMs));
+    return { request_id: requestIdFor(context, options), status_code: 200 };
   } else {
-    throw new TotpError('bad_request', 'member_session_id, session_token or session_jwt is required');
+    throw new TotpError('bad_request', 'member_session_id, session_token, session_jwt or member_id is required');
   }
   await context.repository.revokeMemberSession(id, new Date(nowMs));
   return { request_id: requestIdFor(context, options), status_code: 200 };

@@ -128,6 +128,12 @@ export function createMemoryRepository(): MemoryRepository {
       return copy(found ?? null);
     },
 
+    async findMemberByEmail(organizationId, emailAddress) {
+      const email = emailAddress.toLowerCase();
+      const found = [...members.values()].find((m) => m.organizationId === organizationId && m.emailAddress.toLowerCase() === email);
+      return copy(found ?? null);
+    },
+
     async deleteMember(organizationId, memberId) {
       if (!memberOf(organizationId, memberId)) return false;
       deleteMemberData(organizationId, memberId);
@@ -306,6 +312,17 @@ export function createMemoryRepository(): MemoryRepository {
       if (!session) return false;
       session.revokedAt ??= new Date(at);
       return true;
+    },
+
+    async revokeMemberSessions(memberId, at) {
+      let count = 0;
+      for (const s of memberSessions.values()) {
+        if (s.memberId === memberId && s.revokedAt === null) {
+          s.revokedAt = new Date(at);
+          count += 1;
+        }
+      }
+      return count;
     },
 
     async purgeExpired(before) {

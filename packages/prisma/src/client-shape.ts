@@ -179,7 +179,9 @@ export interface TotpMemberSessionDelegate {
     data: { lastAccessedAt: Date; expiresAt: Date; authenticationFactors: JsonInput; customClaims?: JsonInput };
   }): PromiseLike<TotpMemberSessionRow>;
   updateMany(args: {
-    where: { memberSessionId: string; revokedAt: null; expiresAt?: { gt: Date } };
+    where:
+      | { memberSessionId: string; revokedAt: null; expiresAt?: { gt: Date } }
+      | { memberId: string; revokedAt: null };
     data: { revokedAt?: Date; lastAccessedAt?: Date };
   }): PromiseLike<BatchCount>;
   deleteMany(args: { where: { OR: Array<{ expiresAt?: { lte: Date }; revokedAt?: { lte: Date } }> } }): PromiseLike<BatchCount>;

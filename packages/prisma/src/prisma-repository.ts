@@ -401,6 +401,14 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
         return row === null ? null : memberRecord(row);
       }),
 
+    findMemberByEmail: (organizationId, emailAddress) =>
+      run('findMemberByEmail', async () => {
+        const row = await prisma.totpMember.findFirst({
+          where: { organizationId, emailAddressLower: emailAddress.toLowerCase() },
+        });
+        return row === null ? null : memberRecord(row);
+      }),
+
     // One statement: the schema's ON DELETE CASCADE foreign keys remove registrations, codes and sessions with it.
     deleteMember: (organizationId, memberId) =>
       run('deleteMember', async () => {
@@ -666,6 +674,15 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
         });
         if (count === 1) return true;
         return (await prisma.totpMemberSession.findUnique({ where: { memberSessionId } })) !== null;
+      }),
+
+    revokeMemberSessions: (memberId, at) =>
+      run('revokeMemberSessions', async () => {
+        const { count } = await prisma.totpMemberSession.updateMany({
+          where: { memberId, revokedAt: null },
+          data: { revokedAt: copyDate(at) },
+        });
+        return count;
       }),
 
     // ── Housekeeping ──

@@ -11,6 +11,7 @@ export async function exerciseEveryMethod(repository: TotpRepository): Promise<v
   await repository.findOrganizationByExternalId('crm-1');
   await repository.findMemberById(organizationId, memberId);
   await repository.findMemberByExternalId(organizationId, 'employee-1');
+  await repository.findMemberByEmail(organizationId, 'Someone@Example.com');
   await repository.updateMemberMfa(organizationId, memberId, { mfaEnrolled: true, defaultMfaMethod: 'totp', updatedAt: SEED_AT });
   await repository.incrementFailedMfaAttempts(organizationId, memberId);
   await repository.lockMember(organizationId, memberId, SEED_AT, new Date(SEED_AT.getTime() + 60_000));
@@ -39,6 +40,7 @@ export async function exerciseEveryMethod(repository: TotpRepository): Promise<v
   await repository.findMemberSessionById(session.memberSessionId);
   await repository.extendMemberSession(session.memberSessionId, { at: SEED_AT, expiresAt: session.expiresAt });
   await repository.revokeMemberSession(session.memberSessionId, SEED_AT);
+  await repository.revokeMemberSessions(session.memberId, SEED_AT);
   await repository.purgeExpired(new Date(SEED_AT.getTime() - 1));
   await repository.deleteRegistrations(organizationId, memberId, SEED_AT);
   const pending = registrationFor(organizationId, memberId, `${totpRegistrationId}-p`, 'pending');

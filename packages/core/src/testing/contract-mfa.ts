@@ -333,6 +333,22 @@ export function mfaContract(harness: () => ContractHarness): void {
       expect(await errorTypeOf(h().service.sessions.authenticate({ session_jwt: byJwt.session_jwt }))).toBe('session_not_found');
     });
 
+    it("revokes every session of a member by member_id, and no one else's", async () => {
+      const a = await active();
+      const second = await h().service.recoveryCodes.recover({
+        organization_id: a.organizationId, member_id: a.memberId, recovery_code: a.recoveryCodes[1]!,
+        intermediate_session_token: await ist(a.organizationId, a.memberId),
+      });
+      const b = await active();
+      await h().service.sessions.revoke({ member_id: a.memberId });
+      for (const session_token of [a.sessionToken, second.session_token]) {
+        expect(await errorTypeOf(h().service.sessions.authenticate({ session_token }))).toBe('session_not_found');
+      }
+      expect((await h().service.sessions.authenticate({ session_token: b.sessionToken })).member_id).toBe(b.memberId);
+      expect(await errorTypeOf(h().service.sessions.revoke({ member_id: 'emp-1' }))).toBe('member_not_found');
+      expect(await errorTypeOf(h().service.sessions.revoke({}))).toBe('bad_request');
+    });
+
     it('expires a session and an IST to the second', async () => {
       const e = await active();
       const token = await ist(e.organizationId, e.memberId);

@@ -167,6 +167,17 @@ export function runRepositoryContract(options: RepositoryContractOptions): void 
         }
       });
 
+      it('finds a member by e-mail address, case-insensitively, only inside its organization', async () => {
+        const first = await h.provision({ email: 'Grace.Hopper@Example.com' });
+        const second = await h.provision();
+        const got = await h.service.organizations.members.get({ organization_id: first.organizationId, email_address: 'grace.hopper@example.COM' });
+        expect(got.member_id).toBe(first.memberId);
+        expect(
+          await errorTypeOf(h.service.organizations.members.get({ organization_id: second.organizationId, email_address: 'grace.hopper@example.com' })),
+        ).toBe('member_not_found');
+        expect(await errorTypeOf(h.service.organizations.members.get({ organization_id: first.organizationId }))).toBe('bad_request');
+      });
+
       it('does not find a member through another organization', async () => {
         const first = await h.provision();
         const second = await h.provision();
