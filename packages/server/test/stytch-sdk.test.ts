@@ -79,6 +79,9 @@ describe('the stytch SDK against the server over HTTPS', () => {
     expect((await client.organizations.members.get({ organization_id: 'acme', member_id: member.member_id })).member.email_address).toBe(
       'ada.lovelace+mfa@acme.example',
     );
+    expect((await client.organizations.members.get({ organization_id: 'acme', email_address: 'ADA.lovelace+mfa@acme.example' })).member_id).toBe(
+      member.member_id,
+    );
 
     const created = await client.totps.create({ organization_id: 'acme', member_id: member.member_id, expiration_minutes: 10 });
     expect(created.status_code).toBe(200);
@@ -154,8 +157,9 @@ describe('the stytch SDK against the server over HTTPS', () => {
     expect(deleted.member.totp_registration_id).toBe('');
     expect((await stytchError(() => client.recoveryCodes.get({ organization_id: 'acme', member_id: member.member_id }))).error_type).toBe('totp_not_found');
 
-    await client.sessions.revoke({ member_session_id: session.member_session.member_session_id });
+    await client.sessions.revoke({ member_id: member.member_id });
     expect((await stytchError(() => client.sessions.authenticate({ session_token: sessionToken }))).error_type).toBe('session_not_found');
+    await client.sessions.revoke({ member_session_id: session.member_session.member_session_id });
 
     await client.organizations.members.delete({ organization_id: 'acme', member_id: member.member_id });
     expect((await stytchError(() => client.organizations.members.get({ organization_id: 'acme', member_id: member.member_id }))).error_type).toBe(
