@@ -55,5 +55,8 @@ export function runMain(env: Record<string, string>, cwd: string): MainProcess {
     };
     check();
   });
+  // A test that expects main to fail awaits `exited`, not `ready`: without a handler, ready's rejection would be an
+  // unhandled rejection that vitest reports as an error after the test passed.
+  ready.catch(() => undefined);
   return { child, output: () => text, ready, exited };
 }
