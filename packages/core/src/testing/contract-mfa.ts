@@ -11,7 +11,7 @@ import type { ContractHarness } from './harness';
 const MINUTE_MS = 60_000;
 const STEP_MS = 30_000;
 
-/** The error_type of a rejection (by value, so a second copy of core in the adapter still matches). */
+/** The error_type of a rejection, or `'succeeded'` (by value, so a second copy of core in the adapter still matches). */
 export async function errorTypeOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;

@@ -2,6 +2,7 @@
 // Import it from a vitest test file and call `runRepositoryContract` with a factory for a fresh, empty store.
 
 export { runRepositoryContract, type ContractStore, type RepositoryContractOptions } from './contract';
+export { errorTypeOf } from './contract-mfa';
 export {
   CONTRACT_ENCRYPTION_KEYS,
   CONTRACT_RECOVERY_CODE_PEPPER,
