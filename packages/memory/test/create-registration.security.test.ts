@@ -45,10 +45,15 @@ describe('totps.create with hostile input', () => {
     expect(({} as Record<string, unknown>)['organization_id']).toBeUndefined();
   });
 
-  it('never accepts a session token it cannot check', async () => {
+  it('refuses a forged or mistyped session token on create, naming what is wrong, and writes nothing', async () => {
     const { service, repository, member_id } = await setup();
-    for (const name of ['intermediate_session_token', 'session_token', 'session_jwt']) {
-      expect(await errorTypeOf(service.totps.create({ organization_id: 'acme', member_id, [name]: 'forged' }))).not.toBe('succeeded');
+    const expected: Record<string, string> = {
+      intermediate_session_token: 'intermediate_session_not_found',
+      session_token: 'session_not_found',
+      session_jwt: 'session_not_found',
+    };
+    for (const [name, errorType] of Object.entries(expected)) {
+      expect(await errorTypeOf(service.totps.create({ organization_id: 'acme', member_id, [name]: 'forged' }))).toBe(errorType);
       expect(await errorTypeOf(service.totps.create({ organization_id: 'acme', member_id, [name]: 7 }))).toBe('bad_request');
     }
     expect(repository.dump().registrations).toEqual([]);
