@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isId, newId, uuidV4 } from './ids';
+import { systemRandomBytes } from './runtime';
 
 describe('IDs', () => {
   it('are Stytch-shaped with a version 4, variant 1 UUID, for any random bytes', () => {
@@ -17,6 +18,42 @@ describe('IDs', () => {
   it('use the live prefix in the live environment', () => {
     expect(newId('organization', 'live')).toMatch(/^organization-live-/);
     expect(isId(newId('organization', 'live'), 'organization')).toBe(true);
+  });
+
+  it('are a deterministic function of injected random bytes', () => {
+    const bytes = Uint8Array.from({ length: 16 }, (_, i) => i);
+    expect(uuidV4(() => bytes)).toBe('00010203-0405-4607-8809-0a0b0c0d0e0f');
+    expect(newId('member-session', 'test', () => bytes)).toBe('member-session-test-00010203-0405-4607-8809-0a0b0c0d0e0f');
+    let calls = 0;
+    const wrapped = (length: number) => (calls++, systemRandomBytes(length));
+    expect(uuidV4(wrapped)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(calls).toBe(1);
+  });
+
+  describe('with the system source', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+      vi.unstubAllGlobals();
+    });
+
+    it("take the platform's randomUUID, which has the same format", () => {
+      const randomUUID = vi.spyOn(globalThis.crypto, 'randomUUID');
+      const id = newId('member-session', 'test');
+      expect(randomUUID).toHaveBeenCalledTimes(1);
+      expect(id).toBe(`member-session-test-${randomUUID.mock.results[0]?.value as string}`);
+      expect(id).toMatch(/^member-session-test-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(uuidV4(systemRandomBytes)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(randomUUID).toHaveBeenCalledTimes(2);
+    });
+
+    it('format 16 bytes of the system source where there is no randomUUID (an insecure browser context)', () => {
+      const real = globalThis.crypto;
+      let calls = 0;
+      const getRandomValues = (array: Uint8Array<ArrayBuffer>) => (calls++, real.getRandomValues(array));
+      vi.stubGlobal('crypto', { getRandomValues });
+      expect(uuidV4()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(calls).toBe(1);
+    });
   });
 
   it('refuses a random source that returns the wrong thing', () => {

@@ -16,6 +16,12 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 
 /** A random (version 4) UUID in its canonical lower-case form. */
 export function uuidV4(randomBytes: RandomBytes = systemRandomBytes): string {
+  if (randomBytes === systemRandomBytes) {
+    // Nothing to reproduce from the system source, so the platform's own v4 UUID (WebCrypto's randomUUID, Node >= 19
+    // and browsers in a secure context; same format) does: ~0.2 µs, against ~6 µs for getRandomValues and formatting.
+    const platform = globalThis.crypto as Partial<Crypto> | undefined;
+    if (typeof platform?.randomUUID === 'function') return platform.randomUUID();
+  }
   const b = randomBytes(16);
   if (!(b instanceof Uint8Array) || b.length !== 16) {
     throw new TypeError('randomBytes(16) must return a Uint8Array of 16 bytes');

@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { base64, base64url, base64urlnopad, hex } from '@scure/base';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createKeyring, decodeKeyMaterial, type KeyInput } from './keyring';
+import { createKeyring, decodeKeyMaterial, withCurrentKey, withKey, type KeyInput, type Keyring } from './keyring';
 
 const key32 = (fill: number) => new Uint8Array(32).fill(fill);
 const encryptionKeys = (keys: readonly KeyInput[] | undefined) => createKeyring('encryption keys', keys, { exactBytes: 32 });
@@ -117,6 +117,49 @@ describe('createKeyring', () => {
       expect(() => createKeyring('keys', [{ id: 'k1', key: key32(1) }], { exactBytes: bad as number })).toThrow(RangeError);
       expect(() => createKeyring('keys', [{ id: 'k1', key: key32(1) }], { minBytes: bad as number })).toThrow(RangeError);
     }
+  });
+});
+
+describe('withKey and withCurrentKey (internal: how the hot paths reach a key)', () => {
+  const ring = encryptionKeys([
+    { id: 'k2', key: key32(2) },
+    { id: 'k1', key: key32(1) },
+  ]);
+
+  it('lend the right bytes and ID, and report an unknown ID as undefined without calling back', () => {
+    expect(withKey(ring, 'k1', (key) => Array.from(key))).toEqual(Array.from(key32(1)));
+    expect(withKey(ring, 'k2', (key) => Array.from(key))).toEqual(Array.from(key32(2)));
+    expect(withCurrentKey(ring, (key, id) => [id, Array.from(key)])).toEqual(['k2', Array.from(key32(2))]);
+    let called = false;
+    expect(withKey(ring, 'k3', () => (called = true))).toBeUndefined();
+    expect(called).toBe(false);
+  });
+
+  it('lend a ring built by createKeyring its own bytes, uncopied: the same array on every call', () => {
+    const seen: Uint8Array[] = [];
+    withKey(ring, 'k1', (key) => seen.push(key));
+    withKey(ring, 'k1', (key) => seen.push(key));
+    withCurrentKey(ring, (key) => seen.push(key));
+    withCurrentKey(ring, (key) => seen.push(key));
+    expect(seen[0]).toBe(seen[1]);
+    expect(seen[2]).toBe(seen[3]);
+    expect(seen[0]).not.toBe(seen[2]);
+  });
+
+  it('ask any other Keyring through get and current.key, and never wipe what it returns', () => {
+    // A ring that (against the contract) hands out its own bytes: wiping them would zero its key for good.
+    const own = new Map([['h1', key32(7)], ['h0', key32(6)]]);
+    const host: Keyring = {
+      purpose: 'encryption keys',
+      ids: ['h1', 'h0'],
+      get: (id) => own.get(id),
+      current: { id: 'h1', key: own.get('h1')! },
+    };
+    expect(withKey(host, 'h0', (key) => key)).toBe(own.get('h0'));
+    expect(withCurrentKey(host, (key, id) => [id, key])).toEqual(['h1', own.get('h1')]);
+    expect(withKey(host, 'nope', (key) => key)).toBeUndefined();
+    expect(own.get('h0')).toEqual(key32(6));
+    expect(own.get('h1')).toEqual(key32(7));
   });
 });
 

@@ -114,6 +114,22 @@ class KeyringImpl implements Keyring {
     return this.#keys.get(id)?.slice();
   }
 
+  /** See `withKey`. `#keys in ring` is true only for rings built by this copy of the module. */
+  static lend<T>(ring: Keyring, id: string | undefined, use: (key: Uint8Array, id: string) => T): T | undefined {
+    if (#keys in ring) {
+      const keyId = id ?? ring.current.id;
+      const key = ring.#keys.get(keyId);
+      return key === undefined ? undefined : use(key, keyId);
+    }
+    if (id === undefined) {
+      // Read once, so the key and the ID handed on are the same entry even if the ring's `current` changes.
+      const { id: currentId, key } = ring.current;
+      return use(key, currentId);
+    }
+    const key = ring.get(id);
+    return key === undefined ? undefined : use(key, id);
+  }
+
   toJSON(): { purpose: string; ids: readonly string[] } {
     return { purpose: this.purpose, ids: this.ids };
   }
@@ -125,6 +141,25 @@ class KeyringImpl implements Keyring {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
+}
+
+/**
+ * Internal to @totp/core (not exported by the package): calls `use` with the bytes of the key `id` and returns what
+ * it returns, or `undefined` when the ring has no such key. It is how the hot paths reach a key without the copy
+ * that `get` makes on every call, and without a copy there is nothing left behind to wipe.
+ * - A ring built by `createKeyring` lends its own bytes: `use` must not keep or modify them, only pass them to a
+ *   primitive that copies what it needs (node:crypto, @noble, WebCrypto's importKey all do).
+ * - Any other `Keyring` is asked through `get`, whose result is a copy by contract. That copy is deliberately not
+ *   wiped: a ring we did not build might hand out its own bytes despite the contract, and zeroing those would make
+ *   every later call encrypt or sign under an all-zero key.
+ */
+export function withKey<T>(keyring: Keyring, id: string, use: (key: Uint8Array) => T): T | undefined {
+  return KeyringImpl.lend(keyring, id, use);
+}
+
+/** `withKey` for `keyring.current` (asked through `current.key` on a ring not built by `createKeyring`). */
+export function withCurrentKey<T>(keyring: Keyring, use: (key: Uint8Array, id: string) => T): T {
+  return KeyringImpl.lend(keyring, undefined, use) as T;
 }
 
 function checkRule(purpose: string, rule: KeyLengthRule): { exactBytes: number | undefined; minBytes: number | undefined } {

@@ -3,7 +3,8 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { forceFallbackCryptoForTesting, usesNativeCrypto } from './internal/native-crypto';
 import { createKeyring } from './keyring';
 import {
   RECOVERY_CODE_COUNT,
@@ -214,6 +215,39 @@ describe('hashRecoveryCode', () => {
     }
     expect(() => hashRecoveryCode(12 as unknown as string, pepper)).toThrow(TypeError);
     expect(() => hashRecoveryCode('abcd-efgh-2345', {} as typeof pepper)).toThrow(new TypeError('pepper must be a Keyring (see createKeyring)'));
+  });
+});
+
+describe('hashes on node:crypto and on @noble/hashes (internal/native-crypto.ts)', () => {
+  afterEach(() => forceFallbackCryptoForTesting(false));
+  function on<T>(path: 'native' | 'noble', action: () => T): T {
+    forceFallbackCryptoForTesting(path === 'noble');
+    try {
+      expect(usesNativeCrypto()).toBe(path === 'native');
+      return action();
+    } finally {
+      forceFallbackCryptoForTesting(false);
+    }
+  }
+
+  it('are the same for any code and any pepper length, and match an independent HMAC', () => {
+    const canonical = fc
+      .array(fc.constantFrom(...ALPHABET), { minLength: 12, maxLength: 12 })
+      .map((c) => `${c.slice(0, 4).join('')}-${c.slice(4, 8).join('')}-${c.slice(8).join('')}`);
+    fc.assert(
+      fc.property(canonical, fc.uint8Array({ minLength: 32, maxLength: 200 }), (code, key) => {
+        const rotated = createKeyring('recovery code pepper', [{ id: 'new', key }, { id: 'old', key: PEPPER_BYTES }], { minBytes: 32 });
+        const expected = createHmac('sha256', key).update(code).digest('hex');
+        for (const path of ['native', 'noble'] as const) {
+          expect(on(path, () => hashRecoveryCode(code, rotated))).toEqual({ keyId: 'new', hash: expected });
+          expect(on(path, () => recoveryCodeLookupHashes(code, rotated))).toEqual([
+            { keyId: 'new', hash: expected },
+            { keyId: 'old', hash: createHmac('sha256', PEPPER_BYTES).update(code).digest('hex') },
+          ]);
+        }
+      }),
+      { numRuns: 50 },
+    );
   });
 });
 

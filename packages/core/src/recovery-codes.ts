@@ -1,11 +1,10 @@
 // One-time recovery codes: generated without bias, read back leniently, stored only as keyed hashes.
 // Codes are `xxxx-xxxx-xxxx` over [a-z0-9] (about 62 bits); stored as HMAC-SHA-256 (RFC 2104, FIPS 180-4) under a pepper.
 
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { assertKeyring, assertOptionsObject, isBytes, ownOption } from './internal/argument-checks';
-import type { Keyring } from './keyring';
+import { hmacSha256 } from './internal/native-crypto';
+import { withCurrentKey, withKey, type Keyring } from './keyring';
 import type { RecoveryCodeHash } from './model';
 import { systemRandomBytes, type RandomBytes } from './runtime';
 
@@ -131,8 +130,7 @@ export function normalizeRecoveryCode(input: unknown): string | null {
 export function hashRecoveryCode(normalizedCode: string, pepper: Keyring): RecoveryCodeHash {
   assertCanonical(normalizedCode, 'normalizedCode');
   assertKeyring(pepper, 'pepper');
-  const { id, key } = pepper.current;
-  return { keyId: id, hash: hmacHex(key, normalizedCode) };
+  return withCurrentKey(pepper, (key, keyId) => ({ keyId, hash: hmacHex(key, normalizedCode) }));
 }
 
 /**
@@ -146,9 +144,9 @@ export function recoveryCodeLookupHashes(normalizedCode: string, pepper: Keyring
   assertKeyring(pepper, 'pepper');
   const hashes: RecoveryCodeHash[] = [];
   for (const keyId of pepper.ids) {
-    const key = pepper.get(keyId);
-    if (key === undefined) throw new TypeError(`pepper lists the id '${keyId}' but returns no key for it`);
-    hashes.push({ keyId, hash: hmacHex(key, normalizedCode) });
+    const hash = withKey(pepper, keyId, (key) => hmacHex(key, normalizedCode));
+    if (hash === undefined) throw new TypeError(`pepper lists the id '${keyId}' but returns no key for it`);
+    hashes.push({ keyId, hash });
   }
   return hashes;
 }
@@ -186,6 +184,7 @@ function assertCanonical(code: unknown, name: string): asserts code is string {
   }
 }
 
+/** The code is ASCII (checked canonical), so its UTF-8 bytes are its characters. */
 function hmacHex(key: Uint8Array, code: string): string {
-  return bytesToHex(hmac(sha256, key, utf8ToBytes(code)));
+  return bytesToHex(hmacSha256(key, code));
 }

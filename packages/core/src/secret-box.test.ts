@@ -2,8 +2,9 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { gcm } from '@noble/ciphers/aes.js';
 import { base64urlnopad, hex } from '@scure/base';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { TotpError } from './errors';
+import { forceFallbackCryptoForTesting, usesNativeCrypto } from './internal/native-crypto';
 import { createKeyring, type Keyring } from './keyring';
 import type { EncryptedSecret } from './model';
 import { decryptSecret, encryptSecret, type SecretBinding } from './secret-box';
@@ -195,6 +196,66 @@ describe('decryptSecret', () => {
     expect(() => decryptSecret(stored, { binding: BINDING, keyring: {} as Keyring })).toThrow(TypeError);
     expect(() => decryptSecret(stored, { binding: null as unknown as SecretBinding, keyring: KEYRING })).toThrow(TypeError);
     expect(() => decryptSecret(stored, null as unknown as { binding: SecretBinding; keyring: Keyring })).toThrow(TypeError);
+  });
+});
+
+describe('node:crypto and @noble/ciphers (internal/native-crypto.ts) write and read the same stored values', () => {
+  afterEach(() => forceFallbackCryptoForTesting(false));
+  /** Runs `action` on one path, having checked that the path is the one in use. */
+  function on<T>(path: 'native' | 'noble', action: () => T): T {
+    forceFallbackCryptoForTesting(path === 'noble');
+    try {
+      expect(usesNativeCrypto()).toBe(path === 'native');
+      return action();
+    } finally {
+      forceFallbackCryptoForTesting(false);
+    }
+  }
+  const GOLDEN = { keyId: 'k1', ciphertext: 'yv66vvrO263eyviIu5GTEp9MeCN_O2zvSCm8CToY-WG-G9UpOHyPQMHef7hfcHiS' };
+
+  it('both produce the frozen storage format and read it back', () => {
+    for (const path of ['native', 'noble'] as const) {
+      expect(on(path, () => encryptSecret(SECRET, { binding: BINDING, keyring: KEYRING, randomBytes: fixedNonce }))).toEqual(GOLDEN);
+      expect(on(path, () => decryptSecret(GOLDEN, { binding: BINDING, keyring: KEYRING }))).toEqual(SECRET);
+    }
+  });
+
+  it('each decrypts what the other encrypted, for any secret and binding', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 128 }), bindingArbitrary(), fc.uint8Array({ minLength: 12, maxLength: 12 }), (secret, binding, nonce) => {
+        const options = { binding, keyring: KEYRING, randomBytes: () => nonce.slice() };
+        const byNoble = on('noble', () => encryptSecret(secret, options));
+        const byNative = on('native', () => encryptSecret(secret, options));
+        expect(byNative).toEqual(byNoble);
+        expect(on('native', () => decryptSecret(byNoble, { binding, keyring: KEYRING }))).toEqual(secret);
+        expect(on('noble', () => decryptSecret(byNative, { binding, keyring: KEYRING }))).toEqual(secret);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('both refuse a tampered value, a wrong key and another binding alike', () => {
+    const stored = encryptSecret(SECRET, { binding: BINDING, keyring: KEYRING, randomBytes: fixedNonce });
+    const bytes = base64urlnopad.decode(stored.ciphertext);
+    bytes[20]! ^= 0x01;
+    const tampered = { keyId: 'k1', ciphertext: base64urlnopad.encode(bytes) };
+    for (const path of ['native', 'noble'] as const) {
+      on(path, () => {
+        expectInternalError(() => decryptSecret(tampered, { binding: BINDING, keyring: KEYRING }), /failed authentication/);
+        expectInternalError(() => decryptSecret(stored, { binding: BINDING, keyring: ring(['k1', new Uint8Array(32).fill(1)]) }), /failed authentication/);
+        expectInternalError(() => decryptSecret(stored, { binding: { ...BINDING, memberId: 'member-test-other' }, keyring: KEYRING }), /failed authentication/);
+      });
+    }
+  });
+
+  it('return the secret as a plain Uint8Array of its own, which the caller may wipe without harm to the key ring', () => {
+    for (const path of ['native', 'noble'] as const) {
+      const secret = on(path, () => decryptSecret(GOLDEN, { binding: BINDING, keyring: KEYRING }));
+      expect(Object.getPrototypeOf(secret)).toBe(Uint8Array.prototype);
+      expect(secret.buffer.byteLength).toBe(secret.length);
+      secret.fill(0);
+      expect(on(path, () => decryptSecret(GOLDEN, { binding: BINDING, keyring: KEYRING }))).toEqual(SECRET);
+    }
   });
 });
 

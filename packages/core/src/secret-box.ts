@@ -1,12 +1,13 @@
 // The TOTP secret at rest: encrypted under a server-side key and bound to the row it belongs to.
-// AES-256-GCM (NIST SP 800-38D) via @noble/ciphers; 96-bit random nonce (§8.2.2), 128-bit tag, IDs as associated data.
+// AES-256-GCM (NIST SP 800-38D), 96-bit random nonce (§8.2.2), 128-bit tag, IDs as associated data; node:crypto when
+// the runtime has it, else @noble/ciphers (internal/native-crypto.ts): the bytes are the same either way.
 
-import { gcm } from '@noble/ciphers/aes.js';
 import { base64urlnopad } from '@scure/base';
 import { TotpError } from './errors';
 import { assertKeyring, assertOptionsObject, isBytes, ownOption } from './internal/argument-checks';
-import { strictUtf8 } from './internal/encoding-utf8';
-import { KEY_ID_PATTERN, type Keyring } from './keyring';
+import { isWellFormedText, strictUtf8 } from './internal/encoding-utf8';
+import { aes256GcmDecrypt, aes256GcmEncrypt } from './internal/native-crypto';
+import { KEY_ID_PATTERN, withCurrentKey, withKey, type Keyring } from './keyring';
 import type { EncryptedSecret } from './model';
 import { systemRandomBytes, type RandomBytes } from './runtime';
 
@@ -57,13 +58,14 @@ export function encryptSecret(
   if (!isBytes(nonce) || nonce.length !== NONCE_BYTES) {
     throw new TypeError(`randomBytes must return a Uint8Array of exactly the requested length (${NONCE_BYTES})`);
   }
-  const { id, key } = keyring.current;
-  if (key.length !== 32) throw new TypeError('keyring must hold AES-256 keys of 32 bytes (createKeyring with { exactBytes: 32 })');
-  const sealed = gcm(key, nonce, aad).encrypt(secret);
-  const stored = new Uint8Array(NONCE_BYTES + sealed.length);
-  stored.set(nonce, 0);
-  stored.set(sealed, NONCE_BYTES);
-  return { keyId: id, ciphertext: base64urlnopad.encode(stored) };
+  return withCurrentKey(keyring, (key, keyId) => {
+    if (key.length !== 32) throw new TypeError('keyring must hold AES-256 keys of 32 bytes (createKeyring with { exactBytes: 32 })');
+    const sealed = aes256GcmEncrypt(secret, { key, nonce, aad });
+    const stored = new Uint8Array(NONCE_BYTES + sealed.length);
+    stored.set(nonce, 0);
+    stored.set(sealed, NONCE_BYTES);
+    return { keyId, ciphertext: base64urlnopad.encode(stored) };
+  });
 }
 
 /**
@@ -83,28 +85,30 @@ export function decryptSecret(
   assertKeyring(keyring, 'keyring');
 
   const { keyId, ciphertext } = readStored(encrypted);
-  const key = keyring.get(keyId);
-  if (key === undefined) {
+  const secret = withKey(keyring, keyId, (key) => {
+    let stored: Uint8Array;
+    try {
+      stored = base64urlnopad.decode(ciphertext);
+    } catch (error) {
+      throw new TotpError('internal_server_error', 'stored TOTP secret is malformed: its ciphertext is not base64url', { cause: error });
+    }
+    if (stored.length <= NONCE_BYTES + TAG_BYTES) {
+      throw new TotpError('internal_server_error', 'stored TOTP secret is malformed: its ciphertext is too short');
+    }
+    try {
+      return aes256GcmDecrypt(stored.subarray(NONCE_BYTES), { key, nonce: stored.subarray(0, NONCE_BYTES), aad });
+    } catch (error) {
+      throw new TotpError(
+        'internal_server_error',
+        'stored TOTP secret failed authentication: wrong key, altered ciphertext, or a ciphertext that belongs to another registration',
+        { cause: error },
+      );
+    }
+  });
+  if (secret === undefined) {
     throw new TotpError('internal_server_error', `stored TOTP secret is encrypted under key '${keyId}', which is not in the ${keyring.purpose}`);
   }
-  let stored: Uint8Array;
-  try {
-    stored = base64urlnopad.decode(ciphertext);
-  } catch (error) {
-    throw new TotpError('internal_server_error', 'stored TOTP secret is malformed: its ciphertext is not base64url', { cause: error });
-  }
-  if (stored.length <= NONCE_BYTES + TAG_BYTES) {
-    throw new TotpError('internal_server_error', 'stored TOTP secret is malformed: its ciphertext is too short');
-  }
-  try {
-    return gcm(key, stored.subarray(0, NONCE_BYTES), aad).decrypt(stored.subarray(NONCE_BYTES));
-  } catch (error) {
-    throw new TotpError(
-      'internal_server_error',
-      'stored TOTP secret failed authentication: wrong key, altered ciphertext, or a ciphertext that belongs to another registration',
-      { cause: error },
-    );
-  }
+  return secret;
 }
 
 function readStored(encrypted: unknown): { keyId: string; ciphertext: string } {
@@ -123,33 +127,37 @@ function readStored(encrypted: unknown): { keyId: string; ciphertext: string } {
   return { keyId, ciphertext };
 }
 
+/** The label's bytes, a constant; each call encodes only the three IDs. */
+const LABEL_BYTES = strictUtf8(AAD_LABEL, 'label');
+const encoder = new TextEncoder();
+
 /**
  * The associated data: a label, then each ID, every field as a 4-byte big-endian byte length followed by its
  * UTF-8 bytes. Length prefixes make the encoding injective, so ("ab", "c") and ("a", "bc") differ; the label
- * versions the layout.
+ * versions the layout. Built on every decrypt, so the IDs are encoded in place (`encodeInto`), not one array each.
  */
 function associatedData(binding: unknown): Uint8Array {
   if (typeof binding !== 'object' || binding === null) {
     throw new TypeError('binding must be an object { organizationId, memberId, totpRegistrationId }');
   }
-  const fields = [
-    strictUtf8(AAD_LABEL, 'label'),
-    bindingId(binding, 'organizationId'),
-    bindingId(binding, 'memberId'),
-    bindingId(binding, 'totpRegistrationId'),
-  ];
-  const out = new Uint8Array(fields.reduce((total, field) => total + 4 + field.length, 0));
+  const ids = [bindingId(binding, 'organizationId'), bindingId(binding, 'memberId'), bindingId(binding, 'totpRegistrationId')];
+  // UTF-8 takes at most 3 bytes per UTF-16 unit (a surrogate pair, 2 units, takes 4), so this always has room.
+  const out = new Uint8Array(ids.reduce((total, id) => total + 4 + 3 * id.length, 4 + LABEL_BYTES.length));
   const view = new DataView(out.buffer);
-  let offset = 0;
-  for (const field of fields) {
-    view.setUint32(offset, field.length, false);
-    out.set(field, offset + 4);
-    offset += 4 + field.length;
+  view.setUint32(0, LABEL_BYTES.length, false);
+  out.set(LABEL_BYTES, 4);
+  let offset = 4 + LABEL_BYTES.length;
+  for (const id of ids) {
+    // The ID is well-formed (bindingId checked), so encodeInto writes exactly its one UTF-8 encoding.
+    const { written } = encoder.encodeInto(id, out.subarray(offset + 4));
+    view.setUint32(offset, written, false);
+    offset += 4 + written;
   }
-  return out;
+  return out.subarray(0, offset);
 }
 
-function bindingId(binding: object, name: keyof SecretBinding): Uint8Array {
+/** The ID, checked: a non-empty string of at most 1024 characters with no unpaired surrogate. */
+function bindingId(binding: object, name: keyof SecretBinding): string {
   const value = ownOption(binding as SecretBinding, name);
   if (typeof value !== 'string' || value.length === 0) {
     throw new TypeError(`binding.${name} must be a non-empty string`);
@@ -157,5 +165,9 @@ function bindingId(binding: object, name: keyof SecretBinding): Uint8Array {
   if (value.length > MAX_ID_LENGTH) {
     throw new RangeError(`binding.${name} must be at most ${MAX_ID_LENGTH} characters long, got ${value.length}`);
   }
-  return strictUtf8(value, `binding.${name}`);
+  // TextEncoder would write a lone surrogate as U+FFFD, making '\uD800' and '\uFFFD' the same binding.
+  if (!isWellFormedText(value)) {
+    throw new TypeError(`binding.${name} must be well-formed Unicode text (it contains an unpaired surrogate)`);
+  }
+  return value;
 }
