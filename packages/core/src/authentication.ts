@@ -99,9 +99,9 @@ export async function authenticateTotp(
   const code = readCode(body);
   const setMfaEnrollment = optionalEnum(body, 'set_mfa_enrollment', ['enroll', 'unenroll'] as const);
   const setDefaultMfa = optionalBoolean(body, 'set_default_mfa');
-  const { organization, member, target, durationMinutes, customClaims, nowMs } = await beginMfaAttempt(context, body);
+  const { organization, member, registrations, target, durationMinutes, customClaims, nowMs } = await beginMfaAttempt(context, body);
   const { repository } = context;
-  const registration = registrationToVerify(await repository.findRegistrations(organization.organizationId, member.memberId), nowMs);
+  const registration = registrationToVerify(registrations, nowMs);
 
   const secret = decryptSecret(registration.secret, {
     binding: {

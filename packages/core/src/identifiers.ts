@@ -4,53 +4,80 @@
 import { TotpError } from './errors';
 import { isId } from './ids';
 import type { MemberRecord, OrganizationRecord } from './model';
-import type { TotpRepository } from './repository';
+import type { MemberLookup, OrganizationLookup, TotpRepository } from './repository';
 
 export const ORGANIZATION_SLUG_PATTERN = /^[A-Za-z0-9._~-]{2,128}$/;
 export const EXTERNAL_ID_PATTERN = /^[A-Za-z0-9._|-]{1,128}$/;
 
 /**
- * Finds an organization by ID, then slug, then external ID (IDs have a shape no slug or external ID can take
- * for another organization, so the order cannot make one organization shadow another's ID).
- * Throws `organization_not_found` when nothing matches.
+ * How an organization identifier may be looked up, in order: by ID, then slug, then external ID (IDs have a shape
+ * no slug or external ID can take for another organization, so the order cannot make one organization shadow
+ * another's ID). Empty when the identifier has no shape any organization could have.
  */
+export function organizationLookups(identifier: string): OrganizationLookup[] {
+  const lookups: OrganizationLookup[] = [];
+  if (isId(identifier, 'organization')) lookups.push({ by: 'id', value: identifier });
+  if (ORGANIZATION_SLUG_PATTERN.test(identifier)) lookups.push({ by: 'slug', value: identifier });
+  if (EXTERNAL_ID_PATTERN.test(identifier)) lookups.push({ by: 'externalId', value: identifier });
+  return lookups;
+}
+
+/** How a member identifier may be looked up inside its organization, in order: by member ID, then external ID. */
+export function memberLookups(identifier: string): MemberLookup[] {
+  const lookups: MemberLookup[] = [];
+  if (isId(identifier, 'member')) lookups.push({ by: 'id', value: identifier });
+  if (EXTERNAL_ID_PATTERN.test(identifier)) lookups.push({ by: 'externalId', value: identifier });
+  return lookups;
+}
+
+export function organizationNotFound(): TotpError {
+  return new TotpError('organization_not_found', 'no organization matches organization_id');
+}
+
+export function memberNotFound(): TotpError {
+  return new TotpError('member_not_found', 'no member of this organization matches member_id');
+}
+
+/** Finds an organization by the first of its `organizationLookups` that matches. Throws `organization_not_found`. */
 export async function resolveOrganization(
   repository: TotpRepository,
   identifier: string,
 ): Promise<OrganizationRecord> {
-  let found: OrganizationRecord | null = null;
-  if (isId(identifier, 'organization')) {
-    found = await repository.findOrganizationById(identifier);
+  for (const lookup of organizationLookups(identifier)) {
+    const found =
+      lookup.by === 'id'
+        ? await repository.findOrganizationById(lookup.value)
+        : lookup.by === 'slug'
+          ? await repository.findOrganizationBySlug(lookup.value)
+          : await repository.findOrganizationByExternalId(lookup.value);
+    if (found !== null) return found;
   }
-  if (found === null && ORGANIZATION_SLUG_PATTERN.test(identifier)) {
-    found = await repository.findOrganizationBySlug(identifier);
-  }
-  if (found === null && EXTERNAL_ID_PATTERN.test(identifier)) {
-    found = await repository.findOrganizationByExternalId(identifier);
-  }
-  if (found === null) {
-    throw new TotpError('organization_not_found', 'no organization matches organization_id');
-  }
-  return found;
+  throw organizationNotFound();
 }
 
-/** Finds a member of `organization` by member ID, then external ID. Throws `member_not_found`. */
+/**
+ * Finds a member of `organization` by the first of its `memberLookups` that matches. Throws `member_not_found`,
+ * also for a deleted member.
+ */
 export async function resolveMember(
   repository: TotpRepository,
   organization: OrganizationRecord,
   identifier: string,
 ): Promise<MemberRecord> {
-  let found: MemberRecord | null = null;
-  if (isId(identifier, 'member')) {
-    found = await repository.findMemberById(organization.organizationId, identifier);
+  for (const lookup of memberLookups(identifier)) {
+    const found =
+      lookup.by === 'id'
+        ? await repository.findMemberById(organization.organizationId, lookup.value)
+        : await repository.findMemberByExternalId(organization.organizationId, lookup.value);
+    if (found !== null) return assertNotDeleted(found);
   }
-  if (found === null && EXTERNAL_ID_PATTERN.test(identifier)) {
-    found = await repository.findMemberByExternalId(organization.organizationId, identifier);
-  }
-  if (found === null || found.status === 'deleted') {
-    throw new TotpError('member_not_found', 'no member of this organization matches member_id');
-  }
-  return found;
+  throw memberNotFound();
+}
+
+/** A deleted member is reported as not found. */
+export function assertNotDeleted(member: MemberRecord): MemberRecord {
+  if (member.status === 'deleted') throw memberNotFound();
+  return member;
 }
 
 /** MFA is only for active members (not invited, pending or deleted ones): `action_available_only_for_active_members`. */

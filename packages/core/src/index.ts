@@ -20,7 +20,17 @@ export type {
   TotpRegistrationRecord,
   TotpRegistrationStatus,
 } from './model';
-export type { MemberMfaPatch, MemberRegistrations, PurgeCounts, SaveRegistrationResult, TotpRepository } from './repository';
+export type {
+  MemberLookup,
+  MemberMfaPatch,
+  MemberRegistrations,
+  MfaContext,
+  MfaContextQuery,
+  OrganizationLookup,
+  PurgeCounts,
+  SaveRegistrationResult,
+  TotpRepository,
+} from './repository';
 export { DEFAULT_PURGE_GRACE_MINUTES } from './housekeeping';
 
 export {

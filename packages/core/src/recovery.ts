@@ -90,9 +90,8 @@ export async function recoverWithCode(
 ): Promise<RecoverResponse> {
   const body = asRequestBody(request);
   const code = readRecoveryCode(field(body, 'recovery_code'));
-  const { organization, member, target, durationMinutes, customClaims, nowMs } = await beginMfaAttempt(context, body);
+  const { organization, member, registrations, target, durationMinutes, customClaims, nowMs } = await beginMfaAttempt(context, body);
   const { repository } = context;
-  const registrations = await repository.findRegistrations(organization.organizationId, member.memberId);
   if (registrations.active === null) {
     // Same answers as authenticate for a missing or expired registration, so the two routes agree.
     registrationToVerify(registrations, nowMs);

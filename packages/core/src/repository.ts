@@ -27,6 +27,41 @@ export interface PurgeCounts {
   pendingRegistrations: number;
 }
 
+/** How a request names an organization: by ID, slug (compared exactly) or non-empty external ID. */
+export interface OrganizationLookup {
+  by: 'id' | 'slug' | 'externalId';
+  value: string;
+}
+
+/** How a request names a member inside its organization: by member ID or non-empty external ID. */
+export interface MemberLookup {
+  by: 'id' | 'externalId';
+  value: string;
+}
+
+/** What an MFA attempt (authenticate, recover) reads before it checks a code. */
+export interface MfaContextQuery {
+  organization: OrganizationLookup;
+  member: MemberLookup;
+  /** Also fetch the intermediate session with this token hash, whoever it belongs to. */
+  intermediateSessionTokenHash?: string;
+  /** Also fetch the member session with this token hash, whoever it belongs to. */
+  memberSessionTokenHash?: string;
+}
+
+/** The answer to an `MfaContextQuery`; every part is what the single-record finders would have returned. */
+export interface MfaContext {
+  organization: OrganizationRecord | null;
+  /** The member of `organization` named by the lookup (any status); null when either is not found. */
+  member: MemberRecord | null;
+  /** The member's registrations as `findRegistrations` returns them; both null when `member` is null. */
+  registrations: MemberRegistrations;
+  /** As `findIntermediateSession(intermediateSessionTokenHash)`; null when no hash was asked for. */
+  intermediateSession: IntermediateSessionRecord | null;
+  /** As `findMemberSessionByTokenHash(memberSessionTokenHash)`; null when no hash was asked for. */
+  memberSession: MemberSessionRecord | null;
+}
+
 /** Changes to a member's MFA settings; absent fields are left as they are. */
 export interface MemberMfaPatch {
   mfaEnrolled?: boolean;
@@ -97,6 +132,14 @@ export interface TotpRepository {
   /** Sets the failed attempts to 0 and clears the lock fields (after a success, or when a lock has run out). */
   resetFailedMfaAttempts(organizationId: string, memberId: string): Promise<void>;
 
+  /**
+   * Everything an MFA attempt needs before it checks a code, read in **one round trip** where the store can (one
+   * SQL statement, one lock-free pass over memory): the organization, its member, the member's registrations and
+   * the presented session, each exactly as the single-record finders return it. A read, not a lock: every decision
+   * that must hold under concurrency is taken later by an atomic write.
+   */
+  findMfaContext(query: MfaContextQuery): Promise<MfaContext>;
+
   // ── TOTP registrations and recovery codes ──────────────────────────────────────────────────────────────
 
   /** The member's active and pending registrations (an expired pending one is still returned: expiry is core's rule). */
@@ -158,10 +201,12 @@ export interface TotpRepository {
   /** The intermediate session with this token hash, unconsumed (expiry is core's rule), or null. */
   findIntermediateSession(tokenHash: string): Promise<IntermediateSessionRecord | null>;
   /**
-   * Atomic. Consumes the intermediate session (it is deleted) if it exists and `expiresAt > at`, and returns it.
-   * Under any number of concurrent calls with one token hash, exactly one gets the record; the others get null.
+   * Atomic, one transaction (on PostgreSQL one statement). Exchanges an intermediate session for a member session:
+   * if the intermediate session with `tokenHash` exists and `expiresAt > at`, it is deleted and `session` is stored,
+   * and the consumed record is returned; otherwise nothing is written and the result is null. Under any number of
+   * concurrent calls with one token hash, exactly one gets the record and exactly one member session is stored.
    */
-  consumeIntermediateSession(tokenHash: string, at: Date): Promise<IntermediateSessionRecord | null>;
+  exchangeIntermediateSession(tokenHash: string, at: Date, session: MemberSessionRecord): Promise<IntermediateSessionRecord | null>;
 
   /** Stores a new member session. */
   insertMemberSession(session: MemberSessionRecord): Promise<void>;

@@ -95,6 +95,12 @@ export function parseSessionDurationMinutes(body: RequestBody): number | undefin
   return value;
 }
 
+function hasProtoKey(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasProtoKey);
+  return Object.keys(value).some((name) => name === '__proto__' || hasProtoKey((value as Record<string, unknown>)[name]));
+}
+
 export function parseCustomClaims(body: RequestBody): Record<string, unknown> | undefined {
   const value = field(body, 'session_custom_claims');
   if (value === undefined || value === null) return undefined;
@@ -118,6 +124,9 @@ export function parseCustomClaims(body: RequestBody): Record<string, unknown> | 
   // A fresh copy from JSON: no prototype tricks, no getters, nothing shared with the caller. Reserved claims are
   // dropped here, so they are neither stored nor returned, and can never shadow the JWT's own.
   const claims = JSON.parse(serialized) as Record<string, unknown>;
+  // A "__proto__" key survives JSON.parse as data, but any consumer that merges claims into an object pollutes its
+  // prototype with it, and some stores (Prisma's Json input) silently drop it: refused, at any depth.
+  if (hasProtoKey(claims)) throw new TotpError('bad_request', 'session_custom_claims must not contain a "__proto__" key');
   for (const name of RESERVED_CLAIMS) delete claims[name];
   return claims;
 }
@@ -155,16 +164,34 @@ function assertOwnedBy(session: { organizationId: string; memberId: string }, me
   }
 }
 
+/**
+ * The sessions a request's tokens name, when already read (by `findMfaContext`): `undefined` means "not read yet,
+ * ask the repository", `null` means "read, and there is none".
+ */
+export interface PrefetchedSessions {
+  intermediateSession?: IntermediateSessionRecord | null;
+  memberSession?: MemberSessionRecord | null;
+}
+
+/** The token hashes to prefetch for `tokens` (what `findMfaContext` takes). */
+export function presentedTokenHashes(tokens: PresentedTokens): { intermediateSessionTokenHash?: string; memberSessionTokenHash?: string } {
+  const hashes: { intermediateSessionTokenHash?: string; memberSessionTokenHash?: string } = {};
+  if (tokens.intermediateSessionToken !== undefined) hashes.intermediateSessionTokenHash = hashToken(tokens.intermediateSessionToken);
+  if (tokens.sessionToken !== undefined) hashes.memberSessionTokenHash = hashToken(tokens.sessionToken);
+  return hashes;
+}
+
 /** The live member session named by a session token and/or JWT (both must agree). Throws `session_not_found`. */
 export async function findLiveMemberSession(
   context: ServiceContext,
   tokens: Pick<PresentedTokens, 'sessionToken' | 'sessionJwt'>,
   nowMs: number,
+  prefetched?: MemberSessionRecord | null,
 ): Promise<MemberSessionRecord> {
   const notFound = () => new TotpError('session_not_found', 'the session is unknown, expired or revoked');
   let session: MemberSessionRecord | null = null;
   if (tokens.sessionToken !== undefined) {
-    session = await context.repository.findMemberSessionByTokenHash(hashToken(tokens.sessionToken));
+    session = prefetched !== undefined ? prefetched : await context.repository.findMemberSessionByTokenHash(hashToken(tokens.sessionToken));
     if (session === null) throw notFound();
   }
   if (tokens.sessionJwt !== undefined) {
@@ -183,8 +210,9 @@ async function findLiveIntermediateSession(
   context: ServiceContext,
   token: string,
   nowMs: number,
+  prefetched?: IntermediateSessionRecord | null,
 ): Promise<IntermediateSessionRecord> {
-  const session = await context.repository.findIntermediateSession(hashToken(token));
+  const session = prefetched !== undefined ? prefetched : await context.repository.findIntermediateSession(hashToken(token));
   if (session === null || session.expiresAt.getTime() <= nowMs) {
     throw new TotpError('intermediate_session_not_found', 'the intermediate session is unknown, expired or already used');
   }
@@ -200,14 +228,15 @@ export async function resolvePresentedTokens(
   tokens: PresentedTokens,
   member: MemberRecord,
   nowMs: number,
+  prefetched: PrefetchedSessions = {},
 ): Promise<MfaTarget | null> {
   if (tokens.intermediateSessionToken !== undefined) {
-    const session = await findLiveIntermediateSession(context, tokens.intermediateSessionToken, nowMs);
+    const session = await findLiveIntermediateSession(context, tokens.intermediateSessionToken, nowMs, prefetched.intermediateSession);
     assertOwnedBy(session, member);
     return { kind: 'intermediate', session };
   }
   if (tokens.sessionToken !== undefined || tokens.sessionJwt !== undefined) {
-    const session = await findLiveMemberSession(context, tokens, nowMs);
+    const session = await findLiveMemberSession(context, tokens, nowMs, prefetched.memberSession);
     assertOwnedBy(session, member);
     return { kind: 'member', session, sessionToken: tokens.sessionToken ?? '' };
   }
@@ -220,8 +249,9 @@ export async function requireMfaTarget(
   tokens: PresentedTokens,
   member: MemberRecord,
   nowMs: number,
+  prefetched: PrefetchedSessions = {},
 ): Promise<MfaTarget> {
-  const target = await resolvePresentedTokens(context, tokens, member, nowMs);
+  const target = await resolvePresentedTokens(context, tokens, member, nowMs, prefetched);
   if (target === null) {
     throw new TotpError(
       'no_associated_session_passed_in',
@@ -260,9 +290,8 @@ export async function grantSession(
   let session: MemberSessionRecord;
   let sessionToken: string;
   if (target.kind === 'intermediate') {
-    // The session is written before the IST is consumed, so a failure in between never loses the IST: at worst it
-    // leaves a session whose token was never handed out (unusable, and purged once expired). A request that loses
-    // the race for the IST revokes the session it wrote.
+    // One atomic exchange: the IST is consumed and the session stored together, or neither (a failure in between
+    // can neither lose the IST nor leave a session behind; of concurrent requests with one IST, one gets it).
     sessionToken = newOpaqueToken(context.randomBytes);
     session = {
       memberSessionId: newId('member-session', context.environment, context.randomBytes),
@@ -276,10 +305,8 @@ export async function grantSession(
       customClaims: options.customClaims ?? {},
       revokedAt: null,
     };
-    await context.repository.insertMemberSession(session);
-    const consumed = await context.repository.consumeIntermediateSession(target.session.tokenHash, at);
+    const consumed = await context.repository.exchangeIntermediateSession(target.session.tokenHash, at, session);
     if (consumed === null) {
-      await context.repository.revokeMemberSession(session.memberSessionId, at);
       throw new TotpError('intermediate_session_not_found', 'the intermediate session is unknown, expired or already used');
     }
   } else {

@@ -6,7 +6,10 @@ import {
   type IntermediateSessionRecord,
   type MemberRecord,
   type MemberRegistrations,
+  type MemberLookup,
   type MemberSessionRecord,
+  type MfaContext,
+  type OrganizationLookup,
   type OrganizationRecord,
   type RecoveryCodeHash,
   type SaveRegistrationResult,
@@ -29,8 +32,25 @@ export interface MemoryRepository extends TotpRepository {
   dump(): MemoryRepositoryDump;
 }
 
-// Records are copied in and out so that no caller holds a reference into the store.
-const copy = <T>(value: T): T => structuredClone(value);
+/**
+ * Records are copied in and out so that no caller holds a reference into the store. Records are plain data
+ * (objects, arrays, Dates, JSON values), so a direct walk does it several times faster than structuredClone,
+ * which showed as a tenth of an HTTP authenticate's CPU time.
+ */
+function copy<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (Array.isArray(value)) return value.map(copy) as T;
+  if (ArrayBuffer.isView(value)) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(value)) {
+    const item = copy((value as Record<string, unknown>)[name]);
+    // A JSON key "__proto__" (possible in custom claims) must stay a plain property, not become the prototype.
+    if (name === '__proto__') Object.defineProperty(out, name, { value: item, enumerable: true, writable: true, configurable: true });
+    else out[name] = item;
+  }
+  return out as T;
+}
 const key = (...parts: string[]) => parts.join('\u0000');
 
 export function createMemoryRepository(): MemoryRepository {
@@ -44,6 +64,38 @@ export function createMemoryRepository(): MemoryRepository {
   const organizationIdBySlug = new Map<string, string>();
   const registrationIdsByMember = new Map<string, Set<string>>();
   const memberSessionIdByTokenHash = new Map<string, string>();
+
+  const organizationByLookup = (lookup: OrganizationLookup): OrganizationRecord | undefined => {
+    if (lookup.by === 'id') return organizations.get(lookup.value);
+    if (lookup.by === 'slug') {
+      const id = organizationIdBySlug.get(lookup.value);
+      return id === undefined ? undefined : organizations.get(id);
+    }
+    return lookup.value === '' ? undefined : organizationWhere((o) => o.organizationExternalId === lookup.value) ?? undefined;
+  };
+  const memberByLookup = (organizationId: string, lookup: MemberLookup): MemberRecord | undefined => {
+    if (lookup.by === 'id') return memberOf(organizationId, lookup.value);
+    if (lookup.value === '') return undefined;
+    return [...members.values()].find((m) => m.organizationId === organizationId && m.externalId === lookup.value);
+  };
+  const registrationsFor = (organizationId: string, memberId: string): MemberRegistrations => {
+    const own = registrationsOf(organizationId, memberId);
+    return {
+      active: copy(own.find((r) => r.status === 'active') ?? null),
+      pending: copy(own.find((r) => r.status === 'pending') ?? null),
+    };
+  };
+  const memberSessionByTokenHash = (tokenHash: string): MemberSessionRecord | null => {
+    const id = memberSessionIdByTokenHash.get(tokenHash);
+    return (id === undefined ? undefined : memberSessions.get(id)) ?? null;
+  };
+  const storeMemberSession = (session: MemberSessionRecord) => {
+    if (memberSessions.has(session.memberSessionId) || memberSessionIdByTokenHash.has(session.tokenHash)) {
+      throw new Error('insertMemberSession: duplicate session ID or token hash');
+    }
+    memberSessions.set(session.memberSessionId, copy(session));
+    memberSessionIdByTokenHash.set(session.tokenHash, session.memberSessionId);
+  };
 
   const organizationWhere = (match: (o: OrganizationRecord) => boolean) =>
     [...organizations.values()].find(match) ?? null;
@@ -185,12 +237,21 @@ export function createMemoryRepository(): MemoryRepository {
       member.lockExpiresAt = null;
     },
 
-    async findRegistrations(organizationId, memberId): Promise<MemberRegistrations> {
-      const own = registrationsOf(organizationId, memberId);
+    async findMfaContext(query): Promise<MfaContext> {
+      const organization = organizationByLookup(query.organization) ?? null;
+      const member = organization === null ? null : (memberByLookup(organization.organizationId, query.member) ?? null);
       return {
-        active: copy(own.find((r) => r.status === 'active') ?? null),
-        pending: copy(own.find((r) => r.status === 'pending') ?? null),
+        organization: copy(organization),
+        member: copy(member),
+        registrations: member === null ? { active: null, pending: null } : registrationsFor(member.organizationId, member.memberId),
+        intermediateSession:
+          query.intermediateSessionTokenHash === undefined ? null : copy(intermediateSessions.get(query.intermediateSessionTokenHash) ?? null),
+        memberSession: query.memberSessionTokenHash === undefined ? null : copy(memberSessionByTokenHash(query.memberSessionTokenHash)),
       };
+    },
+
+    async findRegistrations(organizationId, memberId): Promise<MemberRegistrations> {
+      return registrationsFor(organizationId, memberId);
     },
 
     async saveRegistration(registration, codes): Promise<SaveRegistrationResult> {
@@ -265,24 +326,20 @@ export function createMemoryRepository(): MemoryRepository {
       return copy(intermediateSessions.get(tokenHash) ?? null);
     },
 
-    async consumeIntermediateSession(tokenHash, at) {
-      const session = intermediateSessions.get(tokenHash);
-      if (!session || session.expiresAt <= at) return null;
+    async exchangeIntermediateSession(tokenHash, at, session) {
+      const consumed = intermediateSessions.get(tokenHash);
+      if (!consumed || consumed.expiresAt <= at) return null;
+      storeMemberSession(session); // throws before anything changed if the session cannot be stored
       intermediateSessions.delete(tokenHash);
-      return copy(session);
+      return copy(consumed);
     },
 
     async insertMemberSession(session) {
-      if (memberSessions.has(session.memberSessionId) || memberSessionIdByTokenHash.has(session.tokenHash)) {
-        throw new Error('insertMemberSession: duplicate session ID or token hash');
-      }
-      memberSessions.set(session.memberSessionId, copy(session));
-      memberSessionIdByTokenHash.set(session.tokenHash, session.memberSessionId);
+      storeMemberSession(session);
     },
 
     async findMemberSessionByTokenHash(tokenHash) {
-      const id = memberSessionIdByTokenHash.get(tokenHash);
-      return copy((id === undefined ? undefined : memberSessions.get(id)) ?? null);
+      return copy(memberSessionByTokenHash(tokenHash));
     },
 
     async findMemberSessionById(memberSessionId) {

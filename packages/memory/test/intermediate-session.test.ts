@@ -1,5 +1,5 @@
 // Exchanging an intermediate session: exactly one member session comes out of one IST under concurrency, and a
-// failure between writing the session and consuming the IST never loses the IST.
+// store failure during the exchange neither loses the IST nor leaves a session behind.
 
 import { decodeSecret, generateTotp } from '@totp/core';
 import { describe, expect, it } from 'vitest';
@@ -26,23 +26,26 @@ describe('intermediate session exchange', () => {
       ),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    const live = t.repository.dump().memberSessions.filter((s) => s.revokedAt === null);
+    // The losers wrote nothing: not even a revoked session.
+    const live = t.repository.dump().memberSessions;
     expect(live).toHaveLength(1);
+    expect(live[0]!.revokedAt).toBeNull();
     const winner = results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ member_session: { member_session_id: string } }>;
     expect(live[0]!.memberSessionId).toBe(winner.value.member_session.member_session_id);
   });
 
-  it('keeps the IST usable when the store fails between writing the session and consuming the IST', async () => {
+  it('keeps the IST usable, and stores no session, when the store fails during the exchange', async () => {
     const t = await enrolled();
     const { intermediate_session_token } = await t.service.sessions.startIntermediate({ organization_id: 'acme', member_id: t.member_id });
-    const realConsume = t.repository.consumeIntermediateSession;
-    t.repository.consumeIntermediateSession = async () => {
+    const realExchange = t.repository.exchangeIntermediateSession;
+    t.repository.exchangeIntermediateSession = async () => {
       throw new Error('store went away');
     };
     await expect(
       t.service.totps.authenticate({ organization_id: 'acme', member_id: t.member_id, code: t.code(), intermediate_session_token }),
     ).rejects.toThrow('store went away');
-    t.repository.consumeIntermediateSession = realConsume;
+    t.repository.exchangeIntermediateSession = realExchange;
+    expect(t.repository.dump().memberSessions).toEqual([]);
     // The IST still works (with a recovery code: the time step was spent by the failed attempt).
     const ok = await t.service.recoveryCodes.recover({
       organization_id: 'acme', member_id: t.member_id, recovery_code: t.recoveryCodes[0]!, intermediate_session_token,

@@ -2,13 +2,24 @@
 // The count lives in the repository (atomic increment), so every process sharing the store sees the same one.
 
 import { TotpError } from '../errors';
-import { assertActiveMember, resolveMember, resolveOrganization } from '../identifiers';
+import {
+  assertActiveMember,
+  assertNotDeleted,
+  memberLookups,
+  memberNotFound,
+  organizationLookups,
+  organizationNotFound,
+  resolveOrganization,
+} from '../identifiers';
 import { isLocked, nextLockoutState } from '../lockout-policy';
 import type { MemberRecord, OrganizationRecord } from '../model';
+import type { MemberRegistrations, MfaContext, TotpRepository } from '../repository';
 import {
   type MfaTarget,
   parseCustomClaims,
+  type PresentedTokens,
   parseSessionDurationMinutes,
+  presentedTokenHashes,
   readPresentedTokens,
   requireMfaTarget,
 } from '../sessions';
@@ -19,6 +30,8 @@ import { type RequestBody, requiredString } from './request';
 export interface MfaAttempt {
   organization: OrganizationRecord;
   member: MemberRecord;
+  /** The member's registrations, read with the member. */
+  registrations: MemberRegistrations;
   target: MfaTarget;
   durationMinutes: number | undefined;
   customClaims: Record<string, unknown> | undefined;
@@ -36,13 +49,54 @@ export async function beginMfaAttempt(context: ServiceContext, body: RequestBody
   const tokens = readPresentedTokens(body);
   const durationMinutes = parseSessionDurationMinutes(body);
   const customClaims = parseCustomClaims(body);
-  const organization = await resolveOrganization(context.repository, organizationIdentifier);
-  const member = await resolveMember(context.repository, organization, memberIdentifier);
+  const { organization, member, registrations, intermediateSession, memberSession } = await readMfaContext(
+    context.repository,
+    organizationIdentifier,
+    memberIdentifier,
+    tokens,
+  );
   const nowMs = context.clock();
   assertActiveMember(member);
   assertNotLocked(member, nowMs);
-  const target = await requireMfaTarget(context, tokens, member, nowMs);
-  return { organization, member, target, durationMinutes, customClaims, nowMs };
+  const target = await requireMfaTarget(context, tokens, member, nowMs, { intermediateSession, memberSession });
+  return { organization, member, registrations, target, durationMinutes, customClaims, nowMs };
+}
+
+/**
+ * The organization, member, registrations and presented sessions in one repository call (one round trip on SQL
+ * stores) when the identifiers match on their first lookup, which is the common case (IDs); another call per
+ * fallback lookup otherwise. Same answers, in the same order of checks, as resolveOrganization + resolveMember.
+ */
+async function readMfaContext(
+  repository: TotpRepository,
+  organizationIdentifier: string,
+  memberIdentifier: string,
+  tokens: PresentedTokens,
+): Promise<MfaContext & { organization: OrganizationRecord; member: MemberRecord }> {
+  const organizations = organizationLookups(organizationIdentifier);
+  const members = memberLookups(memberIdentifier);
+  if (members.length === 0) {
+    // No member can match, but an unknown organization is still the error to report first.
+    await resolveOrganization(repository, organizationIdentifier);
+    throw memberNotFound();
+  }
+  const hashes = presentedTokenHashes(tokens);
+  let o = 0;
+  let m = 0;
+  for (;;) {
+    const organizationLookup = organizations[o];
+    const memberLookup = members[m];
+    if (organizationLookup === undefined) throw organizationNotFound();
+    if (memberLookup === undefined) throw memberNotFound();
+    const found = await repository.findMfaContext({ organization: organizationLookup, member: memberLookup, ...hashes });
+    if (found.organization === null) {
+      o += 1;
+    } else if (found.member === null) {
+      m += 1;
+    } else {
+      return { ...found, organization: found.organization, member: assertNotDeleted(found.member) };
+    }
+  }
 }
 
 function lockedError(): TotpError {

@@ -2,6 +2,7 @@
 // Every rule goes through the real service over the store under test, so each adapter inherits the same checks.
 
 import { describe, expect, it } from 'vitest';
+import type { MemberSessionRecord } from '../model';
 import type { TotpRepository } from '../repository';
 import { decodeSecret, encodeSecret } from '../secret';
 import { generateTotp } from '../totp';
@@ -10,6 +11,14 @@ import type { ContractHarness } from './harness';
 
 const MINUTE_MS = 60_000;
 const STEP_MS = 30_000;
+
+/** A UUID-shaped, unique-per-run string derived from a label (session IDs in the contract need only be unique). */
+let uuidCounter = 0;
+function uuidFor(label: string): string {
+  uuidCounter += 1;
+  const hex = hashToken(`${label}-${uuidCounter}-${Math.random()}`);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 /** The error_type of a rejection, or `'succeeded'` (by value, so a second copy of core in the adapter still matches). */
 export async function errorTypeOf(promise: Promise<unknown>): Promise<string> {
@@ -60,6 +69,22 @@ export function mfaContract(harness: () => ContractHarness): void {
     });
     h().advance(STEP_MS);
     return { ...enrolled, sessionToken: first.session_token };
+  }
+
+  /** A member session record as core would build it, with a distinct token hash per `label`. */
+  function memberSession(e: { organizationId: string; memberId: string }, label: string, at: Date): MemberSessionRecord {
+    return {
+      memberSessionId: `member-session-test-${uuidFor(label)}`,
+      tokenHash: hashToken(`token-${label}-${e.memberId}`),
+      organizationId: e.organizationId,
+      memberId: e.memberId,
+      startedAt: at,
+      lastAccessedAt: at,
+      expiresAt: new Date(at.getTime() + 60 * MINUTE_MS),
+      authenticationFactors: [{ type: 'totp', delivery_method: 'authenticator_app', last_authenticated_at: at.toISOString(), created_at: at.toISOString(), updated_at: at.toISOString() }],
+      customClaims: { label },
+      revokedAt: null,
+    };
   }
 
   describe('authenticate a TOTP code', () => {
@@ -262,16 +287,121 @@ export function mfaContract(harness: () => ContractHarness): void {
       expect(results.filter((r) => r !== 'succeeded').every((r) => r === 'intermediate_session_not_found')).toBe(true);
     });
 
-    it('repository: of 20 concurrent consumes of one IST, recordAcceptedStep or recovery code, exactly one wins', async () => {
+    it('repository: of 20 concurrent IST exchanges, recordAcceptedStep calls or recovery codes, exactly one wins', async () => {
       const e = await active();
       const repo: TotpRepository = h().repository;
       const token = await ist(e.organizationId, e.memberId);
-      const ists = await Promise.all(Array.from({ length: 20 }, () => repo.consumeIntermediateSession(hashToken(token), new Date(h().now()))));
-      expect(ists.filter((s) => s !== null)).toHaveLength(1);
+      const at = new Date(h().now());
+      const candidates = Array.from({ length: 20 }, (_, i) => memberSession(e, `exchange-race-${i}`, at));
+      const ists = await Promise.all(candidates.map((s) => repo.exchangeIntermediateSession(hashToken(token), at, s)));
+      const winners = ists.flatMap((s, i) => (s === null ? [] : [i]));
+      expect(winners).toHaveLength(1);
+      expect(ists[winners[0]!]!.tokenHash).toBe(hashToken(token));
+      // Exactly the winner's session was stored; every loser wrote nothing.
+      const stored = await Promise.all(candidates.map((s) => repo.findMemberSessionById(s.memberSessionId)));
+      expect(stored.flatMap((s, i) => (s === null ? [] : [i]))).toEqual(winners);
+      expect(await repo.findIntermediateSession(hashToken(token))).toBeNull();
       const step = Math.floor(h().now() / STEP_MS) + 5;
       const steps = await Promise.all(Array.from({ length: 20 }, () => repo.recordAcceptedStep(e.registrationId, step)));
       expect(steps.filter(Boolean)).toHaveLength(1);
       expect((await repo.findRegistrations(e.organizationId, e.memberId)).active!.lastAcceptedStep).toBe(step);
+    });
+  });
+
+  describe('repository: reading an MFA attempt and exchanging an IST', () => {
+    it('findMfaContext returns what the single finders return, by every lookup', async () => {
+      const e = await active({ externalId: 'ctx-member-ext', orgExternalId: 'ctx-org-ext', slug: 'ctx-org-slug' });
+      const repo = h().repository;
+      const token = await ist(e.organizationId, e.memberId);
+      const organization = await repo.findOrganizationById(e.organizationId);
+      const member = await repo.findMemberById(e.organizationId, e.memberId);
+      const registrations = await repo.findRegistrations(e.organizationId, e.memberId);
+      const intermediateSession = await repo.findIntermediateSession(hashToken(token));
+      const memberSession = await repo.findMemberSessionByTokenHash(hashToken(e.sessionToken));
+      expect(intermediateSession).not.toBeNull();
+      expect(memberSession).not.toBeNull();
+      const organizationLookups = [
+        { by: 'id', value: e.organizationId },
+        { by: 'slug', value: 'ctx-org-slug' },
+        { by: 'externalId', value: 'ctx-org-ext' },
+      ] as const;
+      const memberLookups = [{ by: 'id', value: e.memberId }, { by: 'externalId', value: 'ctx-member-ext' }] as const;
+      for (const o of organizationLookups) {
+        for (const m of memberLookups) {
+          const context = await repo.findMfaContext({
+            organization: o,
+            member: m,
+            intermediateSessionTokenHash: hashToken(token),
+            memberSessionTokenHash: hashToken(e.sessionToken),
+          });
+          expect(context).toEqual({ organization, member, registrations, intermediateSession, memberSession });
+        }
+      }
+      // Without token hashes, no sessions; a pending registration comes back as findRegistrations gives it.
+      const p = await pending();
+      const bare = await repo.findMfaContext({ organization: { by: 'id', value: p.organizationId }, member: { by: 'id', value: p.memberId } });
+      expect(bare.intermediateSession).toBeNull();
+      expect(bare.memberSession).toBeNull();
+      expect(bare.registrations).toEqual(await repo.findRegistrations(p.organizationId, p.memberId));
+      expect(bare.registrations.pending?.totpRegistrationId).toBe(p.registrationId);
+      // Records come out by value.
+      bare.registrations.pending!.lastAcceptedStep = 99;
+      bare.member!.failedMfaAttempts = 99;
+      expect((await repo.findRegistrations(p.organizationId, p.memberId)).pending!.lastAcceptedStep).toBeNull();
+      expect((await repo.findMemberById(p.organizationId, p.memberId))!.failedMfaAttempts).toBe(0);
+    });
+
+    it('findMfaContext answers null for what is not there, and never looks outside the organization', async () => {
+      const a = await active({ externalId: 'ctx-a-ext' });
+      const b = await h().provision({ externalId: 'ctx-b-ext' });
+      const repo = h().repository;
+      const none = { active: null, pending: null };
+      const unknownOrg = await repo.findMfaContext({ organization: { by: 'slug', value: 'no-such-org' }, member: { by: 'id', value: a.memberId } });
+      expect(unknownOrg).toEqual({ organization: null, member: null, registrations: none, intermediateSession: null, memberSession: null });
+      expect((await repo.findMfaContext({ organization: { by: 'externalId', value: '' }, member: { by: 'id', value: a.memberId } })).organization).toBeNull();
+      // a's member ID and external ID, looked up inside b's organization.
+      for (const member of [{ by: 'id', value: a.memberId }, { by: 'externalId', value: 'ctx-a-ext' }, { by: 'externalId', value: '' }] as const) {
+        const crossed = await repo.findMfaContext({ organization: { by: 'id', value: b.organizationId }, member });
+        expect(crossed.organization?.organizationId).toBe(b.organizationId);
+        expect(crossed.member).toBeNull();
+        expect(crossed.registrations).toEqual(none);
+      }
+      // Sessions are found by hash whoever owns them (ownership is core's rule); unknown hashes give null.
+      const token = await ist(b.organizationId, b.memberId);
+      const mixed = await repo.findMfaContext({
+        organization: { by: 'id', value: a.organizationId },
+        member: { by: 'id', value: a.memberId },
+        intermediateSessionTokenHash: hashToken(token),
+        memberSessionTokenHash: hashToken('no-such-token'),
+      });
+      expect(mixed.intermediateSession?.memberId).toBe(b.memberId);
+      expect(mixed.memberSession).toBeNull();
+    });
+
+    it('exchangeIntermediateSession consumes a live IST into the given session, and writes nothing otherwise', async () => {
+      const e = await active();
+      const repo = h().repository;
+      const token = await ist(e.organizationId, e.memberId);
+      const before = await repo.findIntermediateSession(hashToken(token));
+      const at = new Date(h().now());
+      const session = memberSession(e, 'exchange-ok', at);
+      expect(await repo.exchangeIntermediateSession(hashToken(token), at, session)).toEqual(before);
+      expect(await repo.findMemberSessionById(session.memberSessionId)).toEqual(session);
+      expect(await repo.findMemberSessionByTokenHash(session.tokenHash)).toEqual(session);
+      // Used up: a second exchange gets nothing and stores nothing.
+      const again = memberSession(e, 'exchange-again', at);
+      expect(await repo.exchangeIntermediateSession(hashToken(token), at, again)).toBeNull();
+      expect(await repo.findMemberSessionById(again.memberSessionId)).toBeNull();
+      // Expired, to the millisecond: nothing consumed, nothing stored.
+      const late = await ist(e.organizationId, e.memberId);
+      const expiresAt = (await repo.findIntermediateSession(hashToken(late)))!.expiresAt;
+      const tooLate = memberSession(e, 'exchange-late', expiresAt);
+      expect(await repo.exchangeIntermediateSession(hashToken(late), expiresAt, tooLate)).toBeNull();
+      expect(await repo.findMemberSessionById(tooLate.memberSessionId)).toBeNull();
+      expect(await repo.findIntermediateSession(hashToken(late))).not.toBeNull();
+      const justInTime = new Date(expiresAt.getTime() - 1);
+      expect(await repo.exchangeIntermediateSession(hashToken(late), justInTime, memberSession(e, 'exchange-in-time', justInTime))).not.toBeNull();
+      expect(await repo.exchangeIntermediateSession(hashToken('unknown'), at, memberSession(e, 'exchange-unknown', at))).toBeNull();
     });
   });
 
@@ -360,6 +490,23 @@ export function mfaContract(harness: () => ContractHarness): void {
       expect((await h().service.sessions.authenticate({ session_token: e.sessionToken })).member_id).toBe(e.memberId);
       h().advance(2000);
       expect(await errorTypeOf(h().service.sessions.authenticate({ session_token: e.sessionToken }))).toBe('session_not_found');
+    });
+
+    it('refuses custom claims with a "__proto__" key at any depth, and writes nothing', async () => {
+      const e = await pending();
+      const token = await ist(e.organizationId, e.memberId);
+      for (const claims of ['{"__proto__": {"admin": true}}', '{"a": [{"b": {"__proto__": 1}}]}']) {
+        expect(await errorTypeOf(h().service.totps.authenticate({
+          organization_id: e.organizationId, member_id: e.memberId, code: code(e.secret), intermediate_session_token: token,
+          session_custom_claims: JSON.parse(claims) as Record<string, unknown>,
+        }))).toBe('bad_request');
+      }
+      // Refused before any code was checked: the IST and the code still work.
+      const ok = await h().service.totps.authenticate({
+        organization_id: e.organizationId, member_id: e.memberId, code: code(e.secret), intermediate_session_token: token,
+        session_custom_claims: { proto: '__proto__' },
+      });
+      expect(ok.member_session.custom_claims).toEqual({ proto: '__proto__' });
     });
 
     it('puts custom claims in the JWT, never over the reserved ones', async () => {
