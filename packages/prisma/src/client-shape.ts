@@ -1,4 +1,5 @@
-// The part of a host's PrismaClient the adapter uses: six delegates and interactive transactions, typed structurally.
+// The part of a host's PrismaClient the adapter uses: six delegates, interactive transactions and raw queries, typed
+// structurally.
 // Any client generated from a schema that contains the models of prisma/totp.prisma satisfies it (no import of Prisma).
 
 /** A stored organization, as the TotpOrganization model holds it. */
@@ -195,6 +196,8 @@ export interface TotpPrismaDelegates {
   totpRecoveryCode: TotpRecoveryCodeDelegate;
   totpIntermediateSession: TotpIntermediateSessionDelegate;
   totpMemberSession: TotpMemberSessionDelegate;
+  /** A raw write with positional parameters, returning the number of rows it changed (see `$queryRawUnsafe`). */
+  $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
 }
 
 /** Options of an interactive transaction, as Prisma takes them. */
@@ -210,4 +213,10 @@ export interface TotpTransactionOptions {
 /** The host's PrismaClient, as far as the repository uses it. */
 export interface TotpPrismaClient extends TotpPrismaDelegates {
   $transaction<R>(fn: (tx: TotpPrismaDelegates) => Promise<R>, options?: TotpTransactionOptions): PromiseLike<R>;
+  /**
+   * Raw SQL with positional parameters (`$1` on PostgreSQL, `?` on SQLite), for the statements the query API cannot
+   * make one round trip (findMfaContext, exchangeIntermediateSession). Table and column names come from the client's
+   * runtime data model (`_runtimeDataModel`, read at run time, not part of this type); values are never interpolated.
+   */
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
 }

@@ -9,5 +9,13 @@ describe('createPrismaRepository', () => {
       ['totpOrganization', 'totpMember', 'totpRegistration', 'totpRecoveryCode', 'totpIntermediateSession', 'totpMemberSession'].map((d) => [d, {}]),
     );
     expect(() => createPrismaRepository({ ...delegates, $transaction: () => undefined } as never, { provider: 'mysql' as never })).toThrow(RangeError);
+    expect(() => createPrismaRepository({ ...delegates, $transaction: () => undefined } as never, { schema: '' })).toThrow(/`schema` must be/);
+    // A data model without one of the fields the raw SQL reads is refused at once, naming it.
+    const dataModel = { models: { TotpOrganization: { dbName: 'o', fields: [{ name: 'organizationId' }] } } };
+    expect(() =>
+      createPrismaRepository({ ...delegates, $transaction: () => undefined, $queryRawUnsafe: () => undefined, _runtimeDataModel: dataModel } as never, {
+        provider: 'postgresql',
+      }),
+    ).toThrow(/`TotpOrganization` model has no `organizationName` field/);
   });
 });

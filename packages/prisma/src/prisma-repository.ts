@@ -1,5 +1,8 @@
 // The @totp/core repository port over a host app's PrismaClient, on PostgreSQL and SQLite, safe across processes.
 // Every atomic method is one conditional statement, or a transaction whose first statement locks the member's row.
+// Two methods are raw SQL (internal/raw-statements.ts) so that an MFA attempt costs few round trips: findMfaContext
+// (one SELECT) and, on PostgreSQL, exchangeIntermediateSession (one DELETE + INSERT statement), over the table and
+// column names of the host's client (internal/table-names.ts).
 
 import {
   TotpError,
@@ -8,6 +11,8 @@ import {
   type MemberRecord,
   type MemberRegistrations,
   type MemberSessionRecord,
+  type MfaContext,
+  type MfaContextQuery,
   type OrganizationRecord,
   type RecoveryCodeHash,
   type SaveRegistrationResult,
@@ -26,7 +31,16 @@ import type {
   TotpRegistrationRow,
   TotpTransactionOptions,
 } from './client-shape';
+import {
+  buildExchangeStatement,
+  buildInsertSessionStatement,
+  buildMfaContextStatement,
+  readPart,
+  type MfaContextVariant,
+  type RawStatement,
+} from './internal/raw-statements';
 import { createSerialQueue, type SerialQueue } from './internal/serial-queue';
+import { namesForClient } from './internal/table-names';
 import { isRecordNotFound, isUniqueViolation, translateStoreError } from './store-errors';
 
 export type PrismaProvider = 'sqlite' | 'postgresql';
@@ -42,6 +56,12 @@ export interface PrismaRepositoryOptions {
    * database's own isolation level (PostgreSQL's READ COMMITTED is what the locking is written for).
    */
   transaction?: TotpTransactionOptions;
+  /**
+   * PostgreSQL: the schema of the tables, for the adapter's raw statements. Default: what the client's queries use,
+   * the schema given to the driver adapter (`new PrismaPg(config, { schema })`), else `public`. A model's own
+   * `@@schema` wins, as in Prisma.
+   */
+  schema?: string;
 }
 
 const DEFAULT_TRANSACTION_OPTIONS: TotpTransactionOptions = { maxWait: 10_000, timeout: 30_000 };
@@ -256,6 +276,43 @@ async function lockMemberRow(tx: TotpPrismaDelegates, organizationId: string, me
 /** A step may only move forward: `last_accepted_step IS NULL OR last_accepted_step < $step`. */
 const stepIsNew = (step: bigint) => [{ lastAcceptedStep: null }, { lastAcceptedStep: { lt: step } }];
 
+/** The parameters of a findMfaContext statement: an empty external ID is NULL, which matches no row. */
+function contextValue(query: MfaContextQuery, param: string): string | null {
+  switch (param) {
+    case 'organization':
+      return query.organization.by === 'externalId' && query.organization.value === '' ? null : query.organization.value;
+    case 'member':
+      return query.member.by === 'externalId' && query.member.value === '' ? null : query.member.value;
+    case 'intermediateSession':
+      return query.intermediateSessionTokenHash ?? null;
+    case 'memberSession':
+      return query.memberSessionTokenHash ?? null;
+    default:
+      throw new Error(`unknown parameter ${param}`);
+  }
+}
+
+/**
+ * A new member session's columns as raw SQL parameters (EXCHANGE_SESSION_FIELDS order): what the exchange statement
+ * takes after the IST's token hash and time, and what the session INSERT takes.
+ */
+function sessionValues(session: MemberSessionRecord): unknown[] {
+  const row = memberSessionRow(session);
+  return [
+    row.memberSessionId,
+    row.tokenHash,
+    row.organizationId,
+    row.memberId,
+    row.startedAt,
+    row.lastAccessedAt,
+    row.expiresAt,
+    // JSON as text: PostgreSQL reads it as the column's JSON type (parameter types are inferred from the columns).
+    JSON.stringify(row.authenticationFactors),
+    JSON.stringify(row.customClaims),
+    row.revokedAt,
+  ];
+}
+
 // ── The repository ──────────────────────────────────────────────────────────────────────────────────────────
 
 /**
@@ -285,6 +342,28 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
     throw new RangeError('createPrismaRepository: `provider` must be "sqlite" or "postgresql"');
   }
   const transactionOptions = { ...DEFAULT_TRANSACTION_OPTIONS, ...options.transaction };
+  if (options.schema !== undefined && (typeof options.schema !== 'string' || options.schema === '')) {
+    throw new RangeError('createPrismaRepository: `schema` must be a non-empty string');
+  }
+
+  // Raw SQL only where its dialect is known; any other client keeps to the query API (more round trips, same results).
+  // The names are resolved once, here, from the client's runtime data model; each statement is built once, when first used.
+  const raw =
+    (provider === 'postgresql' || provider === 'sqlite') && typeof prisma.$queryRawUnsafe === 'function'
+      ? { dialect: provider, names: namesForClient(prisma, provider, options.schema) }
+      : undefined;
+  const contextStatements = new Map<string, RawStatement>();
+  const contextStatement = (variant: MfaContextVariant): RawStatement => {
+    const key = `${variant.organizationBy}/${variant.memberBy}/${variant.intermediateSession}/${variant.memberSession}`;
+    let statement = contextStatements.get(key);
+    if (statement === undefined) {
+      statement = buildMfaContextStatement(raw!.names, raw!.dialect, variant);
+      contextStatements.set(key, statement);
+    }
+    return statement;
+  };
+  let exchangeStatement: RawStatement | undefined;
+  let insertSessionStatement: RawStatement | undefined;
 
   // Unknown provider: queue too. It costs throughput, never correctness.
   let queue: SerialQueue | undefined;
@@ -343,6 +422,50 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
       }
     }
     return new Error('@totp/prisma: insertMember: a member with this ID exists', { cause });
+  }
+
+  // The single finders, unqueued: for use inside an operation that already runs in the queue.
+  async function registrationsOf(organizationId: string, memberId: string): Promise<MemberRegistrations> {
+    const rows = await prisma.totpRegistration.findMany({ where: { organizationId, memberId } });
+    const active = rows.find((r) => r.status === 'active');
+    const pending = rows.find((r) => r.status === 'pending');
+    return {
+      active: active === undefined ? null : registrationRecord(active),
+      pending: pending === undefined ? null : registrationRecord(pending),
+    };
+  }
+
+  /** findMfaContext through the query API, one statement per part: for clients whose SQL dialect is unknown. */
+  async function mfaContextByQueries(query: MfaContextQuery): Promise<MfaContext> {
+    const { by, value } = query.organization;
+    const organizationRow =
+      by === 'externalId' && value === ''
+        ? null
+        : await prisma.totpOrganization.findUnique({
+            where: by === 'id' ? { organizationId: value } : by === 'slug' ? { organizationSlug: value } : { organizationExternalId: value },
+          });
+    let memberRow: TotpMemberRow | null = null;
+    if (organizationRow !== null && !(query.member.by === 'externalId' && query.member.value === '')) {
+      const { organizationId } = organizationRow;
+      memberRow = await prisma.totpMember.findFirst({
+        where: query.member.by === 'id' ? { organizationId, memberId: query.member.value } : { organizationId, externalId: query.member.value },
+      });
+    }
+    const ist =
+      query.intermediateSessionTokenHash === undefined
+        ? null
+        : await prisma.totpIntermediateSession.findUnique({ where: { tokenHash: query.intermediateSessionTokenHash } });
+    const session =
+      query.memberSessionTokenHash === undefined
+        ? null
+        : await prisma.totpMemberSession.findUnique({ where: { tokenHash: query.memberSessionTokenHash } });
+    return {
+      organization: organizationRow === null ? null : organizationRecord(organizationRow),
+      member: memberRow === null ? null : memberRecord(memberRow),
+      registrations: memberRow === null ? { active: null, pending: null } : await registrationsOf(memberRow.organizationId, memberRow.memberId),
+      intermediateSession: ist === null ? null : intermediateSessionRecord(ist),
+      memberSession: session === null ? null : memberSessionRecord(session),
+    };
   }
 
   return {
@@ -472,18 +595,44 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
         });
       }),
 
-    // ── TOTP registrations and recovery codes ──
-
-    findRegistrations: (organizationId, memberId) =>
-      run('findRegistrations', async (): Promise<MemberRegistrations> => {
-        const rows = await prisma.totpRegistration.findMany({ where: { organizationId, memberId } });
-        const active = rows.find((r) => r.status === 'active');
-        const pending = rows.find((r) => r.status === 'pending');
+    // One SELECT (internal/raw-statements.ts): the organization by its one unique key, its member, the member's active
+    // and pending registrations and the asked-for sessions, LEFT JOINed onto a one-row table, so it always returns
+    // one row; a part that is not there is NULLs. Each part is mapped by the same function as the single finder's.
+    findMfaContext: (query) =>
+      run('findMfaContext', async (): Promise<MfaContext> => {
+        if (raw === undefined) return mfaContextByQueries(query);
+        const statement = contextStatement({
+          organizationBy: query.organization.by,
+          memberBy: query.member.by,
+          intermediateSession: query.intermediateSessionTokenHash !== undefined,
+          memberSession: query.memberSessionTokenHash !== undefined,
+        });
+        const rows = await prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(
+          statement.sql,
+          ...statement.params.map((param) => contextValue(query, param)),
+        );
+        const row = rows[0] ?? {};
+        const organization = readPart<TotpOrganizationRow>(row, 'o', 'TotpOrganization');
+        const member = organization === null ? null : readPart<TotpMemberRow>(row, 'm', 'TotpMember');
+        const active = member === null ? null : readPart<TotpRegistrationRow>(row, 'a', 'TotpRegistration');
+        const pending = member === null ? null : readPart<TotpRegistrationRow>(row, 'p', 'TotpRegistration');
+        const ist = query.intermediateSessionTokenHash === undefined ? null : readPart<TotpIntermediateSessionRow>(row, 'i', 'TotpIntermediateSession');
+        const session = query.memberSessionTokenHash === undefined ? null : readPart<TotpMemberSessionRow>(row, 's', 'TotpMemberSession');
         return {
-          active: active === undefined ? null : registrationRecord(active),
-          pending: pending === undefined ? null : registrationRecord(pending),
+          organization: organization === null ? null : organizationRecord(organization),
+          member: member === null ? null : memberRecord(member),
+          registrations: {
+            active: active === null ? null : registrationRecord(active),
+            pending: pending === null ? null : registrationRecord(pending),
+          },
+          intermediateSession: ist === null ? null : intermediateSessionRecord(ist),
+          memberSession: session === null ? null : memberSessionRecord(session),
         };
       }),
+
+    // ── TOTP registrations and recovery codes ──
+
+    findRegistrations: (organizationId, memberId) => run('findRegistrations', () => registrationsOf(organizationId, memberId)),
 
     // Member lock first: concurrent saves for one member run one after the other, each seeing the last one's rows.
     // The unique index on (organization, member, status) makes two pending or two active rows impossible anyway.
@@ -611,17 +760,41 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
         return row === null ? null : intermediateSessionRecord(row);
       }),
 
-    // `DELETE … WHERE token_hash = $1 AND expires_at > $2 RETURNING *`: only the caller whose DELETE removed the row
-    // gets it back.
-    consumeIntermediateSession: (tokenHash, at) =>
-      run('consumeIntermediateSession', async () => {
-        try {
-          const row = await prisma.totpIntermediateSession.delete({ where: { tokenHash, expiresAt: { gt: copyDate(at) } } });
-          return intermediateSessionRecord(row);
-        } catch (error) {
-          if (isRecordNotFound(error)) return null;
-          throw error;
+    // Only the caller whose `DELETE … WHERE token_hash = $1 AND expires_at > $2` removed the row gets it back, and only
+    // that caller's session is stored. PostgreSQL: one statement (DELETE and INSERT in one WITH), no transaction.
+    // SQLite (and unknown databases): a transaction whose first statement is that DELETE (… RETURNING), so it takes
+    // the write lock at once; then the INSERT (raw on SQLite, like PostgreSQL's: Prisma's Json input drops `__proto__`).
+    exchangeIntermediateSession: (tokenHash, at, session) =>
+      run('exchangeIntermediateSession', async () => {
+        if (raw?.dialect === 'postgresql') {
+          exchangeStatement ??= buildExchangeStatement(raw.names);
+          const rows = await prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(
+            exchangeStatement.sql,
+            tokenHash,
+            copyDate(at),
+            ...sessionValues(session),
+          );
+          const consumed = rows[0] === undefined ? null : readPart<TotpIntermediateSessionRow>(rows[0], 'i', 'TotpIntermediateSession');
+          return consumed === null ? null : intermediateSessionRecord(consumed);
         }
+        return transaction(async (tx) => {
+          let consumed: TotpIntermediateSessionRow;
+          try {
+            consumed = await tx.totpIntermediateSession.delete({ where: { tokenHash, expiresAt: { gt: copyDate(at) } } });
+          } catch (error) {
+            // Prisma's "no row to delete", raised after the DELETE found nothing: the transaction has written nothing.
+            if (isRecordNotFound(error)) return null;
+            throw error;
+          }
+          if (raw === undefined) {
+            await tx.totpMemberSession.create({ data: memberSessionRow(session) });
+          } else {
+            // Raw, so the JSON columns are exactly JSON.stringify of the record (an own `__proto__` key included).
+            insertSessionStatement ??= buildInsertSessionStatement(raw.names, raw.dialect);
+            await tx.$executeRawUnsafe(insertSessionStatement.sql, ...sessionValues(session));
+          }
+          return intermediateSessionRecord(consumed);
+        });
       }),
 
     insertMemberSession: (session) =>

@@ -22,7 +22,39 @@ export async function exerciseEveryMethod(repository: TotpRepository): Promise<v
   await repository.consumeRecoveryCode(totpRegistrationId, [s.codes[0]!, { keyId: 'old', hash: 'f'.repeat(64) }]);
   await repository.replaceRecoveryCodes(totpRegistrationId, codesFor('e4e'));
   await repository.findIntermediateSession(s.istHashes[0]!);
-  await repository.consumeIntermediateSession(s.istHashes[0]!, SEED_AT);
+  // findMfaContext: every way of naming the organization and the member, with both sessions, one, and none.
+  for (const organization of [
+    { by: 'id', value: organizationId },
+    { by: 'slug', value: org!.organizationSlug },
+    { by: 'externalId', value: 'crm-1' },
+  ] as const) {
+    for (const member of [{ by: 'id', value: memberId }, { by: 'externalId', value: 'employee-1' }] as const) {
+      await repository.findMfaContext({
+        organization,
+        member,
+        intermediateSessionTokenHash: s.istHashes[0]!,
+        memberSessionTokenHash: `5e55${s.istHashes[1]!.slice(4)}`,
+      });
+    }
+  }
+  await repository.findMfaContext({ organization: { by: 'id', value: organizationId }, member: { by: 'id', value: memberId } });
+  await repository.findMfaContext({
+    organization: { by: 'slug', value: org!.organizationSlug },
+    member: { by: 'id', value: memberId },
+    intermediateSessionTokenHash: s.istHashes[0]!,
+  });
+  await repository.exchangeIntermediateSession(s.istHashes[0]!, SEED_AT, {
+    memberSessionId: `member-session-test-x-${memberId.slice(-36)}`,
+    tokenHash: `5e5e${s.istHashes[0]!.slice(4)}`,
+    organizationId,
+    memberId,
+    startedAt: SEED_AT,
+    lastAccessedAt: SEED_AT,
+    expiresAt: new Date(SEED_AT.getTime() + 3_600_000),
+    authenticationFactors: [],
+    customClaims: {},
+    revokedAt: null,
+  });
   const session = {
     memberSessionId: `member-session-test-${memberId.slice(-36)}`,
     tokenHash: `5e55${s.istHashes[1]!.slice(4)}`,

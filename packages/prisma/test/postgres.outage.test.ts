@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { TotpError } from '@totp/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTGRES_SCRIPT } from './support/paths';
-import { SEED_AT, SEED_STEP, codesFor, registrationFor, seed, type Seeded } from './support/seed';
+import { SEED_AT, SEED_STEP, codesFor, memberSessionFor, registrationFor, seed, type Seeded } from './support/seed';
 import { createPostgresStore, type TestStore } from './support/stores';
 
 const run = promisify(execFile);
@@ -60,14 +60,21 @@ describe('PostgreSQL going away and coming back', () => {
     expect(await store.repository.recordAcceptedStep(s.totpRegistrationId, SEED_STEP)).toBe(true);
     expect(await store.repository.consumeRecoveryCode(s.totpRegistrationId, [s.codes[0]!])).toBe(9);
     expect(await store.repository.incrementFailedMfaAttempts(s.organizationId, s.memberId)).toBe(1);
-    expect(await store.repository.consumeIntermediateSession(s.istHashes[0]!, SEED_AT)).not.toBeNull();
+    expect(await store.repository.exchangeIntermediateSession(s.istHashes[0]!, SEED_AT, memberSessionFor(s, 'before'))).not.toBeNull();
 
     cluster.crash();
     const next = registrationFor(s.organizationId, s.memberId, `${s.totpRegistrationId}-x`, 'pending');
     await expectUnavailable(store.repository.findOrganizationById(s.organizationId));
     await expectUnavailable(store.repository.recordAcceptedStep(s.totpRegistrationId, SEED_STEP + 1));
     await expectUnavailable(store.repository.consumeRecoveryCode(s.totpRegistrationId, [s.codes[1]!]));
-    await expectUnavailable(store.repository.consumeIntermediateSession(s.istHashes[1]!, SEED_AT));
+    await expectUnavailable(store.repository.exchangeIntermediateSession(s.istHashes[1]!, SEED_AT, memberSessionFor(s, 'down')));
+    await expectUnavailable(
+      store.repository.findMfaContext({
+        organization: { by: 'id', value: s.organizationId },
+        member: { by: 'id', value: s.memberId },
+        intermediateSessionTokenHash: s.istHashes[1]!,
+      }),
+    );
     await expectUnavailable(store.repository.saveRegistration(next, codesFor('d0w')));
     await expectUnavailable(store.repository.replaceRecoveryCodes(s.totpRegistrationId, codesFor('d0w')));
     await expectUnavailable(store.repository.incrementFailedMfaAttempts(s.organizationId, s.memberId));
@@ -81,11 +88,20 @@ describe('PostgreSQL going away and coming back', () => {
     const [member] = await store.rows('totp_members', `member_id = '${s.memberId}'`);
     expect(member!.failed_mfa_attempts).toBe(1);
     expect(await store.rows('totp_intermediate_sessions', `member_id = '${s.memberId}'`)).toHaveLength(1);
+    const sessions = await store.rows('totp_member_sessions', `member_id = '${s.memberId}'`);
+    expect(sessions.map((r) => r.member_session_id)).toEqual([memberSessionFor(s, 'before').memberSessionId]);
 
     // The same repository, the same client: it works again.
     expect(await store.repository.recordAcceptedStep(s.totpRegistrationId, SEED_STEP + 1)).toBe(true);
     expect(await store.repository.consumeRecoveryCode(s.totpRegistrationId, [s.codes[1]!])).toBe(8);
-    expect(await store.repository.consumeIntermediateSession(s.istHashes[1]!, SEED_AT)).not.toBeNull();
+    expect(await store.repository.exchangeIntermediateSession(s.istHashes[1]!, SEED_AT, memberSessionFor(s, 'after'))).not.toBeNull();
+    const context = await store.repository.findMfaContext({
+      organization: { by: 'id', value: s.organizationId },
+      member: { by: 'id', value: s.memberId },
+      memberSessionTokenHash: memberSessionFor(s, 'after').tokenHash,
+    });
+    expect(context.member?.memberId).toBe(s.memberId);
+    expect(context.memberSession?.memberSessionId).toBe(memberSessionFor(s, 'after').memberSessionId);
   });
 
   it('a crash in the middle of a transaction leaves nothing partial, and the next call works', async () => {
@@ -132,6 +148,8 @@ describe('PostgreSQL going away and coming back', () => {
     try {
       const repository = createPrismaRepository(prisma);
       await expectUnavailable(repository.findOrganizationBySlug('acme'));
+      await expectUnavailable(repository.findMfaContext({ organization: { by: 'slug', value: 'acme' }, member: { by: 'id', value: 'm' } }));
+      await expectUnavailable(repository.exchangeIntermediateSession('h', SEED_AT, memberSessionFor({ organizationId: 'o', memberId: 'm' }, 'x')));
       await expectUnavailable(repository.saveRegistration(registrationFor('o', 'm', 'r', 'pending'), codesFor('n0')));
       await expectUnavailable(repository.extendMemberSession('s', { at: SEED_AT, expiresAt: SEED_AT }));
     } finally {

@@ -8,7 +8,7 @@ import type { AuthenticationFactor } from '@totp/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from './support/paths';
-import { SEED_AT, SEED_STEP, codesFor, registrationFor, seed } from './support/seed';
+import { SEED_AT, SEED_STEP, codesFor, memberSessionFor, registrationFor, seed } from './support/seed';
 import { createPostgresStore, freshSchemaName, postgresUrl, type TestStore } from './support/stores';
 
 const CONCURRENCY = 50;
@@ -63,14 +63,19 @@ describe('PostgreSQL: 50 concurrent requests on 50 connections', () => {
     }
   });
 
-  it('consumeIntermediateSession: one winner per token, and the row is gone', async () => {
+  it('exchangeIntermediateSession: one winner per token, the IST row is gone, one member session is stored', async () => {
     const s = await seed(store.repository, { ists: ROUNDS });
-    for (const tokenHash of s.istHashes) {
-      const results = await all(() => store.repository.consumeIntermediateSession(tokenHash, SEED_AT));
-      const winners = results.filter((r) => r !== null);
+    for (const [round, tokenHash] of s.istHashes.entries()) {
+      // Each attempt brings its own session (as each request would); only the winner's may be stored.
+      const sessions = Array.from({ length: CONCURRENCY }, (_, i) => memberSessionFor(s, `race-r${round}-a${i}`));
+      const results = await Promise.all(sessions.map((session) => store.repository.exchangeIntermediateSession(tokenHash, SEED_AT, session)));
+      const winners = results.flatMap((r, i) => (r === null ? [] : [i]));
       expect(winners).toHaveLength(1);
-      expect(winners[0]!.tokenHash).toBe(tokenHash);
+      expect(results[winners[0]!]!.tokenHash).toBe(tokenHash);
       expect(await store.rows('totp_intermediate_sessions', `token_hash = '${tokenHash}'`)).toEqual([]);
+      const stored = await store.rows('totp_member_sessions', `member_session_id LIKE 'member-session-test-race-r${round}-a%'`);
+      expect(stored.map((r) => r.member_session_id)).toEqual([sessions[winners[0]!]!.memberSessionId]);
+      expect(stored[0]!.token_hash).toBe(sessions[winners[0]!]!.tokenHash);
     }
   });
 
@@ -162,13 +167,22 @@ describe('PostgreSQL: separate Node processes racing on one code, step and IST',
       code: s.codes[r]!,
       istHash: s.istHashes[r]!,
     }));
-    const job = { url: postgresUrl(), schema, totpRegistrationId: s.totpRegistrationId, at: SEED_AT.toISOString(), perProcess: PER_PROCESS, rounds };
+    const job = {
+      url: postgresUrl(),
+      schema,
+      organizationId: s.organizationId,
+      memberId: s.memberId,
+      totpRegistrationId: s.totpRegistrationId,
+      at: SEED_AT.toISOString(),
+      perProcess: PER_PROCESS,
+      rounds,
+    };
 
-    const workers = Array.from({ length: PROCESSES }, () => {
+    const workers = Array.from({ length: PROCESSES }, (_, index) => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'packages/prisma/test/support/race-worker.ts'], {
         cwd: `${PACKAGE_ROOT}../..`,
         stdio: ['pipe', 'pipe', 'inherit'],
-        env: { ...process.env, TOTP_RACE_JOB: JSON.stringify(job) },
+        env: { ...process.env, TOTP_RACE_JOB: JSON.stringify({ ...job, worker: index }) },
       });
       const lines = createInterface({ input: child.stdout! });
       const queue: string[] = [];
@@ -198,6 +212,11 @@ describe('PostgreSQL: separate Node processes racing on one code, step and IST',
         expect(codes).toHaveLength(9 - r);
         expect(codes.map((c) => c.hash)).not.toContain(rounds[r]!.code.hash);
         expect(await store.rows('totp_intermediate_sessions', `token_hash = '${rounds[r]!.istHash}'`)).toEqual([]);
+        // Every attempt in every process brought its own session; exactly one was stored, the winner's.
+        const sessions = await store.rows('totp_member_sessions', `member_session_id LIKE 'member-session-test-proc-r${r}-%'`);
+        expect(sessions).toHaveLength(1);
+        const winner = results.findIndex((x) => x.ist === 1);
+        expect(String(sessions[0]!.member_session_id)).toMatch(new RegExp(`^member-session-test-proc-r${r}-w${winner}-a\\d+-`));
       }
     } finally {
       for (const w of workers) w.child.stdin!.end();

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { exerciseEveryMethod } from './exercise';
-import { SEED_AT, codesFor, registrationFor, seed } from './support/seed';
+import { SEED_AT, codesFor, memberSessionFor, registrationFor, seed } from './support/seed';
 import { createSqliteStore } from './support/stores';
 
 /** saveRegistration fails at its 3rd statement; during its 1st, another caller increments the failure count. */
@@ -64,10 +64,14 @@ describe('SQLite', () => {
       const s = await seed(store.repository, { ists: 1 });
       const registration = (await store.repository.findRegistrations(s.organizationId, s.memberId)).active!;
       expect(registration.createdAt.getTime()).toBe(SEED_AT.getTime());
-      // One millisecond before expiry it is consumed; the row is gone after.
+      // At expiry nothing is exchanged (nothing written); one millisecond before, the IST becomes the one session.
       const expiresAt = SEED_AT.getTime() + 3_600_000;
-      expect(await store.repository.consumeIntermediateSession(s.istHashes[0]!, new Date(expiresAt))).toBeNull();
-      expect(await store.repository.consumeIntermediateSession(s.istHashes[0]!, new Date(expiresAt - 1))).not.toBeNull();
+      const session = memberSessionFor(s, 'expiry');
+      expect(await store.repository.exchangeIntermediateSession(s.istHashes[0]!, new Date(expiresAt), session)).toBeNull();
+      expect(await store.rows('totp_member_sessions')).toEqual([]);
+      expect(await store.repository.exchangeIntermediateSession(s.istHashes[0]!, new Date(expiresAt - 1), session)).not.toBeNull();
+      expect(await store.rows('totp_intermediate_sessions')).toEqual([]);
+      expect((await store.rows('totp_member_sessions')).map((r) => r.member_session_id)).toEqual([session.memberSessionId]);
     } finally {
       await store.close();
     }

@@ -1,11 +1,12 @@
 // Multi-row writes are all or nothing: a failure at any statement inside the transaction of saveRegistration,
-// replaceRecoveryCodes, deleteRegistrations, an activation or a session extension leaves every table as it was.
-// The failure is injected under Prisma, in the driver adapter, at each statement in turn; on PostgreSQL also by a
-// trigger that makes the database itself raise halfway through.
+// replaceRecoveryCodes, deleteRegistrations, an activation or a session extension leaves every table as it was, and
+// so does one during an IST exchange (a transaction on SQLite, one statement on PostgreSQL): the IST stays, no session.
+// The failure is injected under Prisma, in the driver adapter, at each statement in turn; also by a trigger that makes
+// the database itself raise halfway through.
 
 import { TotpError, type TotpRepository } from '@totp/core';
 import { describe, expect, it } from 'vitest';
-import { SEED_AT, SEED_STEP, codesFor, registrationFor, seed } from './support/seed';
+import { SEED_AT, SEED_STEP, codesFor, memberSessionFor, registrationFor, seed } from './support/seed';
 import { createPostgresStore, createSqliteStore, type StoreOptions, type TestStore } from './support/stores';
 
 class InjectedFailure extends Error {
@@ -124,6 +125,87 @@ describe.each(databases)('transactions on %s are all or nothing', (_name, create
       expect(JSON.stringify(await store.dump())).not.toBe(before);
     } finally {
       failAt = -1;
+      await store.close();
+    }
+  });
+});
+
+describe.each(databases)('exchangeIntermediateSession on %s is all or nothing', (name, createStore) => {
+  it('a failure at any statement it sends leaves the IST in place and no session', async () => {
+    // failAt: the statement of the call to fail, counting every statement it sends but the COMMIT (BEGIN is 1).
+    let failAt = -1;
+    let sent = 0;
+    const store = await createStore({
+      hooks: {
+        beforeStatement(sql) {
+          if (failAt < 0 || /^\s*COMMIT/i.test(sql)) return;
+          sent += 1;
+          if (sent === failAt) throw new InjectedFailure(`statement ${failAt}: ${sql.slice(0, 40)}`);
+        },
+      },
+    });
+    try {
+      const s = await seed(store.repository);
+      const session = memberSessionFor(s, 'fault');
+      const before = JSON.stringify(await store.dump());
+      let statements = 0;
+      for (failAt = 1; ; failAt++) {
+        sent = 0;
+        const result = await store.repository.exchangeIntermediateSession(s.istHashes[0]!, SEED_AT, session).then(
+          (r) => ({ r }),
+          (e: unknown) => ({ e }),
+        );
+        if ('r' in result) {
+          expect(result.r?.tokenHash).toBe(s.istHashes[0]);
+          statements = failAt - 1;
+          break;
+        }
+        expect(result.e).toBeInstanceOf(Error);
+        expect(result.e).not.toBeInstanceOf(TotpError);
+        expect(String((result.e as Error).message)).toBe('@totp/prisma: exchangeIntermediateSession failed');
+        expect(JSON.stringify(await store.dump())).toBe(before);
+      }
+      failAt = -1;
+      // SQLite: BEGIN, the DELETE … RETURNING, the INSERT. PostgreSQL: the one statement, no transaction.
+      expect(statements).toBe(name === 'sqlite' ? 3 : 1);
+      expect(await store.rows('totp_intermediate_sessions')).toEqual([]);
+      expect((await store.rows('totp_member_sessions')).map((r) => r.member_session_id)).toEqual([session.memberSessionId]);
+    } finally {
+      failAt = -1;
+      await store.close();
+    }
+  });
+
+  it('the database refusing the session (a trigger) after the IST was deleted: the IST stays, no session', async () => {
+    const store = await createStore({});
+    try {
+      const s = await seed(store.repository);
+      if (name === 'sqlite') {
+        await store.prisma.$executeRawUnsafe(
+          `CREATE TRIGGER refuse_session BEFORE INSERT ON ${store.qualify('totp_member_sessions')} BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END`,
+        );
+      } else {
+        await store.prisma.$executeRawUnsafe(`
+          CREATE FUNCTION ${store.qualify('refuse_session')}() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE EXCEPTION 'refused by the test trigger'; END $$`);
+        await store.prisma.$executeRawUnsafe(
+          `CREATE TRIGGER refuse_session BEFORE INSERT ON ${store.qualify('totp_member_sessions')} FOR EACH ROW EXECUTE FUNCTION ${store.qualify('refuse_session')}()`,
+        );
+      }
+      const before = JSON.stringify(await store.dump());
+      const error = await store.repository.exchangeIntermediateSession(s.istHashes[0]!, SEED_AT, memberSessionFor(s, 'refused')).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(String((error as Error).message)).toBe('@totp/prisma: exchangeIntermediateSession failed');
+      // The driver's error is kept: the raw statement's failure (Prisma's P2010), caused by the trigger. (Prisma's SQLite
+      // adapter reports a RAISE as SQLITE_CONSTRAINT_TRIGGER, without its text.)
+      const cause = (error as Error).cause as { code?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string; originalMessage?: string } } } };
+      expect(cause.code).toBe('P2010');
+      const driver = cause.meta?.driverAdapterError?.cause;
+      if (name === 'sqlite') expect(driver?.originalCode).toBe('SQLITE_CONSTRAINT_TRIGGER');
+      else expect(driver?.originalMessage).toMatch(/refused by the test trigger/);
+      expect(JSON.stringify(await store.dump())).toBe(before);
+      expect(await store.rows('totp_intermediate_sessions', `token_hash = '${s.istHashes[0]}'`)).toHaveLength(1);
+    } finally {
       await store.close();
     }
   });

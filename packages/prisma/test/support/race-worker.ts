@@ -1,15 +1,21 @@
 // One racing process for postgres.race.test.ts: connects, warms up its pool, then for each round waits for "go" and
-// fires its attempts at the round's step, recovery code and IST at once. Prints how many of each it won.
+// fires its attempts at the round's step, recovery code and IST (each attempt exchanging it for its own member
+// session) at once. Prints how many of each it won.
 
 import { createInterface } from 'node:readline';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { RecoveryCodeHash } from '@totp/core';
 import { PrismaClient } from '../../generated/postgresql/client/client.ts';
 import { createPrismaRepository } from '../../src/prisma-repository';
+import { memberSessionFor } from './seed';
 
 interface Job {
   url: string;
   schema: string;
+  /** This process's number, for the IDs of the member sessions it offers in exchange for the IST. */
+  worker: number;
+  organizationId: string;
+  memberId: string;
   totpRegistrationId: string;
   at: string;
   perProcess: number;
@@ -36,7 +42,11 @@ for (const [index, round] of job.rounds.entries()) {
   const [steps, codes, ists] = await Promise.all([
     Promise.all(attempts.map(() => repository.recordAcceptedStep(job.totpRegistrationId, round.step))),
     Promise.all(attempts.map(() => repository.consumeRecoveryCode(job.totpRegistrationId, [round.code]))),
-    Promise.all(attempts.map(() => repository.consumeIntermediateSession(round.istHash, at))),
+    Promise.all(
+      attempts.map((_, i) =>
+        repository.exchangeIntermediateSession(round.istHash, at, memberSessionFor(job, `proc-r${index}-w${job.worker}-a${i}`)),
+      ),
+    ),
   ]);
   process.stdout.write(
     `${JSON.stringify({

@@ -1,7 +1,8 @@
 // Rows for the race and fault tests, written through the repository itself: an organization, a member, an active
 // registration with its recovery code hashes, and intermediate sessions.
 
-import type { RecoveryCodeHash, TotpRegistrationRecord, TotpRepository } from '@totp/core';
+import { createHash } from 'node:crypto';
+import type { MemberSessionRecord, RecoveryCodeHash, TotpRegistrationRecord, TotpRepository } from '@totp/core';
 
 export const SEED_AT = new Date(Date.UTC(2026, 10, 29, 12, 0, 0));
 export const SEED_STEP = Math.floor(SEED_AT.getTime() / 30_000);
@@ -33,6 +34,24 @@ export function registrationFor(organizationId: string, memberId: string, id: st
     lastAcceptedStep: null,
     createdAt: SEED_AT,
     activatedAt: status === 'active' ? SEED_AT : null,
+  };
+}
+
+/** A member session for `seeded`'s member, with an ID and token hash made from `tag` (unique per call site). */
+export function memberSessionFor(seeded: Pick<Seeded, 'organizationId' | 'memberId'>, tag: string): MemberSessionRecord {
+  return {
+    memberSessionId: `member-session-test-${tag}-${seeded.memberId.slice(-12)}`,
+    tokenHash: createHash('sha256').update(`${tag}/${seeded.memberId}`).digest('hex'),
+    organizationId: seeded.organizationId,
+    memberId: seeded.memberId,
+    startedAt: SEED_AT,
+    lastAccessedAt: SEED_AT,
+    expiresAt: new Date(SEED_AT.getTime() + 3_600_000),
+    authenticationFactors: [
+      { type: 'totp', delivery_method: 'authenticator_app', last_authenticated_at: SEED_AT.toISOString(), created_at: SEED_AT.toISOString(), updated_at: SEED_AT.toISOString() },
+    ],
+    customClaims: { tag },
+    revokedAt: null,
   };
 }
 

@@ -1,17 +1,22 @@
 // Fresh stores for one test: a real SQLite file in a temp folder, or a fresh schema on the test PostgreSQL server,
 // each with the shipped migrations applied and a repository over a PrismaClient generated from a merged schema.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
-import type pg from 'pg';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import type { ContractStore } from '@totp/core/testing';
 import type { TotpRepository } from '@totp/core';
 import { inject } from 'vitest';
 import { PrismaClient as PostgresClient } from '../../generated/postgresql/client/client.ts';
 import { PrismaClient as SqliteClient } from '../../generated/sqlite/client/client.ts';
+import { PrismaClient as RenamedPostgresClient } from '../../generated/postgresql-renamed/client/client.ts';
+import { PrismaClient as RenamedSqliteClient } from '../../generated/sqlite-renamed/client/client.ts';
+import { renameSql, renameTable } from '../../scripts/renamed-schema.mjs';
+import { MIGRATIONS } from '../../src/migrations';
 import { applyMigrations } from '../../src/migrations';
 import { createPrismaRepository, type PrismaRepositoryOptions } from '../../src/prisma-repository';
 import { instrumentAdapter, type StatementCounter, type StatementHooks } from './instrumented-adapter';
@@ -27,11 +32,11 @@ export const TABLES = [
 
 export interface TestStore extends ContractStore {
   repository: TotpRepository;
-  prisma: SqliteClient | PostgresClient;
+  prisma: SqliteClient | PostgresClient | RenamedSqliteClient | RenamedPostgresClient;
   counter: StatementCounter;
   /** Every row of every table, as the database holds it (BIGINTs as strings, so it serializes). */
   dump(): Promise<Record<string, Array<Record<string, unknown>>>>;
-  /** A table's name as raw SQL must write it (schema-qualified on PostgreSQL). */
+  /** A table's name as raw SQL must write it (schema-qualified on PostgreSQL; renamed for a renamed store). */
   qualify(table: string): string;
   /** Rows of one table, straight from the database. */
   rows(table: (typeof TABLES)[number], where?: string): Promise<Array<Record<string, unknown>>>;
@@ -49,14 +54,14 @@ const plain = (row: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]));
 
 function storeOver(
-  prisma: SqliteClient | PostgresClient,
+  prisma: TestStore['prisma'],
   counter: StatementCounter,
   qualify: (table: string) => string,
   options: StoreOptions,
   cleanup: () => Promise<void>,
 ): TestStore {
   const rows = async (table: string, where?: string) => {
-    const result = await prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(
+    const result = await (prisma as SqliteClient).$queryRawUnsafe<Array<Record<string, unknown>>>(
       `SELECT * FROM ${qualify(table)}${where ? ` WHERE ${where}` : ''}`,
     );
     return result.map(plain);
@@ -65,7 +70,7 @@ function storeOver(
     prisma,
     counter,
     qualify,
-    repository: createPrismaRepository(prisma, options.repository),
+    repository: createPrismaRepository(prisma as SqliteClient, options.repository),
     rows,
     dump: async () => Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t, await rows(t)] as const))),
     close: async () => {
@@ -113,6 +118,55 @@ export async function createPostgresStore(
       await admin.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     } finally {
       await admin.$disconnect();
+    }
+  });
+}
+
+// ── A host that renamed every table and column (scripts/renamed-schema.mjs) ──────────────────────────────────
+
+const MODELS = readFileSync(new URL('../../prisma/totp.prisma', import.meta.url), 'utf8');
+/** The shipped migrations, renamed the way the renamed clients' schema is. */
+const renamedMigrations = (provider: 'sqlite' | 'postgresql') => MIGRATIONS[provider].map((m) => renameSql(m.sql, MODELS));
+/** `rows('totp_members')` and friends keep the shipped names; the store reads the renamed tables. */
+const renamedQualify = (qualify: (table: string) => string) => (table: string) =>
+  (TABLES as readonly string[]).includes(table) ? qualify(renameTable(table)) : qualify(table);
+
+/** A SQLite store over the renamed client, its tables created by the renamed migrations. */
+export async function createRenamedSqliteStore(options: StoreOptions = {}): Promise<TestStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'totp-sqlite-renamed-'));
+  const file = join(dir, 'totp.db');
+  const db = new Database(file);
+  try {
+    for (const sql of renamedMigrations('sqlite')) db.exec(sql);
+  } finally {
+    db.close();
+  }
+  const { factory, counter } = instrumentAdapter(new PrismaBetterSqlite3({ url: `file:${file}` }), options.hooks);
+  const prisma = new RenamedSqliteClient({ adapter: factory });
+  return storeOver(prisma, counter, renamedQualify((t) => `"${t}"`), options, async () => rmSync(dir, { recursive: true, force: true }));
+}
+
+/** A PostgreSQL store over the renamed client, in a fresh schema, its tables created by the renamed migrations. */
+export async function createRenamedPostgresStore(options: StoreOptions = {}): Promise<TestStore> {
+  const url = postgresUrl();
+  const schema = freshSchemaName();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}"`);
+    for (const sql of renamedMigrations('postgresql')) await client.query(sql);
+  } finally {
+    await client.end();
+  }
+  const { factory, counter } = instrumentAdapter(new PrismaPg({ connectionString: url, max: options.poolMax ?? 10 }, { schema }), options.hooks);
+  const prisma = new RenamedPostgresClient({ adapter: factory });
+  return storeOver(prisma, counter, renamedQualify((t) => `"${schema}"."${t}"`), options, async () => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    } finally {
+      await admin.end();
     }
   });
 }

@@ -1,0 +1,360 @@
+// The adapter's two raw statements, on both databases, with the shipped table names and with a host's renamed ones:
+// findMfaContext (one SELECT: organization, member, registrations, sessions) must give exactly what the single finders
+// give, for every way of naming the organization and the member, and null for every part that is not there;
+// exchangeIntermediateSession must consume a live IST into exactly the given session, and write nothing otherwise.
+
+import type { MemberSessionRecord, MfaContextQuery, TotpRepository } from '@totp/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PrismaClient as SqliteClient } from '../generated/sqlite/client/client.ts';
+import { createPrismaRepository } from '../src/prisma-repository';
+import { exerciseEveryMethod } from './exercise';
+import { SEED_AT, SEED_STEP, codesFor, memberSessionFor, registrationFor } from './support/seed';
+import {
+  createPostgresStore,
+  createRenamedPostgresStore,
+  createRenamedSqliteStore,
+  createSqliteStore,
+  type TestStore,
+} from './support/stores';
+
+const stores: Array<[string, () => Promise<TestStore>]> = [
+  ['sqlite', () => createSqliteStore()],
+  ['postgresql', () => createPostgresStore()],
+  ['sqlite, tables and columns renamed', () => createRenamedSqliteStore()],
+  ['postgresql, tables and columns renamed', () => createRenamedPostgresStore()],
+];
+
+let fixtures = 0;
+
+/** Two organizations; in the first a member with an active and a pending registration, a lock, an IST, a session. */
+async function fixture(store: TestStore) {
+  const tag = `${++fixtures}-${process.pid}`;
+  const repository = store.repository;
+  const orgA = `organization-ctx-a-${tag}`;
+  const orgB = `organization-ctx-b-${tag}`;
+  for (const [organizationId, suffix] of [
+    [orgA, 'a'],
+    [orgB, 'b'],
+  ] as const) {
+    await repository.insertOrganization({
+      organizationId,
+      organizationName: `Ctx ${suffix} «${tag}»`,
+      organizationSlug: `Ctx-${suffix}-${tag}`,
+      organizationExternalId: `org-ext-${suffix}-${tag}`,
+      mfaPolicy: 'REQUIRED_FOR_ALL',
+      mfaMethods: 'RESTRICTED',
+      allowedMfaMethods: ['totp', 'sms_otp'],
+      createdAt: SEED_AT,
+      updatedAt: new Date(SEED_AT.getTime() + 1),
+    });
+  }
+  const member = (organizationId: string, memberId: string, email: string) => ({
+    organizationId,
+    memberId,
+    emailAddress: email,
+    name: 'Zoë Ctx',
+    status: 'active' as const,
+    // The same external ID in both organizations: a lookup must stay inside the organization it names.
+    externalId: `member-ext-${tag}`,
+    mfaEnrolled: true,
+    totpRegistrationId: '',
+    defaultMfaMethod: 'totp' as const,
+    failedMfaAttempts: 0,
+    lockCreatedAt: null,
+    lockExpiresAt: null,
+    createdAt: new Date(SEED_AT.getTime() + 2),
+    updatedAt: new Date(SEED_AT.getTime() + 3),
+  });
+  const memberA = `member-ctx-a-${tag}`;
+  const memberB = `member-ctx-b-${tag}`;
+  const lonely = `member-ctx-c-${tag}`;
+  await repository.insertMember(member(orgA, memberA, `A.${tag}@Example.com`));
+  await repository.insertMember(member(orgB, memberB, `b.${tag}@example.com`));
+  await repository.insertMember({ ...member(orgA, lonely, `c.${tag}@example.com`), externalId: '' });
+  await repository.incrementFailedMfaAttempts(orgA, memberA);
+  await repository.lockMember(orgA, memberA, new Date(SEED_AT.getTime() + 7), new Date(SEED_AT.getTime() + 3_600_007));
+  await repository.incrementFailedMfaAttempts(orgA, memberA);
+
+  const active = registrationFor(orgA, memberA, `member-totp-ctx-a-${tag}`, 'active');
+  await repository.saveRegistration(active, codesFor('c7a'));
+  await repository.recordAcceptedStep(active.totpRegistrationId, SEED_STEP);
+  // The port never makes a pending registration next to an active one, but the schema allows it; the join must
+  // return each by its status.
+  await (store.prisma as SqliteClient).totpRegistration.create({
+    data: {
+      totpRegistrationId: `member-totp-ctx-p-${tag}`,
+      organizationId: orgA,
+      memberId: memberA,
+      status: 'pending',
+      secretKeyId: 'k2',
+      secretCiphertext: 'pending-ciphertext',
+      algorithm: 'SHA256',
+      digits: 8,
+      periodSeconds: 60,
+      expiresAt: new Date(SEED_AT.getTime() + 600_123),
+      lastAcceptedStep: null,
+      createdAt: new Date(SEED_AT.getTime() + 5),
+      activatedAt: null,
+    },
+  });
+  await repository.saveRegistration(registrationFor(orgB, memberB, `member-totp-ctx-b-${tag}`, 'pending'), codesFor('c7b'));
+
+  const istHash = (n: number) => `${n}`.padStart(2, '0').padEnd(64, tag.replace(/\D/g, '') || '0').slice(0, 64);
+  const factors = [
+    { type: 'email', delivery_method: 'email', last_authenticated_at: '2026-11-29T12:00:00Z', created_at: 'x', updated_at: 'y', email_factor: { email_address: 'ü@example.com' } },
+  ];
+  await repository.insertIntermediateSession({
+    tokenHash: istHash(1),
+    organizationId: orgA,
+    memberId: memberA,
+    authenticationFactors: factors as never,
+    createdAt: new Date(SEED_AT.getTime() + 11),
+    expiresAt: new Date(SEED_AT.getTime() + 600_011),
+  });
+  await repository.insertIntermediateSession({
+    tokenHash: istHash(2),
+    organizationId: orgB,
+    memberId: memberB,
+    authenticationFactors: [],
+    createdAt: SEED_AT,
+    expiresAt: new Date(SEED_AT.getTime() + 600_000),
+  });
+  const session: MemberSessionRecord = {
+    ...memberSessionFor({ organizationId: orgA, memberId: memberA }, `ctx-${tag}`),
+    customClaims: { nested: { list: [1, 'two', null], 'ключ': true } },
+    revokedAt: new Date(SEED_AT.getTime() + 999),
+  };
+  await repository.insertMemberSession(session);
+  return { tag, orgA, orgB, memberA, memberB, lonely, active, istA: istHash(1), istB: istHash(2), session };
+}
+
+type Fixture = Awaited<ReturnType<typeof fixture>>;
+
+/** The answer the single finders give for a query that names organization `organizationId` and member `memberId`. */
+async function viaFinders(repository: TotpRepository, organizationId: string, memberId: string, query: MfaContextQuery) {
+  return {
+    organization: await repository.findOrganizationById(organizationId),
+    member: await repository.findMemberById(organizationId, memberId),
+    registrations: await repository.findRegistrations(organizationId, memberId),
+    intermediateSession: query.intermediateSessionTokenHash === undefined ? null : await repository.findIntermediateSession(query.intermediateSessionTokenHash),
+    memberSession: query.memberSessionTokenHash === undefined ? null : await repository.findMemberSessionByTokenHash(query.memberSessionTokenHash),
+  };
+}
+
+const NONE = { active: null, pending: null };
+
+describe.each(stores)('findMfaContext and exchangeIntermediateSession on %s', (name, createStore) => {
+  let store: TestStore;
+  let f: Fixture;
+  beforeAll(async () => {
+    store = await createStore();
+    f = await fixture(store);
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it('gives what the single finders give, by every lookup, in one statement', async () => {
+    const organizations = [
+      { by: 'id', value: f.orgA },
+      { by: 'slug', value: `Ctx-a-${f.tag}` },
+      { by: 'externalId', value: `org-ext-a-${f.tag}` },
+    ] as const;
+    const members = [
+      { by: 'id', value: f.memberA },
+      { by: 'externalId', value: `member-ext-${f.tag}` },
+    ] as const;
+    for (const organization of organizations) {
+      for (const member of members) {
+        for (const sessions of [{}, { intermediateSessionTokenHash: f.istA }, { intermediateSessionTokenHash: f.istA, memberSessionTokenHash: f.session.tokenHash }]) {
+          const query: MfaContextQuery = { organization, member, ...sessions };
+          store.counter.reset();
+          const context = await store.repository.findMfaContext(query);
+          expect(store.counter.statements.map((s) => s.sql.slice(0, 7))).toEqual(['SELECT ']);
+          expect(context).toEqual(await viaFinders(store.repository, f.orgA, f.memberA, query));
+        }
+      }
+    }
+    // And the values are the stored ones, types included.
+    const context = await store.repository.findMfaContext({
+      organization: { by: 'id', value: f.orgA },
+      member: { by: 'id', value: f.memberA },
+      intermediateSessionTokenHash: f.istA,
+      memberSessionTokenHash: f.session.tokenHash,
+    });
+    expect(context.organization).toMatchObject({ organizationExternalId: `org-ext-a-${f.tag}`, allowedMfaMethods: ['totp', 'sms_otp'] });
+    expect(context.member).toMatchObject({
+      failedMfaAttempts: 1,
+      mfaEnrolled: true,
+      lockCreatedAt: new Date(SEED_AT.getTime() + 7),
+      lockExpiresAt: new Date(SEED_AT.getTime() + 3_600_007),
+      updatedAt: new Date(SEED_AT.getTime() + 3),
+    });
+    expect(context.registrations.active).toMatchObject({ totpRegistrationId: f.active.totpRegistrationId, lastAcceptedStep: SEED_STEP, expiresAt: null });
+    expect(context.registrations.pending).toMatchObject({
+      totpRegistrationId: `member-totp-ctx-p-${f.tag}`,
+      secret: { keyId: 'k2', ciphertext: 'pending-ciphertext' },
+      lastAcceptedStep: null,
+      expiresAt: new Date(SEED_AT.getTime() + 600_123),
+    });
+    expect(context.intermediateSession?.authenticationFactors[0]).toMatchObject({ email_factor: { email_address: 'ü@example.com' } });
+    expect(context.memberSession).toEqual(f.session);
+  });
+
+  it('answers null for each part that is not there', async () => {
+    const repository = store.repository;
+    const a = { by: 'id', value: f.orgA } as const;
+    const memberA = { by: 'id', value: f.memberA } as const;
+    const nothing = { organization: null, member: null, registrations: NONE, intermediateSession: null, memberSession: null };
+    // No organization: nothing else about it, whatever names the member.
+    for (const organization of [
+      { by: 'id', value: 'organization-none' },
+      { by: 'slug', value: `ctx-a-${f.tag}` }, // slugs compare exactly
+      { by: 'externalId', value: `ORG-EXT-A-${f.tag}` },
+      { by: 'externalId', value: '' },
+      { by: 'id', value: f.memberA },
+    ] as const) {
+      expect(await repository.findMfaContext({ organization, member: memberA })).toEqual(nothing);
+    }
+    // The organization, but no such member in it (B's member by ID; an empty external ID; someone else's ID).
+    for (const member of [
+      { by: 'id', value: f.memberB },
+      { by: 'id', value: 'member-none' },
+      { by: 'externalId', value: '' },
+      { by: 'externalId', value: 'member-ext-none' },
+      { by: 'externalId', value: f.memberA },
+    ] as const) {
+      const context = await repository.findMfaContext({ organization: a, member });
+      expect(context.organization?.organizationId).toBe(f.orgA);
+      expect(context).toMatchObject({ member: null, registrations: NONE });
+    }
+    // The shared external ID finds each organization's own member.
+    const inB = await repository.findMfaContext({ organization: { by: 'externalId', value: `org-ext-b-${f.tag}` }, member: { by: 'externalId', value: `member-ext-${f.tag}` } });
+    expect(inB.member?.memberId).toBe(f.memberB);
+    expect(inB.registrations).toEqual({ active: null, pending: expect.objectContaining({ totpRegistrationId: `member-totp-ctx-b-${f.tag}` }) });
+    // A member without registrations.
+    const lonely = await repository.findMfaContext({ organization: a, member: { by: 'id', value: f.lonely } });
+    expect(lonely.member?.memberId).toBe(f.lonely);
+    expect(lonely.registrations).toEqual(NONE);
+    // Sessions are found by hash whoever owns them, even with no organization; unknown hashes and no hashes are null.
+    const sessions = await repository.findMfaContext({
+      organization: { by: 'slug', value: 'no-such-slug' },
+      member: memberA,
+      intermediateSessionTokenHash: f.istB,
+      memberSessionTokenHash: f.session.tokenHash,
+    });
+    expect(sessions).toEqual({ ...nothing, intermediateSession: await repository.findIntermediateSession(f.istB), memberSession: f.session });
+    const unknown = await repository.findMfaContext({ organization: a, member: memberA, intermediateSessionTokenHash: 'f'.repeat(64), memberSessionTokenHash: '' });
+    expect(unknown.member?.memberId).toBe(f.memberA);
+    expect(unknown).toMatchObject({ intermediateSession: null, memberSession: null });
+  });
+
+  it('exchanges a live IST for exactly the given session, and writes nothing for a used, expired or unknown one', async () => {
+    const repository = store.repository;
+    const before = await repository.findIntermediateSession(f.istA);
+    expect(before).not.toBeNull();
+    const at = new Date(before!.expiresAt.getTime() - 1);
+    const session = memberSessionFor({ organizationId: f.orgA, memberId: f.memberA }, `exchange-${f.tag}`);
+    store.counter.reset();
+    expect(await repository.exchangeIntermediateSession(f.istA, at, session)).toEqual(before);
+    // PostgreSQL: the one statement. SQLite: a transaction, the DELETE first.
+    expect(store.counter.statements.map((s) => s.sql.split(' ')[0])).toEqual(
+      name.startsWith('postgresql') ? ['WITH'] : ['BEGIN', 'DELETE', 'INSERT', 'COMMIT'],
+    );
+    expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(session);
+    expect(await repository.findIntermediateSession(f.istA)).toBeNull();
+
+    const count = async () => (await store.rows('totp_member_sessions')).length;
+    const sessions = await count();
+    const other = memberSessionFor({ organizationId: f.orgA, memberId: f.memberA }, `exchange-no-${f.tag}`);
+    expect(await repository.exchangeIntermediateSession(f.istA, at, other)).toBeNull(); // used
+    expect(await repository.exchangeIntermediateSession('e'.repeat(64), at, other)).toBeNull(); // unknown
+    const expiresAt = (await repository.findIntermediateSession(f.istB))!.expiresAt;
+    expect(await repository.exchangeIntermediateSession(f.istB, expiresAt, other)).toBeNull(); // expired, to the ms
+    expect(await repository.findIntermediateSession(f.istB)).not.toBeNull();
+    expect(await repository.findMemberSessionById(other.memberSessionId)).toBeNull();
+    expect(await count()).toBe(sessions);
+  });
+});
+
+describe.each(stores)('exchangeIntermediateSession on %s stores JSON as it is given', (_name, createStore) => {
+  it('keeps a custom claim named "__proto__" as an own key, in the store and in what is read back', async () => {
+    const store = await createStore();
+    try {
+      const f = await fixture(store);
+      const customClaims = JSON.parse('{"__proto__": {"admin": true}, "plan": "pro"}') as Record<string, unknown>;
+      const session = { ...memberSessionFor({ organizationId: f.orgB, memberId: f.memberB }, 'proto'), customClaims };
+      expect(await store.repository.exchangeIntermediateSession(f.istB, SEED_AT, session)).not.toBeNull();
+      const context = await store.repository.findMfaContext({ organization: { by: 'id', value: f.orgB }, member: { by: 'id', value: f.memberB }, memberSessionTokenHash: session.tokenHash });
+      for (const stored of [(await store.repository.findMemberSessionById(session.memberSessionId))!.customClaims, context.memberSession!.customClaims]) {
+        expect(Object.getPrototypeOf(stored)).toBe(Object.prototype);
+        expect(Object.keys(stored).sort()).toEqual(['__proto__', 'plan']);
+        expect((stored as { admin?: unknown }).admin).toBeUndefined();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe.each(stores.filter(([name]) => name.includes('renamed')))('every port method on %s', (_name, createStore) => {
+  it('works, and leaves nothing behind once the organization is deleted', async () => {
+    const store = await createStore();
+    try {
+      await exerciseEveryMethod(store.repository);
+      for (const rows of Object.values(await store.dump())) expect(rows).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('a client extended with $extends', () => {
+  it('gives the repository the same names, schema and provider: the raw statements run', async () => {
+    const store = await createPostgresStore();
+    try {
+      const f = await fixture(store);
+      const extended = (store.prisma as SqliteClient).$extends({});
+      const repository = createPrismaRepository(extended as unknown as SqliteClient);
+      store.counter.reset();
+      const query = { organization: { by: 'id', value: f.orgA }, member: { by: 'id', value: f.memberA }, intermediateSessionTokenHash: f.istA } as const;
+      const context = await repository.findMfaContext(query);
+      expect(store.counter.statements.map((s) => s.sql.split(' ')[0])).toEqual(['SELECT']);
+      expect(context).toEqual(await store.repository.findMfaContext(query));
+      const session = memberSessionFor({ organizationId: f.orgA, memberId: f.memberA }, 'extended');
+      expect(await repository.exchangeIntermediateSession(f.istA, SEED_AT, session)).toEqual(context.intermediateSession);
+      expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(session);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('a client whose database the repository cannot tell', () => {
+  it('reads the same context through the query API, statement by statement, and exchanges in a transaction', async () => {
+    const store = await createSqliteStore();
+    try {
+      const f = await fixture(store);
+      // The same client, without the provider Prisma reports: no raw SQL (its dialect is unknown).
+      const hidden = new Proxy(store.prisma, { get: (target, key) => (key === '_activeProvider' ? undefined : Reflect.get(target, key)) });
+      const repository = createPrismaRepository(hidden as typeof store.prisma & { _activeProvider?: undefined } as never);
+      for (const query of [
+        { organization: { by: 'slug', value: `Ctx-a-${f.tag}` }, member: { by: 'externalId', value: `member-ext-${f.tag}` }, intermediateSessionTokenHash: f.istA, memberSessionTokenHash: f.session.tokenHash },
+        { organization: { by: 'externalId', value: `org-ext-b-${f.tag}` }, member: { by: 'id', value: f.memberB } },
+        { organization: { by: 'externalId', value: '' }, member: { by: 'id', value: f.memberA }, intermediateSessionTokenHash: f.istB },
+        { organization: { by: 'id', value: f.orgA }, member: { by: 'externalId', value: '' } },
+      ] satisfies MfaContextQuery[]) {
+        store.counter.reset();
+        const context = await repository.findMfaContext(query);
+        expect(store.counter.statements.every((s) => !s.sql.includes('(SELECT 1 AS "one")'))).toBe(true);
+        expect(context).toEqual(await store.repository.findMfaContext(query));
+      }
+      const session = memberSessionFor({ organizationId: f.orgA, memberId: f.memberA }, 'hidden');
+      const before = await repository.findIntermediateSession(f.istA);
+      expect(await repository.exchangeIntermediateSession(f.istA, SEED_AT, session)).toEqual(before);
+      expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(session);
+    } finally {
+      await store.close();
+    }
+  });
+});
