@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { createTotpService, decodeSecret, generateTotp, type TotpRepository, type TotpService } from '@totp/core';
 import { createMemoryRepository } from '@totp/memory';
 import { PrismaClient as PostgresClient } from '../generated/postgresql/client/client.ts';
 import { PrismaClient as SqliteClient } from '../generated/sqlite/client/client.ts';
 import { applyMigrations } from '../src/migrations';
+import { preparedStatementNames } from '../src/prepared-statements';
 import { createPrismaRepository } from '../src/prisma-repository';
 import { instrumentAdapter, type StatementCounter } from '../test/support/instrumented-adapter';
 
@@ -54,9 +56,15 @@ async function sqliteStore(): Promise<Store> {
   };
 }
 
-async function postgresStore(): Promise<Store & { where: string }> {
-  let url = process.env.TOTP_TEST_POSTGRES_URL;
-  let where = 'TOTP_TEST_POSTGRES_URL';
+interface PostgresStore extends Store {
+  where: string;
+  /** Median of one `SELECT 1` round trip: with a bare `pg` client, and through the Prisma client (raw query). */
+  floor(): Promise<{ pgMs: number; prismaMs: number }>;
+}
+
+async function postgresStore(options: { prepared: boolean; url?: string }): Promise<PostgresStore & { url: string; stop(): void }> {
+  let url = options.url ?? process.env.TOTP_TEST_POSTGRES_URL;
+  let where = options.url !== undefined ? 'shared' : 'TOTP_TEST_POSTGRES_URL';
   let stop = () => undefined as void;
   if (!url) {
     // A throwaway cluster with PostgreSQL's default durability (fsync on): commits cost what they cost in production.
@@ -68,19 +76,41 @@ async function postgresStore(): Promise<Store & { where: string }> {
       rmSync(dir, { recursive: true, force: true });
     };
   }
-  const schema = `totp_bench_${process.pid}`;
-  const { factory, counter } = instrumentAdapter(new PrismaPg({ connectionString: url, max: CONCURRENCY + 2 }, { schema }));
+  const schema = `totp_bench_${process.pid}${options.prepared ? '_prepared' : ''}`;
+  const { factory, counter } = instrumentAdapter(
+    new PrismaPg({ connectionString: url, max: CONCURRENCY + 2 }, { schema, ...(options.prepared ? { statementNameGenerator: preparedStatementNames() } : {}) }),
+  );
   const prisma = new PostgresClient({ adapter: factory });
   await applyMigrations(prisma, { provider: 'postgresql', schema });
+  const connectionString = url;
   return {
-    name: 'postgresql',
+    name: options.prepared ? 'postgresql (prepared)' : 'postgresql',
     where,
+    url: connectionString,
+    stop: () => stop(),
     repository: createPrismaRepository(prisma),
     counter,
+    floor: async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const timed = async (f: () => Promise<unknown>) => {
+          const samples: number[] = [];
+          for (let i = 0; i < 50 + SEQUENTIAL; i++) {
+            const started = performance.now();
+            await f();
+            if (i >= 50) samples.push(performance.now() - started);
+          }
+          return quantile(samples, 0.5);
+        };
+        return { pgMs: await timed(() => client.query('SELECT 1')), prismaMs: await timed(() => prisma.$queryRawUnsafe('SELECT 1')) };
+      } finally {
+        await client.end();
+      }
+    },
     close: async () => {
       await prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await prisma.$disconnect();
-      stop();
     },
   };
 }
@@ -181,7 +211,8 @@ async function measure(store: Store, operation: Operation): Promise<Measured> {
     latenciesMs.push(performance.now() - started);
     if (store.counter) roundTrips.push(store.counter.roundTrips);
     if (process.env.BENCH_TRACE && i === SEQUENTIAL - 1 && store.counter) {
-      console.log(`${operation} on ${store.name}:\n${store.counter.statements.map((x) => `  ${x.sql.slice(0, 150)}`).join('\n')}`);
+      const lines = store.counter.statements.map((x) => `  ${x.durationMs === undefined ? '' : `${x.durationMs.toFixed(3)} ms  `}${x.sql.slice(0, 140)}`);
+      console.log(`${operation} on ${store.name} (${(latenciesMs.at(-1) ?? 0).toFixed(3)} ms in all):\n${lines.join('\n')}`);
     }
   }
 
@@ -206,22 +237,26 @@ const quantile = (values: number[], q: number) => {
 const ms = (value: number) => `${value.toFixed(value < 1 ? 3 : 2)} ms`;
 
 async function main() {
-  const pg = await postgresStore().catch((error: unknown) => {
+  const pg = await postgresStore({ prepared: false }).catch((error: unknown) => {
     console.error(`PostgreSQL left out (set TOTP_TEST_POSTGRES_URL, or install initdb): ${String(error)}`);
     return undefined;
   });
-  const stores: Store[] = [memoryStore(), await sqliteStore(), ...(pg ? [pg] : [])];
+  const pgPrepared = pg === undefined ? undefined : await postgresStore({ prepared: true, url: pg.url });
+  const stores: Store[] = [memoryStore(), await sqliteStore(), ...(pg && pgPrepared ? [pg, pgPrepared] : [])];
   console.log(`@totp/prisma store bench: ${SEQUENTIAL} sequential requests and ${BATCHES}×${CONCURRENCY} concurrent ones per row`);
   console.log(`PostgreSQL: ${pg?.where ?? 'none'}; SQLite: a file in ${tmpdir()} (WAL, synchronous=FULL); the real service over each store.\n`);
 
   const results = new Map<string, Measured>();
+  let floor: { pgMs: number; prismaMs: number } | undefined;
   try {
     for (const operation of ['authenticate', 'recover'] as const) {
       for (const store of stores) results.set(`${operation}/${store.name}`, await measure(store, operation));
     }
+    floor = await pg?.floor();
   } finally {
     // Always: the PostgreSQL cluster this bench started must not outlive it.
     for (const store of stores) await store.close().catch((error: unknown) => console.error(`closing ${store.name}:`, error));
+    pg?.stop();
   }
 
   const header = ['operation', 'store', 'median', 'p99', 'ops/s (8 in flight)', 'median ÷ memory', 'round trips'];
@@ -244,11 +279,22 @@ async function main() {
   const pgAuth = results.get('authenticate/postgresql');
   if (pgAuth === undefined) return;
   const trips = quantile(pgAuth.roundTrips, 0.5);
-  const ratio = quantile(pgAuth.latenciesMs, 0.5) / quantile(results.get('authenticate/memory')!.latenciesMs, 0.5);
+  const memoryMedian = quantile(results.get('authenticate/memory')!.latenciesMs, 0.5);
+  const ratioOf = (name: string) => quantile(results.get(`authenticate/${name}`)!.latenciesMs, 0.5) / memoryMedian;
   console.log('\nTargets (issue #4), for authenticate on PostgreSQL:');
   console.log(`  at most 4 database round trips: ${trips} → ${trips <= 4 ? 'met' : 'not met'}`);
-  console.log(`  median within 3× the memory store: ${ratio.toFixed(1)}× → ${ratio <= 3 ? 'met' : 'not met'}`);
+  for (const name of ['postgresql', 'postgresql (prepared)']) {
+    const ratio = ratioOf(name);
+    console.log(`  median within 3× the memory store, ${name}: ${ratio.toFixed(1)}× → ${ratio <= 3 ? 'met' : 'not met'}`);
+  }
   console.log('Round trips count every statement sent (BEGIN and COMMIT included); the memory store makes none.');
+  if (floor !== undefined) {
+    console.log(
+      `\nFloor on this machine: one round trip (SELECT 1) takes ${ms(floor.pgMs)} with a bare pg client and ` +
+        `${ms(floor.prismaMs)} through Prisma; ${trips} Prisma round trips alone are ` +
+        `${((trips * floor.prismaMs) / memoryMedian).toFixed(1)}× the memory median, before any work in the database.`,
+    );
+  }
 }
 
 main().catch((error: unknown) => {

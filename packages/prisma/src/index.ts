@@ -11,6 +11,7 @@ export {
   type MigrationTarget,
 } from './migrations';
 export { isStoreUnreachable, translateStoreError } from './store-errors';
+export { preparedStatementNames, type NamedStatementQuery, type PreparedStatementNamesOptions } from './prepared-statements';
 export type {
   BatchCount,
   TotpIntermediateSessionRow,

@@ -358,3 +358,21 @@ describe('a client whose database the repository cannot tell', () => {
     }
   });
 });
+
+describe('with preparedStatementNames() on PostgreSQL', () => {
+  it('prepares the context statement once on the connection and gives the same answers', async () => {
+    const store = await createPostgresStore({ preparedStatements: true, poolMax: 1 });
+    try {
+      const query: MfaContextQuery = { organization: { by: 'slug', value: 'no-such-org' }, member: { by: 'id', value: 'member-x' } };
+      expect(await store.repository.findMfaContext(query)).toEqual(await store.repository.findMfaContext(query));
+      const prepared = await (store.prisma as SqliteClient).$queryRawUnsafe<Array<{ name: string; statement: string }>>(
+        'SELECT name, statement FROM pg_prepared_statements',
+      );
+      const context = prepared.filter((p) => p.statement.includes('LEFT JOIN LATERAL'));
+      expect(context).toHaveLength(1);
+      expect(context[0]!.name).toMatch(/^totp_\d+$/);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -10,7 +10,13 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createTotpService, type Clock, type TotpService } from '@totp/core';
 import { DEFAULT_ERROR_URL_BASE, ERROR_STATUS, createTotpRouter, type TotpRouterLogger } from '@totp/express';
-import { applyMigrations, createPrismaRepository, type MigrationTarget, type TotpPrismaClient } from '@totp/prisma';
+import {
+  applyMigrations,
+  createPrismaRepository,
+  preparedStatementNames,
+  type MigrationTarget,
+  type TotpPrismaClient,
+} from '@totp/prisma';
 import express from 'express';
 import type { DatabaseConfig, ServerConfig } from './config';
 
@@ -56,7 +62,8 @@ async function openDatabase(database: DatabaseConfig): Promise<GeneratedPrismaCl
     return new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${database.file}` }) });
   }
   const { PrismaPg } = await import('@prisma/adapter-pg');
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
+  // This client runs only @totp/prisma's statements, a fixed few dozen: each is prepared once per connection.
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }, { statementNameGenerator: preparedStatementNames() }) });
 }
 
 /**

@@ -26,7 +26,8 @@ export interface StatementHooks {
 export interface StatementCounter {
   /** Statements sent, each one round trip: BEGIN, every query, COMMIT/ROLLBACK. */
   roundTrips: number;
-  statements: Array<{ sql: string; args: unknown[] }>;
+  /** Each statement with how long the driver took to answer it (undefined while in flight, and for BEGIN). */
+  statements: Array<{ sql: string; args: unknown[]; durationMs?: number }>;
   reset(): void;
 }
 
@@ -44,7 +45,9 @@ export function instrumentAdapter<F extends AdapterFactory>(
   };
   const record = (sql: string, args: unknown[] = []) => {
     counter.roundTrips += 1;
-    counter.statements.push({ sql, args });
+    const statement: StatementCounter['statements'][number] = { sql, args };
+    counter.statements.push(statement);
+    return statement;
   };
   const wrapQueryable = <Q extends Queryable>(queryable: Q, position?: { statement: number }): Q => {
     for (const method of ['queryRaw', 'executeRaw'] as const) {
@@ -53,8 +56,13 @@ export function instrumentAdapter<F extends AdapterFactory>(
         if (position !== undefined) position.statement += 1;
         // A ROLLBACK must always go through, or the injected failure would leave the transaction open.
         if (!/^\s*ROLLBACK/i.test(query.sql)) hooks.beforeStatement?.(query.sql, position && { ...position });
-        record(query.sql, query.args);
-        return original(query);
+        const statement = record(query.sql, query.args);
+        const started = performance.now();
+        try {
+          return await original(query);
+        } finally {
+          statement.durationMs = performance.now() - started;
+        }
       };
     }
     return queryable;

@@ -17,6 +17,7 @@ import { PrismaClient as RenamedPostgresClient } from '../../generated/postgresq
 import { PrismaClient as RenamedSqliteClient } from '../../generated/sqlite-renamed/client/client.ts';
 import { renameSql, renameTable } from '../../scripts/renamed-schema.mjs';
 import { MIGRATIONS } from '../../src/migrations';
+import { preparedStatementNames } from '../../src/prepared-statements';
 import { applyMigrations } from '../../src/migrations';
 import { createPrismaRepository, type PrismaRepositoryOptions } from '../../src/prisma-repository';
 import { instrumentAdapter, type StatementCounter, type StatementHooks } from './instrumented-adapter';
@@ -48,6 +49,8 @@ export interface StoreOptions {
   repository?: PrismaRepositoryOptions;
   /** PostgreSQL: the pool size (pg's default is 10). */
   poolMax?: number;
+  /** PostgreSQL: name statements with preparedStatementNames(), so each is prepared once per connection. */
+  preparedStatements?: boolean;
 }
 
 const plain = (row: Record<string, unknown>) =>
@@ -105,7 +108,10 @@ export async function createPostgresStore(
   const url = options.url ?? postgresUrl();
   const schema = options.schema ?? freshSchemaName();
   const { factory, counter } = instrumentAdapter(
-    new PrismaPg(options.pool ?? { connectionString: url, max: options.poolMax ?? 10 }, { schema }),
+    new PrismaPg(options.pool ?? { connectionString: url, max: options.poolMax ?? 10 }, {
+      schema,
+      ...(options.preparedStatements === true ? { statementNameGenerator: preparedStatementNames() } : {}),
+    }),
     options.hooks,
   );
   const prisma = new PostgresClient({ adapter: factory });

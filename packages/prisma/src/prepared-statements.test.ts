@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { preparedStatementNames } from './prepared-statements';
+
+describe('preparedStatementNames', () => {
+  it('gives each distinct SQL text one stable name, and none past the limit', () => {
+    const name = preparedStatementNames({ max: 2 });
+    expect(name({ sql: 'SELECT 1' })).toBe('totp_0');
+    expect(name({ sql: 'SELECT 2' })).toBe('totp_1');
+    expect(name({ sql: 'SELECT 1' })).toBe('totp_0');
+    expect(name({ sql: 'SELECT 3' })).toBeUndefined();
+    expect(name({ sql: 'SELECT 2' })).toBe('totp_1');
+  });
+
+  it('keeps names per generator and takes a prefix', () => {
+    const a = preparedStatementNames({ prefix: 'app_' });
+    const b = preparedStatementNames();
+    expect(a({ sql: 'SELECT 9' })).toBe('app_0');
+    expect(b({ sql: 'SELECT 8' })).toBe('totp_0');
+  });
+
+  it('refuses a bad limit or prefix', () => {
+    expect(() => preparedStatementNames({ max: -1 })).toThrow(RangeError);
+    expect(() => preparedStatementNames({ max: 1.5 })).toThrow(RangeError);
+    expect(() => preparedStatementNames({ prefix: 'x"; DROP' })).toThrow(RangeError);
+    expect(() => preparedStatementNames({ prefix: '' })).toThrow(RangeError);
+  });
+});
