@@ -44,8 +44,9 @@ function copy<T>(value: T): T {
   if (ArrayBuffer.isView(value)) return structuredClone(value);
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(value)) {
-    const item = copy((value as Record<string, unknown>)[name]);
-    // A JSON key "__proto__" (possible in custom claims) must stay a plain property, not become the prototype.
+    const field = (value as Record<string, unknown>)[name];
+    const item = field === null || typeof field !== 'object' ? field : copy(field);
+    // A JSON key "__proto__" must stay a plain property, not become the prototype.
     if (name === '__proto__') Object.defineProperty(out, name, { value: item, enumerable: true, writable: true, configurable: true });
     else out[name] = item;
   }
