@@ -192,7 +192,8 @@ export function createTotpRouter(options: TotpRouterOptions): Router {
     // measured against. Anything else (a trailing slash, HEAD, a wrong method, parameters) is routed by Express below.
     const direct = staticRoutes.get(`${request.method} ${request.path}`);
     if (direct !== undefined) {
-      void direct(request, response);
+      // As Express does for a route handler's promise: a rejection goes on to the error handlers below.
+      direct(request, response).catch(next);
       return;
     }
     next();
