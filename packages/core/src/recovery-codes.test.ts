@@ -4,7 +4,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { forceFallbackCryptoForTesting, usesNativeCrypto } from './internal/native-crypto';
+import { forceFallbackCryptoForTesting } from './internal/native-crypto';
+import { onCryptoPath } from './internal/crypto-paths.testkit';
 import { createKeyring } from './keyring';
 import {
   RECOVERY_CODE_COUNT,
@@ -220,15 +221,7 @@ describe('hashRecoveryCode', () => {
 
 describe('hashes on node:crypto and on @noble/hashes (internal/native-crypto.ts)', () => {
   afterEach(() => forceFallbackCryptoForTesting(false));
-  function on<T>(path: 'native' | 'noble', action: () => T): T {
-    forceFallbackCryptoForTesting(path === 'noble');
-    try {
-      expect(usesNativeCrypto()).toBe(path === 'native');
-      return action();
-    } finally {
-      forceFallbackCryptoForTesting(false);
-    }
-  }
+  const on = onCryptoPath;
 
   it('are the same for any code and any pepper length, and match an independent HMAC', () => {
     const canonical = fc

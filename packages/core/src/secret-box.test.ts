@@ -4,7 +4,8 @@ import { base64urlnopad, hex } from '@scure/base';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TotpError } from './errors';
-import { forceFallbackCryptoForTesting, usesNativeCrypto } from './internal/native-crypto';
+import { forceFallbackCryptoForTesting } from './internal/native-crypto';
+import { onCryptoPath } from './internal/crypto-paths.testkit';
 import { createKeyring, type Keyring } from './keyring';
 import type { EncryptedSecret } from './model';
 import { decryptSecret, encryptSecret, type SecretBinding } from './secret-box';
@@ -201,16 +202,7 @@ describe('decryptSecret', () => {
 
 describe('node:crypto and @noble/ciphers (internal/native-crypto.ts) write and read the same stored values', () => {
   afterEach(() => forceFallbackCryptoForTesting(false));
-  /** Runs `action` on one path, having checked that the path is the one in use. */
-  function on<T>(path: 'native' | 'noble', action: () => T): T {
-    forceFallbackCryptoForTesting(path === 'noble');
-    try {
-      expect(usesNativeCrypto()).toBe(path === 'native');
-      return action();
-    } finally {
-      forceFallbackCryptoForTesting(false);
-    }
-  }
+  const on = onCryptoPath;
   const GOLDEN = { keyId: 'k1', ciphertext: 'yv66vvrO263eyviIu5GTEp9MeCN_O2zvSCm8CToY-WG-G9UpOHyPQMHef7hfcHiS' };
 
   it('both produce the frozen storage format and read it back', () => {

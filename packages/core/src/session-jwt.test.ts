@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rfc3339 } from './api-objects';
-import { forceFallbackCryptoForTesting, usesNativeCrypto } from './internal/native-crypto';
+import { onCryptoPathAsync } from './internal/crypto-paths.testkit';
+import { forceFallbackCryptoForTesting } from './internal/native-crypto';
 import { createKeyring, type Keyring } from './keyring';
 import type { MemberSessionRecord, OrganizationRecord } from './model';
 import {
@@ -78,15 +79,7 @@ async function signedByJose(record: MemberSessionRecord, settings: SessionJwtSet
 }
 
 const PATHS = ['native', 'noble'] as const;
-async function on<T>(path: (typeof PATHS)[number], action: () => Promise<T>): Promise<T> {
-  forceFallbackCryptoForTesting(path === 'noble');
-  try {
-    expect(usesNativeCrypto()).toBe(path === 'native');
-    return await action();
-  } finally {
-    forceFallbackCryptoForTesting(false);
-  }
-}
+const on = onCryptoPathAsync;
 
 describe.each(PATHS)('signSessionJwt (HMAC on the %s path)', (path) => {
   it('writes, byte for byte, the token jose signed before: same header, claims, order and signature', async () => {

@@ -1,19 +1,12 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { forceFallbackCryptoForTesting, usesNativeCrypto } from './internal/native-crypto';
+import { forceFallbackCryptoForTesting } from './internal/native-crypto';
+import { onCryptoPath } from './internal/crypto-paths.testkit';
 import { hashToken, newOpaqueToken, TOKEN_BYTES } from './tokens';
 
 afterEach(() => forceFallbackCryptoForTesting(false));
 
-function on<T>(path: 'native' | 'noble', action: () => T): T {
-  forceFallbackCryptoForTesting(path === 'noble');
-  try {
-    expect(usesNativeCrypto()).toBe(path === 'native');
-    return action();
-  } finally {
-    forceFallbackCryptoForTesting(false);
-  }
-}
+const on = onCryptoPath;
 
 describe('hashToken', () => {
   it.each(['native', 'noble'] as const)('is the lower-case hex SHA-256 of the UTF-8 bytes (FIPS 180-2 vectors, %s path)', (path) => {

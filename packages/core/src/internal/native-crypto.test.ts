@@ -14,22 +14,14 @@ import {
   sha256HexOfUtf8,
   usesNativeCrypto,
 } from './native-crypto';
+import { onCryptoPath } from './crypto-paths.testkit';
 
 afterEach(() => forceFallbackCryptoForTesting(false));
 
 const PATHS = ['native', 'fallback'] as const;
 type Path = (typeof PATHS)[number];
 
-/** Runs `action` on the chosen implementation, and checks that the choice took. */
-function on<T>(path: Path, action: () => T): T {
-  forceFallbackCryptoForTesting(path === 'fallback');
-  try {
-    expect(usesNativeCrypto()).toBe(path === 'native');
-    return action();
-  } finally {
-    forceFallbackCryptoForTesting(false);
-  }
-}
+const on = onCryptoPath;
 
 /** Where an action throws, what it threw; the same on both paths is part of the contract. */
 function thrown(action: () => unknown): unknown {
