@@ -1,7 +1,7 @@
 // Calls every method of the repository port once, on rows it makes: a workload for the index test and a smoke test.
 
 import type { TotpRepository } from '@totp/core';
-import { SEED_AT, SEED_STEP, codesFor, registrationFor, seed } from './support/seed';
+import { SEED_AT, SEED_STEP, codesFor, memberSessionFor, registrationFor, seed } from './support/seed';
 
 export async function exerciseEveryMethod(repository: TotpRepository): Promise<void> {
   const s = await seed(repository, { ists: 2 });
@@ -43,30 +43,8 @@ export async function exerciseEveryMethod(repository: TotpRepository): Promise<v
     member: { by: 'id', value: memberId },
     intermediateSessionTokenHash: s.istHashes[0]!,
   });
-  await repository.exchangeIntermediateSession(s.istHashes[0]!, SEED_AT, {
-    memberSessionId: `member-session-test-x-${memberId.slice(-36)}`,
-    tokenHash: `5e5e${s.istHashes[0]!.slice(4)}`,
-    organizationId,
-    memberId,
-    startedAt: SEED_AT,
-    lastAccessedAt: SEED_AT,
-    expiresAt: new Date(SEED_AT.getTime() + 3_600_000),
-    authenticationFactors: [],
-    customClaims: {},
-    revokedAt: null,
-  });
-  const session = {
-    memberSessionId: `member-session-test-${memberId.slice(-36)}`,
-    tokenHash: `5e55${s.istHashes[1]!.slice(4)}`,
-    organizationId,
-    memberId,
-    startedAt: SEED_AT,
-    lastAccessedAt: SEED_AT,
-    expiresAt: new Date(SEED_AT.getTime() + 3_600_000),
-    authenticationFactors: [],
-    customClaims: {},
-    revokedAt: null,
-  };
+  await repository.exchangeIntermediateSession(s.istHashes[0]!, SEED_AT, memberSessionFor({ organizationId, memberId }, 'exercise-exchanged'));
+  const session = memberSessionFor({ organizationId, memberId }, 'exercise');
   await repository.insertMemberSession(session);
   await repository.findMemberSessionByTokenHash(session.tokenHash);
   await repository.findMemberSessionById(session.memberSessionId);
