@@ -1,17 +1,16 @@
 // Authenticating a TOTP code for a member (docs/http-api.md, "POST /v1/b2b/totp/authenticate"): RFC 6238 §5.2
 // verification with one step either side, single use per time step, lockout, and the session it grants.
 
-import { type MemberObject, type OrganizationObject, toMemberObject, toOrganizationObject } from './api-objects';
 import { TotpError } from './errors';
 import { isExpiredPending } from './expiry-policy';
-import { beginMfaAttempt, recordFailedAttempt, recordSuccessfulAttempt } from './internal/attempts';
-import { type CallOptions, type ServiceContext, emit, requestIdFor } from './internal/context';
+import { type MfaSuccessResponse, beginMfaAttempt, finishMfaAttempt, recordFailedAttempt, recordSuccessfulAttempt } from './internal/attempts';
+import { type CallOptions, type ServiceContext, emit } from './internal/context';
 import { type RequestBody, asRequestBody, field, optionalBoolean, optionalEnum } from './internal/request';
 import type { MemberMfaPatch } from './repository';
 import type { MemberRecord, OrganizationRecord, TotpRegistrationRecord } from './model';
 import { normalizeRecoveryCode } from './recovery-codes';
 import { decryptSecret } from './secret-box';
-import { type SessionGrant, grantSession, newFactor } from './sessions';
+import { newFactor } from './sessions';
 import { isWellFormedTotpCode, verifyTotp } from './totp';
 
 export interface AuthenticateTotpRequest {
@@ -27,13 +26,7 @@ export interface AuthenticateTotpRequest {
   set_default_mfa?: boolean;
 }
 
-export interface AuthenticateResponse extends SessionGrant {
-  request_id: string;
-  member_id: string;
-  member: MemberObject;
-  organization: OrganizationObject;
-  status_code: 200;
-}
+export type AuthenticateResponse = MfaSuccessResponse;
 
 /** Verification accepts the current step and this many either side (RFC 6238 §5.2's network-delay allowance). */
 export const TOTP_WINDOW_STEPS = 1;
@@ -99,7 +92,8 @@ export async function authenticateTotp(
   const code = readCode(body);
   const setMfaEnrollment = optionalEnum(body, 'set_mfa_enrollment', ['enroll', 'unenroll'] as const);
   const setDefaultMfa = optionalBoolean(body, 'set_default_mfa');
-  const { organization, member, registrations, target, durationMinutes, customClaims, nowMs } = await beginMfaAttempt(context, body);
+  const attempt = await beginMfaAttempt(context, body);
+  const { organization, member, registrations, nowMs } = attempt;
   const { repository } = context;
   const registration = registrationToVerify(registrations, nowMs);
 
@@ -165,19 +159,11 @@ export async function authenticateTotp(
     await repository.updateMemberMfa(member.organizationId, member.memberId, patch);
     updated = { ...updated, ...patch };
   }
-  const grant = await grantSession(
+  return finishMfaAttempt(
     context,
-    target,
+    attempt,
     newFactor('totp', 'authenticator_app', nowMs, { authenticator_app_factor: { totp_id: registration.totpRegistrationId } }),
-    organization,
-    { durationMinutes, customClaims, nowMs },
+    updated,
+    options,
   );
-  return {
-    request_id: requestIdFor(context, options),
-    member_id: member.memberId,
-    member: toMemberObject(updated, nowMs),
-    organization: toOrganizationObject(organization),
-    ...grant,
-    status_code: 200,
-  };
 }

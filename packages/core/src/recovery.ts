@@ -5,12 +5,12 @@ import { type MemberObject, type OrganizationObject, toMemberObject, toOrganizat
 import { registrationToVerify } from './authentication';
 import { TotpError } from './errors';
 import { resolveMember, resolveOrganization } from './identifiers';
-import { beginMfaAttempt, recordFailedAttempt, recordSuccessfulAttempt } from './internal/attempts';
+import { type MfaSuccessResponse, beginMfaAttempt, finishMfaAttempt, recordFailedAttempt, recordSuccessfulAttempt } from './internal/attempts';
 import { type CallOptions, type ServiceContext, emit, requestIdFor } from './internal/context';
 import { asRequestBody, field, requiredString } from './internal/request';
 import type { MemberRecord, OrganizationRecord, TotpRegistrationRecord } from './model';
 import { generateRecoveryCodes, hashRecoveryCodes, normalizeRecoveryCode, recoveryCodeLookupHashes } from './recovery-codes';
-import { type SessionGrant, grantSession, newFactor } from './sessions';
+import { newFactor } from './sessions';
 import { isWellFormedTotpCode } from './totp';
 
 export interface RecoverRequest {
@@ -24,13 +24,8 @@ export interface RecoverRequest {
   session_custom_claims?: Record<string, unknown>;
 }
 
-export interface RecoverResponse extends SessionGrant {
-  request_id: string;
-  member_id: string;
-  member: MemberObject;
-  organization: OrganizationObject;
+export interface RecoverResponse extends MfaSuccessResponse {
   recovery_codes_remaining: number;
-  status_code: 200;
 }
 
 /** Deviation from Stytch: codes are stored hashed, so only the count can be returned (`recovery_codes` is always empty). */
@@ -90,7 +85,8 @@ export async function recoverWithCode(
 ): Promise<RecoverResponse> {
   const body = asRequestBody(request);
   const code = readRecoveryCode(field(body, 'recovery_code'));
-  const { organization, member, registrations, target, durationMinutes, customClaims, nowMs } = await beginMfaAttempt(context, body);
+  const attempt = await beginMfaAttempt(context, body);
+  const { member, registrations, nowMs } = attempt;
   const { repository } = context;
   if (registrations.active === null) {
     // Same answers as authenticate for a missing or expired registration, so the two routes agree.
@@ -118,24 +114,10 @@ export async function recoverWithCode(
     remaining,
   });
   const updated = await recordSuccessfulAttempt(context, member);
-  const grant = await grantSession(
-    context,
-    target,
-    newFactor('recovery_codes', 'recovery_code', nowMs, {
-      recovery_code_factor: { totp_recovery_code_id: registration.totpRegistrationId },
-    }),
-    organization,
-    { durationMinutes, customClaims, nowMs },
-  );
-  return {
-    request_id: requestIdFor(context, options),
-    member_id: member.memberId,
-    member: toMemberObject(updated, nowMs),
-    organization: toOrganizationObject(organization),
-    ...grant,
-    recovery_codes_remaining: remaining,
-    status_code: 200,
-  };
+  const factor = newFactor('recovery_codes', 'recovery_code', nowMs, {
+    recovery_code_factor: { totp_recovery_code_id: registration.totpRegistrationId },
+  });
+  return { ...(await finishMfaAttempt(context, attempt, factor, updated, options)), recovery_codes_remaining: remaining };
 }
 
 export async function getRecoveryCodes(

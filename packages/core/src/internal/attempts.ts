@@ -12,18 +12,21 @@ import {
   resolveOrganization,
 } from '../identifiers';
 import { isLocked, nextLockoutState } from '../lockout-policy';
-import type { MemberRecord, OrganizationRecord } from '../model';
+import { type MemberObject, type OrganizationObject, toMemberObject, toOrganizationObject } from '../api-objects';
+import type { AuthenticationFactor, MemberRecord, OrganizationRecord } from '../model';
 import type { MemberRegistrations, MfaContext, TotpRepository } from '../repository';
 import {
   type MfaTarget,
   parseCustomClaims,
   type PresentedTokens,
+  type SessionGrant,
+  grantSession,
   parseSessionDurationMinutes,
   presentedTokenHashes,
   readPresentedTokens,
   requireMfaTarget,
 } from '../sessions';
-import { type ServiceContext, emit } from './context';
+import { type CallOptions, type ServiceContext, emit, requestIdFor } from './context';
 import { type RequestBody, requiredString } from './request';
 
 /** Everything an MFA attempt (authenticate or recover) has established before it looks at the code. */
@@ -141,4 +144,36 @@ export async function recordSuccessfulAttempt(context: ServiceContext, member: M
   if (member.failedMfaAttempts === 0 && member.lockExpiresAt === null) return member;
   await context.repository.resetFailedMfaAttempts(member.organizationId, member.memberId);
   return { ...member, failedMfaAttempts: 0, lockCreatedAt: null, lockExpiresAt: null };
+}
+
+/** What authenticate and recover both answer after a success, before their own fields. */
+export interface MfaSuccessResponse extends SessionGrant {
+  request_id: string;
+  member_id: string;
+  member: MemberObject;
+  organization: OrganizationObject;
+  status_code: 200;
+}
+
+/**
+ * The end of every successful MFA attempt: `factor` goes to the attempt's session (an IST is exchanged, a member
+ * session extended), and the response carries `member` as it now stands.
+ */
+export async function finishMfaAttempt(
+  context: ServiceContext,
+  attempt: MfaAttempt,
+  factor: AuthenticationFactor,
+  member: MemberRecord,
+  options: CallOptions | undefined,
+): Promise<MfaSuccessResponse> {
+  const { organization, target, durationMinutes, customClaims, nowMs } = attempt;
+  const grant = await grantSession(context, target, factor, organization, { durationMinutes, customClaims, nowMs });
+  return {
+    request_id: requestIdFor(context, options),
+    member_id: member.memberId,
+    member: toMemberObject(member, nowMs),
+    organization: toOrganizationObject(organization),
+    ...grant,
+    status_code: 200,
+  };
 }
