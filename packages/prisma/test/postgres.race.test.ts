@@ -109,19 +109,9 @@ describe('PostgreSQL: 50 concurrent requests on 50 connections', () => {
 
   it('extendMemberSession: no concurrent factor is lost', async () => {
     const s = await seed(store.repository);
-    const memberSessionId = `member-session-test-${s.memberId.slice(-36)}`;
-    await store.repository.insertMemberSession({
-      memberSessionId,
-      tokenHash: `${s.istHashes[0]!.slice(0, 60)}5e55`,
-      organizationId: s.organizationId,
-      memberId: s.memberId,
-      startedAt: SEED_AT,
-      lastAccessedAt: SEED_AT,
-      expiresAt: new Date(SEED_AT.getTime() + 3_600_000),
-      authenticationFactors: [],
-      customClaims: {},
-      revokedAt: null,
-    });
+    // No factor to start with: afterwards the session holds exactly the racing ones.
+    const { memberSessionId } = memberSessionFor(s, 'extend-race');
+    await store.repository.insertMemberSession({ ...memberSessionFor(s, 'extend-race'), authenticationFactors: [] });
     const factor = (i: number): AuthenticationFactor => ({
       type: `factor-${i}`,
       delivery_method: 'test',

@@ -62,19 +62,8 @@ const operations: Operation[] = [
     name: 'extendMemberSession',
     prepare: async (repository) => {
       const s = await seed(repository);
-      const memberSessionId = `member-session-test-${s.memberId.slice(-36)}`;
-      await repository.insertMemberSession({
-        memberSessionId,
-        tokenHash: `5e55${s.istHashes[0]!.slice(4)}`,
-        organizationId: s.organizationId,
-        memberId: s.memberId,
-        startedAt: SEED_AT,
-        lastAccessedAt: SEED_AT,
-        expiresAt: new Date(SEED_AT.getTime() + 3_600_000),
-        authenticationFactors: [],
-        customClaims: { a: 1 },
-        revokedAt: null,
-      });
+      const { memberSessionId } = memberSessionFor(s, 'extend-fault');
+      await repository.insertMemberSession({ ...memberSessionFor(s, 'extend-fault'), authenticationFactors: [], customClaims: { a: 1 } });
       const factor = { type: 'totp', delivery_method: 'authenticator_app', last_authenticated_at: '', created_at: '', updated_at: '' };
       return (r) =>
         r.extendMemberSession(memberSessionId, { at: SEED_AT, expiresAt: new Date(SEED_AT.getTime() + 7_200_000), factor, customClaims: { b: 2 } });
