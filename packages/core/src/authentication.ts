@@ -129,20 +129,25 @@ export async function authenticateTotp(
     totpRegistrationId: registration.totpRegistrationId,
     step: result.step,
   };
+  const refuseReplay = () => {
+    emit(context, 'replayRefused', event);
+    return new TotpError('totp_code_already_authenticated', 'this code was already used; wait for the next one');
+  };
+  if (registration.lastAcceptedStep !== null && registration.lastAcceptedStep >= result.step) throw refuseReplay();
   const activating = registration.status === 'pending';
-  // The single atomic write that makes a time step single-use: of concurrent requests, one wins.
-  const accepted =
-    (registration.lastAcceptedStep === null || registration.lastAcceptedStep < result.step) &&
-    (await repository.recordAcceptedStep(
+  // The step becomes single-use through one atomic write: of concurrent requests, one wins. With an IST that write is
+  // the exchange itself (a round trip fewer, and a request that loses the race for the IST keeps its code unspent);
+  // an activation, or a member session being extended, records the step on its own first.
+  const spendsWithExchange = attempt.target.kind === 'intermediate' && !activating;
+  if (!spendsWithExchange) {
+    const accepted = await repository.recordAcceptedStep(
       registration.totpRegistrationId,
       result.step,
       activating ? { at: new Date(nowMs) } : undefined,
-    ));
-  if (!accepted) {
-    emit(context, 'replayRefused', event);
-    throw new TotpError('totp_code_already_authenticated', 'this code was already used; wait for the next one');
+    );
+    if (!accepted) throw refuseReplay();
+    emit(context, 'codeAccepted', event);
   }
-  emit(context, 'codeAccepted', event);
   if (activating) {
     emit(context, 'registrationActivated', {
       organizationId: event.organizationId,
@@ -159,11 +164,16 @@ export async function authenticateTotp(
     await repository.updateMemberMfa(member.organizationId, member.memberId, patch);
     updated = { ...updated, ...patch };
   }
-  return finishMfaAttempt(
+  const response = await finishMfaAttempt(
     context,
     attempt,
     newFactor('totp', 'authenticator_app', nowMs, { authenticator_app_factor: { totp_id: registration.totpRegistrationId } }),
     updated,
     options,
+    spendsWithExchange
+      ? { spend: { kind: 'totp_step', totpRegistrationId: registration.totpRegistrationId, step: result.step }, refused: refuseReplay }
+      : undefined,
   );
+  if (spendsWithExchange) emit(context, 'codeAccepted', event);
+  return response;
 }

@@ -21,6 +21,8 @@ export type {
   TotpRegistrationStatus,
 } from './model';
 export type {
+  ExchangeResult,
+  ExchangeSpend,
   MemberLookup,
   MemberMfaPatch,
   MemberRegistrations,

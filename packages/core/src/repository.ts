@@ -20,6 +20,23 @@ export interface MemberRegistrations {
 
 export type SaveRegistrationResult = 'saved' | 'active_totp_exists';
 
+/**
+ * What an IST exchange spends in the same atomic write as the IST (see `exchangeIntermediateSession`), so that a
+ * request either gets its session and uses up its code, or does neither.
+ * `totp_step`: as `recordAcceptedStep(totpRegistrationId, step)` without activation: the registration must be active
+ * and `step` newer than its `lastAcceptedStep`, which becomes `step`.
+ */
+export type ExchangeSpend = { kind: 'totp_step'; totpRegistrationId: string; step: number };
+
+/** What `exchangeIntermediateSession` did. Only `exchanged` wrote anything. */
+export type ExchangeResult =
+  /** The IST was consumed (`consumed`: as it was before), the spend made and the session stored. */
+  | { status: 'exchanged'; consumed: IntermediateSessionRecord }
+  /** No live IST with that hash (unknown, expired or already consumed); the spend was not attempted. */
+  | { status: 'intermediate_session_not_found' }
+  /** The IST was live but the spend's condition failed (step not new, registration not active or gone). */
+  | { status: 'spend_refused' };
+
 /** How many records `purgeExpired` deleted, by kind. */
 export interface PurgeCounts {
   intermediateSessions: number;
@@ -202,11 +219,14 @@ export interface TotpRepository {
   findIntermediateSession(tokenHash: string): Promise<IntermediateSessionRecord | null>;
   /**
    * Atomic, one transaction (on PostgreSQL one statement). Exchanges an intermediate session for a member session:
-   * if the intermediate session with `tokenHash` exists and `expiresAt > at`, it is deleted and `session` is stored,
-   * and the consumed record is returned; otherwise nothing is written and the result is null. Under any number of
-   * concurrent calls with one token hash, exactly one gets the record and exactly one member session is stored.
+   * if the intermediate session with `tokenHash` exists and `expiresAt > at` (else `intermediate_session_not_found`)
+   * and, when `spend` is given, its condition holds (else `spend_refused`), then the IST is deleted, the spend is
+   * made and `session` is stored, all together: `exchanged`. Any other outcome writes nothing at all. The IST is
+   * checked first: with no live IST the spend is not looked at. Under any number of concurrent calls with one token
+   * hash, exactly one is `exchanged` and exactly one member session is stored; under concurrent calls with different
+   * token hashes and one `totp_step` spend, at most one is `exchanged`, and the others keep their IST.
    */
-  exchangeIntermediateSession(tokenHash: string, at: Date, session: MemberSessionRecord): Promise<IntermediateSessionRecord | null>;
+  exchangeIntermediateSession(tokenHash: string, at: Date, session: MemberSessionRecord, spend?: ExchangeSpend): Promise<ExchangeResult>;
 
   /** Stores a new member session. */
   insertMemberSession(session: MemberSessionRecord): Promise<void>;

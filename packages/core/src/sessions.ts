@@ -8,6 +8,7 @@ import { isId, newId } from './ids';
 import { type CallOptions, type ServiceContext, requestIdFor } from './internal/context';
 import { type RequestBody, asRequestBody, field, optionalString, requiredString } from './internal/request';
 import type { AuthenticationFactor, IntermediateSessionRecord, MemberRecord, MemberSessionRecord, OrganizationRecord } from './model';
+import type { ExchangeSpend } from './repository';
 import { RESERVED_CLAIMS, readSessionJwt, signSessionJwt } from './session-jwt';
 import { hashToken, newOpaqueToken } from './tokens';
 
@@ -274,15 +275,30 @@ export function newFactor(
 }
 
 /**
+ * What an intermediate session's exchange spends with it (the accepted time step), and the error to throw when the
+ * store refuses that spend (the step was taken meanwhile by a concurrent request).
+ */
+export interface ExchangeSpendOption {
+  spend: ExchangeSpend;
+  refused(): TotpError;
+}
+
+/**
  * Attaches a verified `factor` to the target: an intermediate session is consumed (exactly once, under any
- * concurrency) into a new member session; a member session gets the factor and a later expiry.
+ * concurrency) into a new member session, together with `options.spend` when given; a member session gets the
+ * factor and a later expiry (`options.spend` must then be absent: the caller spends its proof itself).
  */
 export async function grantSession(
   context: ServiceContext,
   target: MfaTarget,
   factor: AuthenticationFactor,
   organization: OrganizationRecord,
-  options: { durationMinutes: number | undefined; customClaims: Record<string, unknown> | undefined; nowMs: number },
+  options: {
+    durationMinutes: number | undefined;
+    customClaims: Record<string, unknown> | undefined;
+    nowMs: number;
+    spend?: ExchangeSpendOption | undefined;
+  },
 ): Promise<SessionGrant> {
   const { nowMs } = options;
   const at = new Date(nowMs);
@@ -305,11 +321,16 @@ export async function grantSession(
       customClaims: options.customClaims ?? {},
       revokedAt: null,
     };
-    const consumed = await context.repository.exchangeIntermediateSession(target.session.tokenHash, at, session);
-    if (consumed === null) {
+    const result = await context.repository.exchangeIntermediateSession(target.session.tokenHash, at, session, options.spend?.spend);
+    if (result.status === 'intermediate_session_not_found') {
       throw new TotpError('intermediate_session_not_found', 'the intermediate session is unknown, expired or already used');
     }
+    if (result.status === 'spend_refused') {
+      if (options.spend === undefined) throw new Error('exchangeIntermediateSession refused a spend it was not given');
+      throw options.spend.refused();
+    }
   } else {
+    if (options.spend !== undefined) throw new Error('grantSession: only an intermediate session exchange spends a proof');
     const extended = await context.repository.extendMemberSession(target.session.memberSessionId, {
       at,
       expiresAt,

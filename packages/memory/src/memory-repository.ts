@@ -95,6 +95,10 @@ const intermediateSessionCopy = orNull(copyIntermediateSession);
 
 const key = (...parts: string[]) => parts.join('\u0000');
 
+/** recordAcceptedStep's condition, shared with the exchange's `totp_step` spend. */
+const stepIsNew = (registration: TotpRegistrationRecord, step: number) =>
+  registration.lastAcceptedStep === null || registration.lastAcceptedStep < step;
+
 export function createMemoryRepository(): MemoryRepository {
   const organizations = new Map<string, OrganizationRecord>();
   const members = new Map<string, MemberRecord>();
@@ -311,7 +315,7 @@ export function createMemoryRepository(): MemoryRepository {
     async recordAcceptedStep(totpRegistrationId, step, activate) {
       const registration = registrations.get(totpRegistrationId);
       if (!registration) return false;
-      if (registration.lastAcceptedStep !== null && registration.lastAcceptedStep >= step) return false;
+      if (!stepIsNew(registration, step)) return false;
       if (activate === undefined) {
         if (registration.status !== 'active') return false;
       } else {
@@ -368,12 +372,17 @@ export function createMemoryRepository(): MemoryRepository {
       return intermediateSessionCopy(intermediateSessions.get(tokenHash));
     },
 
-    async exchangeIntermediateSession(tokenHash, at, session) {
+    async exchangeIntermediateSession(tokenHash, at, session, spend) {
       const consumed = intermediateSessions.get(tokenHash);
-      if (!consumed || consumed.expiresAt <= at) return null;
+      if (!consumed || consumed.expiresAt <= at) return { status: 'intermediate_session_not_found' };
+      const registration = spend === undefined ? undefined : registrations.get(spend.totpRegistrationId);
+      if (spend !== undefined && !(registration !== undefined && registration.status === 'active' && stepIsNew(registration, spend.step))) {
+        return { status: 'spend_refused' };
+      }
       storeMemberSession(session); // throws before anything changed if the session cannot be stored
       intermediateSessions.delete(tokenHash);
-      return copyIntermediateSession(consumed);
+      if (registration !== undefined && spend !== undefined) registration.lastAcceptedStep = spend.step;
+      return { status: 'exchanged', consumed: copyIntermediateSession(consumed) };
     },
 
     async insertMemberSession(session) {

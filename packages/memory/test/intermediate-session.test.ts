@@ -1,5 +1,5 @@
 // Exchanging an intermediate session: exactly one member session comes out of one IST under concurrency, and a
-// store failure during the exchange neither loses the IST nor leaves a session behind.
+// store failure during the exchange neither loses the IST or the code nor leaves a session behind.
 
 import { decodeSecret, generateTotp } from '@totp/core';
 import { describe, expect, it } from 'vitest';
@@ -46,11 +46,10 @@ describe('intermediate session exchange', () => {
     ).rejects.toThrow('store went away');
     t.repository.exchangeIntermediateSession = realExchange;
     expect(t.repository.dump().memberSessions).toEqual([]);
-    // The IST still works (with a recovery code: the time step was spent by the failed attempt).
-    const ok = await t.service.recoveryCodes.recover({
-      organization_id: 'acme', member_id: t.member_id, recovery_code: t.recoveryCodes[0]!, intermediate_session_token,
-    });
+    // The IST still works, and so does the code: the exchange spends the time step with the IST, or neither.
+    const ok = await t.service.totps.authenticate({ organization_id: 'acme', member_id: t.member_id, code: t.code(), intermediate_session_token });
     expect(ok.status_code).toBe(200);
+    expect(t.repository.dump().memberSessions).toHaveLength(1);
   });
 });
 

@@ -1,12 +1,13 @@
 // The @totp/core repository port over a host app's PrismaClient, on PostgreSQL and SQLite, safe across processes.
 // Every atomic method is one conditional statement, or a transaction whose first statement locks the member's row.
 // Two methods are raw SQL (internal/raw-statements.ts) so that an MFA attempt costs few round trips: findMfaContext
-// (one SELECT) and, on PostgreSQL, exchangeIntermediateSession (one DELETE + INSERT statement), over the table and
-// column names of the host's client (internal/table-names.ts).
+// (one SELECT) and, on PostgreSQL, exchangeIntermediateSession (one DELETE + INSERT, and UPDATE of the time step,
+// statement), over the table and column names of the host's client (internal/table-names.ts).
 
 import {
   TotpError,
   type AuthenticationFactor,
+  type ExchangeResult,
   type IntermediateSessionRecord,
   type MemberRecord,
   type MemberRegistrations,
@@ -276,6 +277,15 @@ async function lockMemberRow(tx: TotpPrismaDelegates, organizationId: string, me
 /** A step may only move forward: `last_accepted_step IS NULL OR last_accepted_step < $step`. */
 const stepIsNew = (step: bigint) => [{ lastAcceptedStep: null }, { lastAcceptedStep: { lt: step } }];
 
+const IST_NOT_FOUND = { status: 'intermediate_session_not_found' } as const satisfies ExchangeResult;
+const SPEND_REFUSED = { status: 'spend_refused' } as const satisfies ExchangeResult;
+
+/** Thrown inside the SQLite exchange's transaction when its spend changes nothing, to roll the IST's DELETE back. */
+class SpendRefused extends Error {}
+
+/** A boolean column as drivers give it: true, 1 or 't'. */
+const isTrue = (value: unknown) => value === true || value === 1 || value === 't' || value === 1n;
+
 /** The parameters of a findMfaContext statement: an empty external ID is NULL, which matches no row. */
 function contextValue(query: MfaContextQuery, param: string): string | null {
   switch (param) {
@@ -363,6 +373,7 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
     return statement;
   };
   let exchangeStatement: RawStatement | undefined;
+  let exchangeSpendingStatement: RawStatement | undefined;
   let insertSessionStatement: RawStatement | undefined;
 
   // Unknown provider: queue too. It costs throughput, never correctness.
@@ -761,40 +772,57 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
       }),
 
     // Only the caller whose `DELETE … WHERE token_hash = $1 AND expires_at > $2` removed the row gets it back, and only
-    // that caller's session is stored. PostgreSQL: one statement (DELETE and INSERT in one WITH), no transaction.
-    // SQLite (and unknown databases): a transaction whose first statement is that DELETE (… RETURNING), so it takes
-    // the write lock at once; then the INSERT (raw on SQLite, like PostgreSQL's: Prisma's Json input drops `__proto__`).
-    exchangeIntermediateSession: (tokenHash, at, session) =>
-      run('exchangeIntermediateSession', async () => {
+    // that caller's session is stored (and its time step spent, when it has one). PostgreSQL: one statement (the
+    // DELETE, INSERT and the step's UPDATE in one WITH; raw-statements.ts), no transaction. SQLite (and unknown
+    // databases): a transaction whose first statement is that DELETE (… RETURNING), so it takes the write lock at
+    // once; then the step's conditional UPDATE, rolled back with everything if it changes nothing; then the INSERT
+    // (raw on SQLite, like PostgreSQL's: Prisma's Json input drops `__proto__`).
+    exchangeIntermediateSession: (tokenHash, at, session, spend) =>
+      run('exchangeIntermediateSession', async (): Promise<ExchangeResult> => {
         if (raw?.dialect === 'postgresql') {
-          exchangeStatement ??= buildExchangeStatement(raw.names);
-          const rows = await prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(
-            exchangeStatement.sql,
-            tokenHash,
-            copyDate(at),
-            ...sessionValues(session),
-          );
-          const consumed = rows[0] === undefined ? null : readPart<TotpIntermediateSessionRow>(rows[0], 'i', 'TotpIntermediateSession');
-          return consumed === null ? null : intermediateSessionRecord(consumed);
+          const spendsStep = spend !== undefined;
+          const statement = spendsStep
+            ? (exchangeSpendingStatement ??= buildExchangeStatement(raw.names, true))
+            : (exchangeStatement ??= buildExchangeStatement(raw.names));
+          const values = [tokenHash, copyDate(at), ...sessionValues(session)];
+          if (spendsStep) values.push(BigInt(spend.step), spend.totpRegistrationId);
+          const rows = await prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(statement.sql, ...values);
+          const row = rows[0];
+          const consumed = row === undefined ? null : readPart<TotpIntermediateSessionRow>(row, 'i', 'TotpIntermediateSession');
+          if (consumed !== null) return { status: 'exchanged', consumed: intermediateSessionRecord(consumed) };
+          return spendsStep && isTrue(row?.live) ? SPEND_REFUSED : IST_NOT_FOUND;
         }
-        return transaction(async (tx) => {
-          let consumed: TotpIntermediateSessionRow;
-          try {
-            consumed = await tx.totpIntermediateSession.delete({ where: { tokenHash, expiresAt: { gt: copyDate(at) } } });
-          } catch (error) {
-            // Prisma's "no row to delete", raised after the DELETE found nothing: the transaction has written nothing.
-            if (isRecordNotFound(error)) return null;
-            throw error;
-          }
-          if (raw === undefined) {
-            await tx.totpMemberSession.create({ data: memberSessionRow(session) });
-          } else {
-            // Raw, so the JSON columns are exactly JSON.stringify of the record (an own `__proto__` key included).
-            insertSessionStatement ??= buildInsertSessionStatement(raw.names, raw.dialect);
-            await tx.$executeRawUnsafe(insertSessionStatement.sql, ...sessionValues(session));
-          }
-          return intermediateSessionRecord(consumed);
-        });
+        try {
+          return await transaction(async (tx) => {
+            let consumed: TotpIntermediateSessionRow;
+            try {
+              consumed = await tx.totpIntermediateSession.delete({ where: { tokenHash, expiresAt: { gt: copyDate(at) } } });
+            } catch (error) {
+              // Prisma's "no row to delete", raised after the DELETE found nothing: the transaction has written nothing.
+              if (isRecordNotFound(error)) return IST_NOT_FOUND;
+              throw error;
+            }
+            if (spend !== undefined) {
+              const lastAcceptedStep = BigInt(spend.step);
+              const { count } = await tx.totpRegistration.updateMany({
+                where: { totpRegistrationId: spend.totpRegistrationId, status: 'active', OR: stepIsNew(lastAcceptedStep) },
+                data: { lastAcceptedStep },
+              });
+              if (count !== 1) throw new SpendRefused(); // rolls the DELETE back
+            }
+            if (raw === undefined) {
+              await tx.totpMemberSession.create({ data: memberSessionRow(session) });
+            } else {
+              // Raw, so the JSON columns are exactly JSON.stringify of the record (an own `__proto__` key included).
+              insertSessionStatement ??= buildInsertSessionStatement(raw.names, raw.dialect);
+              await tx.$executeRawUnsafe(insertSessionStatement.sql, ...sessionValues(session));
+            }
+            return { status: 'exchanged', consumed: intermediateSessionRecord(consumed) } as const;
+          });
+        } catch (error) {
+          if (error instanceof SpendRefused) return SPEND_REFUSED;
+          throw error;
+        }
       }),
 
     insertMemberSession: (session) =>

@@ -44,6 +44,12 @@ export async function exerciseEveryMethod(repository: TotpRepository): Promise<v
     intermediateSessionTokenHash: s.istHashes[0]!,
   });
   await repository.exchangeIntermediateSession(s.istHashes[0]!, SEED_AT, memberSessionFor({ organizationId, memberId }, 'exercise-exchanged'));
+  const spent = await repository.exchangeIntermediateSession(s.istHashes[1]!, SEED_AT, memberSessionFor({ organizationId, memberId }, 'exercise-spent'), {
+    kind: 'totp_step',
+    totpRegistrationId,
+    step: SEED_STEP + 1,
+  });
+  if (spent.status !== 'exchanged') throw new Error(`exercise: the exchange spending a step was ${spent.status}`);
   const session = memberSessionFor({ organizationId, memberId }, 'exercise');
   await repository.insertMemberSession(session);
   await repository.findMemberSessionByTokenHash(session.tokenHash);

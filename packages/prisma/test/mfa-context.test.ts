@@ -142,6 +142,7 @@ async function viaFinders(repository: TotpRepository, organizationId: string, me
 }
 
 const NONE = { active: null, pending: null };
+const NOT_FOUND = { status: 'intermediate_session_not_found' } as const;
 
 describe.each(stores)('findMfaContext and exchangeIntermediateSession on %s', (name, createStore) => {
   let store: TestStore;
@@ -256,7 +257,7 @@ describe.each(stores)('findMfaContext and exchangeIntermediateSession on %s', (n
     const at = new Date(before!.expiresAt.getTime() - 1);
     const session = memberSessionFor({ organizationId: f.orgA, memberId: f.memberA }, `exchange-${f.tag}`);
     store.counter.reset();
-    expect(await repository.exchangeIntermediateSession(f.istA, at, session)).toEqual(before);
+    expect(await repository.exchangeIntermediateSession(f.istA, at, session)).toEqual({ status: 'exchanged', consumed: before });
     // PostgreSQL: the one statement. SQLite: a transaction, the DELETE first.
     expect(store.counter.statements.map((s) => s.sql.split(' ')[0])).toEqual(
       name.startsWith('postgresql') ? ['WITH'] : ['BEGIN', 'DELETE', 'INSERT', 'COMMIT'],
@@ -267,13 +268,53 @@ describe.each(stores)('findMfaContext and exchangeIntermediateSession on %s', (n
     const count = async () => (await store.rows('totp_member_sessions')).length;
     const sessions = await count();
     const other = memberSessionFor({ organizationId: f.orgA, memberId: f.memberA }, `exchange-no-${f.tag}`);
-    expect(await repository.exchangeIntermediateSession(f.istA, at, other)).toBeNull(); // used
-    expect(await repository.exchangeIntermediateSession('e'.repeat(64), at, other)).toBeNull(); // unknown
+    expect(await repository.exchangeIntermediateSession(f.istA, at, other)).toEqual(NOT_FOUND); // used
+    expect(await repository.exchangeIntermediateSession('e'.repeat(64), at, other)).toEqual(NOT_FOUND); // unknown
     const expiresAt = (await repository.findIntermediateSession(f.istB))!.expiresAt;
-    expect(await repository.exchangeIntermediateSession(f.istB, expiresAt, other)).toBeNull(); // expired, to the ms
+    expect(await repository.exchangeIntermediateSession(f.istB, expiresAt, other)).toEqual(NOT_FOUND); // expired, to the ms
     expect(await repository.findIntermediateSession(f.istB)).not.toBeNull();
     expect(await repository.findMemberSessionById(other.memberSessionId)).toBeNull();
     expect(await count()).toBe(sessions);
+  });
+});
+
+describe.each(stores)('exchangeIntermediateSession spending a time step on %s', (name, createStore) => {
+  it('spends the step with the IST in one write, or refuses and writes nothing', async () => {
+    const store = await createStore();
+    try {
+      const f = await fixture(store);
+      const repository = store.repository;
+      const lastStep = async () => (await repository.findRegistrations(f.orgA, f.memberA)).active!.lastAcceptedStep;
+      const spend = (step: number, totpRegistrationId = f.active.totpRegistrationId) => ({ kind: 'totp_step', totpRegistrationId, step }) as const;
+      const before = JSON.stringify(await store.dump());
+      const refused = memberSessionFor({ organizationId: f.orgA, memberId: f.memberA }, `spend-refused-${f.tag}`);
+      // The step already accepted, and a pending registration: refused, nothing written (SQLite rolls back).
+      for (const attempt of [spend(SEED_STEP), spend(SEED_STEP + 1, `member-totp-ctx-p-${f.tag}`)]) {
+        store.counter.reset();
+        expect(await repository.exchangeIntermediateSession(f.istA, SEED_AT, refused, attempt)).toEqual({ status: 'spend_refused' });
+        expect(store.counter.statements.map((s) => s.sql.split(' ')[0])).toEqual(
+          name.startsWith('postgresql') ? ['WITH'] : ['BEGIN', 'DELETE', 'UPDATE', 'ROLLBACK'],
+        );
+        expect(JSON.stringify(await store.dump())).toBe(before);
+      }
+      // No live IST: not found, and the step is not looked at.
+      expect(await repository.exchangeIntermediateSession('e'.repeat(64), SEED_AT, refused, spend(SEED_STEP + 1))).toEqual(NOT_FOUND);
+      expect(JSON.stringify(await store.dump())).toBe(before);
+
+      const ist = await repository.findIntermediateSession(f.istA);
+      const session = memberSessionFor({ organizationId: f.orgA, memberId: f.memberA }, `spend-${f.tag}`);
+      store.counter.reset();
+      expect(await repository.exchangeIntermediateSession(f.istA, SEED_AT, session, spend(SEED_STEP + 2))).toEqual({ status: 'exchanged', consumed: ist });
+      // PostgreSQL: still the one statement. SQLite: the step's UPDATE joins the transaction.
+      expect(store.counter.statements.map((s) => s.sql.split(' ')[0])).toEqual(
+        name.startsWith('postgresql') ? ['WITH'] : ['BEGIN', 'DELETE', 'UPDATE', 'INSERT', 'COMMIT'],
+      );
+      expect(await lastStep()).toBe(SEED_STEP + 2);
+      expect(await repository.findIntermediateSession(f.istA)).toBeNull();
+      expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(session);
+    } finally {
+      await store.close();
+    }
   });
 });
 
@@ -284,7 +325,7 @@ describe.each(stores)('exchangeIntermediateSession on %s stores JSON as it is gi
       const f = await fixture(store);
       const customClaims = JSON.parse('{"__proto__": {"admin": true}, "plan": "pro"}') as Record<string, unknown>;
       const session = { ...memberSessionFor({ organizationId: f.orgB, memberId: f.memberB }, 'proto'), customClaims };
-      expect(await store.repository.exchangeIntermediateSession(f.istB, SEED_AT, session)).not.toBeNull();
+      expect((await store.repository.exchangeIntermediateSession(f.istB, SEED_AT, session)).status).toBe('exchanged');
       const context = await store.repository.findMfaContext({ organization: { by: 'id', value: f.orgB }, member: { by: 'id', value: f.memberB }, memberSessionTokenHash: session.tokenHash });
       for (const stored of [(await store.repository.findMemberSessionById(session.memberSessionId))!.customClaims, context.memberSession!.customClaims]) {
         expect(Object.getPrototypeOf(stored)).toBe(Object.prototype);
@@ -322,7 +363,7 @@ describe('a client extended with $extends', () => {
       expect(store.counter.statements.map((s) => s.sql.split(' ')[0])).toEqual(['SELECT']);
       expect(context).toEqual(await store.repository.findMfaContext(query));
       const session = memberSessionFor({ organizationId: f.orgA, memberId: f.memberA }, 'extended');
-      expect(await repository.exchangeIntermediateSession(f.istA, SEED_AT, session)).toEqual(context.intermediateSession);
+      expect(await repository.exchangeIntermediateSession(f.istA, SEED_AT, session)).toEqual({ status: 'exchanged', consumed: context.intermediateSession });
       expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(session);
     } finally {
       await store.close();
@@ -351,7 +392,7 @@ describe('a client whose database the repository cannot tell', () => {
       }
       const session = memberSessionFor({ organizationId: f.orgA, memberId: f.memberA }, 'hidden');
       const before = await repository.findIntermediateSession(f.istA);
-      expect(await repository.exchangeIntermediateSession(f.istA, SEED_AT, session)).toEqual(before);
+      expect(await repository.exchangeIntermediateSession(f.istA, SEED_AT, session)).toEqual({ status: 'exchanged', consumed: before });
       expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(session);
     } finally {
       await store.close();

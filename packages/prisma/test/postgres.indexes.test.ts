@@ -26,13 +26,15 @@ it('plans every statement of every port method with an index, never a sequential
   await exerciseEveryMethod(store.repository);
   const statements = new Map<string, unknown[]>();
   for (const { sql, args } of store.counter.statements) {
-    // WITH: the IST exchange (a DELETE and an INSERT in one statement); EXPLAIN plans it without running it.
+    // WITH: the IST exchanges (a DELETE and an INSERT, and an UPDATE, in one statement); EXPLAIN plans without running.
     if (/^\s*(SELECT|UPDATE|DELETE|WITH)/i.test(sql)) statements.set(sql, args);
   }
   expect(statements.size).toBeGreaterThan(15);
   // The raw statements are among them: every findMfaContext variant exercised, and the exchange.
-  expect([...statements.keys()].filter((sql) => /FROM \(SELECT 1 AS "one"\) AS "q"/.test(sql))).toHaveLength(8);
+  expect([...statements.keys()].filter((sql) => /^SELECT .* FROM \(SELECT 1 AS "one"\) AS "q"/.test(sql))).toHaveLength(8);
   expect([...statements.keys()].filter((sql) => /^WITH "consumed" AS \(DELETE/.test(sql))).toHaveLength(1);
+  // The exchange that spends a time step: the IST locked, the registration's step updated, then as above.
+  expect([...statements.keys()].filter((sql) => /^WITH "live" AS \(SELECT 1 FROM .* FOR UPDATE\), "spent" AS \(UPDATE/.test(sql))).toHaveLength(1);
 
   const scans: string[] = [];
   await client.query('BEGIN');

@@ -60,7 +60,7 @@ describe('PostgreSQL going away and coming back', () => {
     expect(await store.repository.recordAcceptedStep(s.totpRegistrationId, SEED_STEP)).toBe(true);
     expect(await store.repository.consumeRecoveryCode(s.totpRegistrationId, [s.codes[0]!])).toBe(9);
     expect(await store.repository.incrementFailedMfaAttempts(s.organizationId, s.memberId)).toBe(1);
-    expect(await store.repository.exchangeIntermediateSession(s.istHashes[0]!, SEED_AT, memberSessionFor(s, 'before'))).not.toBeNull();
+    expect(await store.repository.exchangeIntermediateSession(s.istHashes[0]!, SEED_AT, memberSessionFor(s, 'before'))).toMatchObject({ status: 'exchanged' });
 
     cluster.crash();
     const next = registrationFor(s.organizationId, s.memberId, `${s.totpRegistrationId}-x`, 'pending');
@@ -94,7 +94,7 @@ describe('PostgreSQL going away and coming back', () => {
     // The same repository, the same client: it works again.
     expect(await store.repository.recordAcceptedStep(s.totpRegistrationId, SEED_STEP + 1)).toBe(true);
     expect(await store.repository.consumeRecoveryCode(s.totpRegistrationId, [s.codes[1]!])).toBe(8);
-    expect(await store.repository.exchangeIntermediateSession(s.istHashes[1]!, SEED_AT, memberSessionFor(s, 'after'))).not.toBeNull();
+    expect(await store.repository.exchangeIntermediateSession(s.istHashes[1]!, SEED_AT, memberSessionFor(s, 'after'))).toMatchObject({ status: 'exchanged' });
     const context = await store.repository.findMfaContext({
       organization: { by: 'id', value: s.organizationId },
       member: { by: 'id', value: s.memberId },

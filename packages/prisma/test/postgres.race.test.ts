@@ -69,13 +69,59 @@ describe('PostgreSQL: 50 concurrent requests on 50 connections', () => {
       // Each attempt brings its own session (as each request would); only the winner's may be stored.
       const sessions = Array.from({ length: CONCURRENCY }, (_, i) => memberSessionFor(s, `race-r${round}-a${i}`));
       const results = await Promise.all(sessions.map((session) => store.repository.exchangeIntermediateSession(tokenHash, SEED_AT, session)));
-      const winners = results.flatMap((r, i) => (r === null ? [] : [i]));
+      const winners = results.flatMap((r, i) => (r.status === 'exchanged' ? [i] : []));
       expect(winners).toHaveLength(1);
-      expect(results[winners[0]!]!.tokenHash).toBe(tokenHash);
+      const won = results[winners[0]!]!;
+      expect(won.status === 'exchanged' && won.consumed.tokenHash).toBe(tokenHash);
       expect(await store.rows('totp_intermediate_sessions', `token_hash = '${tokenHash}'`)).toEqual([]);
       const stored = await store.rows('totp_member_sessions', `member_session_id LIKE 'member-session-test-race-r${round}-a%'`);
       expect(stored.map((r) => r.member_session_id)).toEqual([sessions[winners[0]!]!.memberSessionId]);
       expect(stored[0]!.token_hash).toBe(sessions[winners[0]!]!.tokenHash);
+    }
+  });
+
+  it('exchangeIntermediateSession spending one step from 50 ISTs: one winner, the others keep their IST', async () => {
+    const s = await seed(store.repository, { ists: CONCURRENCY * ROUNDS });
+    for (let round = 0; round < ROUNDS; round++) {
+      const step = SEED_STEP + round;
+      const ists = s.istHashes.slice(round * CONCURRENCY, (round + 1) * CONCURRENCY);
+      const sessions = ists.map((_, i) => memberSessionFor(s, `spend-r${round}-a${i}`));
+      const results = await Promise.all(
+        ists.map((tokenHash, i) =>
+          store.repository.exchangeIntermediateSession(tokenHash, SEED_AT, sessions[i]!, { kind: 'totp_step', totpRegistrationId: s.totpRegistrationId, step }),
+        ),
+      );
+      const winners = results.flatMap((r, i) => (r.status === 'exchanged' ? [i] : []));
+      expect(winners).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'spend_refused')).toHaveLength(CONCURRENCY - 1);
+      const [registration] = await store.rows('totp_registrations', `totp_registration_id = '${s.totpRegistrationId}'`);
+      expect(registration!.last_accepted_step).toBe(String(step));
+      const stored = await store.rows('totp_member_sessions', `member_session_id LIKE 'member-session-test-spend-r${round}-a%'`);
+      expect(stored.map((r) => r.member_session_id)).toEqual([sessions[winners[0]!]!.memberSessionId]);
+      const left = await store.rows('totp_intermediate_sessions', `token_hash IN (${ists.map((h) => `'${h}'`).join(', ')})`);
+      expect(left.map((r) => r.token_hash).sort()).toEqual(ists.filter((_, i) => i !== winners[0]).sort());
+    }
+  });
+
+  it('exchangeIntermediateSession of one IST spending 50 different steps: one winner, and only its step is spent', async () => {
+    const s = await seed(store.repository, { ists: ROUNDS });
+    for (const [round, tokenHash] of s.istHashes.entries()) {
+      // Steps above every earlier round's, so that each attempt's own step would be new if its IST were still there.
+      const steps = Array.from({ length: CONCURRENCY }, (_, i) => SEED_STEP + 1000 * (round + 1) + i);
+      const sessions = steps.map((_, i) => memberSessionFor(s, `spend-ist-r${round}-a${i}`));
+      const results = await Promise.all(
+        steps.map((step, i) =>
+          store.repository.exchangeIntermediateSession(tokenHash, SEED_AT, sessions[i]!, { kind: 'totp_step', totpRegistrationId: s.totpRegistrationId, step }),
+        ),
+      );
+      const winners = results.flatMap((r, i) => (r.status === 'exchanged' ? [i] : []));
+      expect(winners).toHaveLength(1);
+      // The losers found the IST gone (locked first, then re-checked): none of them touched the registration.
+      expect(results.filter((r) => r.status === 'intermediate_session_not_found')).toHaveLength(CONCURRENCY - 1);
+      const [registration] = await store.rows('totp_registrations', `totp_registration_id = '${s.totpRegistrationId}'`);
+      expect(registration!.last_accepted_step).toBe(String(steps[winners[0]!]));
+      const stored = await store.rows('totp_member_sessions', `member_session_id LIKE 'member-session-test-spend-ist-r${round}-a%'`);
+      expect(stored.map((r) => r.member_session_id)).toEqual([sessions[winners[0]!]!.memberSessionId]);
     }
   });
 
@@ -152,10 +198,15 @@ describe('PostgreSQL: separate Node processes racing on one code, step and IST',
 
   it(`${PROCESSES} processes × ${PER_PROCESS} concurrent attempts: one winner across processes each round`, async () => {
     const s = await seed(store.repository, { ists: ROUNDS });
+    // A second member for the exchanges that spend a step, each attempt with its own IST: its own registration, so
+    // that its steps do not race the first member's recordAcceptedStep calls.
+    const perRound = PROCESSES * PER_PROCESS;
+    const spender = await seed(store.repository, { ists: ROUNDS * perRound });
     const rounds = Array.from({ length: ROUNDS }, (_, r) => ({
       step: SEED_STEP + r,
       code: s.codes[r]!,
       istHash: s.istHashes[r]!,
+      spendIstHashes: spender.istHashes.slice(r * perRound, (r + 1) * perRound),
     }));
     const job = {
       url: postgresUrl(),
@@ -163,6 +214,7 @@ describe('PostgreSQL: separate Node processes racing on one code, step and IST',
       organizationId: s.organizationId,
       memberId: s.memberId,
       totpRegistrationId: s.totpRegistrationId,
+      spender: { organizationId: spender.organizationId, memberId: spender.memberId, totpRegistrationId: spender.totpRegistrationId },
       at: SEED_AT.toISOString(),
       perProcess: PER_PROCESS,
       rounds,
@@ -194,7 +246,16 @@ describe('PostgreSQL: separate Node processes racing on one code, step and IST',
         for (const w of workers) w.child.stdin!.write(`go ${r}\n`);
         const results = await Promise.all(workers.map(async (w) => JSON.parse(await w.next()) as Record<string, number>));
         const total = (key: string) => results.reduce((sum, x) => sum + x[key]!, 0);
-        expect({ step: total('step'), code: total('code'), ist: total('ist') }).toEqual({ step: 1, code: 1, ist: 1 });
+        expect({ step: total('step'), code: total('code'), ist: total('ist'), spend: total('spend') }).toEqual({ step: 1, code: 1, ist: 1, spend: 1 });
+        const [spent] = await store.rows('totp_registrations', `totp_registration_id = '${spender.totpRegistrationId}'`);
+        expect(spent!.last_accepted_step).toBe(String(rounds[r]!.step));
+        const spendLeft = await store.rows('totp_intermediate_sessions', `member_id = '${spender.memberId}'`);
+        expect(spendLeft).toHaveLength((ROUNDS - r) * perRound - 1); // of this and later rounds' ISTs, only the winner's is gone
+        expect(await store.rows('totp_member_sessions', `member_session_id LIKE 'member-session-test-spend-proc-r${r}-%'`)).toHaveLength(1);
+        // Drop this round's losers' ISTs (still live, as they should be) so the next round counts only its own.
+        await store.prisma.$executeRawUnsafe(
+          `DELETE FROM ${store.qualify('totp_intermediate_sessions')} WHERE token_hash IN (${rounds[r]!.spendIstHashes.map((h) => `'${h}'`).join(', ')})`,
+        );
 
         const [registration] = await store.rows('totp_registrations', `totp_registration_id = '${s.totpRegistrationId}'`);
         expect(registration!.last_accepted_step).toBe(String(rounds[r]!.step));

@@ -67,9 +67,9 @@ describe('SQLite', () => {
       // At expiry nothing is exchanged (nothing written); one millisecond before, the IST becomes the one session.
       const expiresAt = SEED_AT.getTime() + 3_600_000;
       const session = memberSessionFor(s, 'expiry');
-      expect(await store.repository.exchangeIntermediateSession(s.istHashes[0]!, new Date(expiresAt), session)).toBeNull();
+      expect((await store.repository.exchangeIntermediateSession(s.istHashes[0]!, new Date(expiresAt), session)).status).toBe('intermediate_session_not_found');
       expect(await store.rows('totp_member_sessions')).toEqual([]);
-      expect(await store.repository.exchangeIntermediateSession(s.istHashes[0]!, new Date(expiresAt - 1), session)).not.toBeNull();
+      expect((await store.repository.exchangeIntermediateSession(s.istHashes[0]!, new Date(expiresAt - 1), session)).status).toBe('exchanged');
       expect(await store.rows('totp_intermediate_sessions')).toEqual([]);
       expect((await store.rows('totp_member_sessions')).map((r) => r.member_session_id)).toEqual([session.memberSessionId]);
     } finally {

@@ -120,7 +120,10 @@ describe.each(databases)('transactions on %s are all or nothing', (_name, create
 });
 
 describe.each(databases)('exchangeIntermediateSession on %s is all or nothing', (name, createStore) => {
-  it('a failure at any statement it sends leaves the IST in place and no session', async () => {
+  it.each([
+    ['without a spend', false],
+    ['spending a time step', true],
+  ] as const)('%s: a failure at any statement it sends leaves the IST (and the step) in place and no session', async (_label, spends) => {
     // failAt: the statement of the call to fail, counting every statement it sends but the COMMIT (BEGIN is 1).
     let failAt = -1;
     let sent = 0;
@@ -140,12 +143,13 @@ describe.each(databases)('exchangeIntermediateSession on %s is all or nothing', 
       let statements = 0;
       for (failAt = 1; ; failAt++) {
         sent = 0;
-        const result = await store.repository.exchangeIntermediateSession(s.istHashes[0]!, SEED_AT, session).then(
+        const spend = spends ? ({ kind: 'totp_step', totpRegistrationId: s.totpRegistrationId, step: SEED_STEP } as const) : undefined;
+        const result = await store.repository.exchangeIntermediateSession(s.istHashes[0]!, SEED_AT, session, spend).then(
           (r) => ({ r }),
           (e: unknown) => ({ e }),
         );
         if ('r' in result) {
-          expect(result.r?.tokenHash).toBe(s.istHashes[0]);
+          expect(result.r.status === 'exchanged' && result.r.consumed.tokenHash).toBe(s.istHashes[0]);
           statements = failAt - 1;
           break;
         }
@@ -155,9 +159,11 @@ describe.each(databases)('exchangeIntermediateSession on %s is all or nothing', 
         expect(JSON.stringify(await store.dump())).toBe(before);
       }
       failAt = -1;
-      // SQLite: BEGIN, the DELETE … RETURNING, the INSERT. PostgreSQL: the one statement, no transaction.
-      expect(statements).toBe(name === 'sqlite' ? 3 : 1);
+      // SQLite: BEGIN, the DELETE … RETURNING, (the step's UPDATE,) the INSERT. PostgreSQL: the one statement.
+      expect(statements).toBe(name === 'sqlite' ? (spends ? 4 : 3) : 1);
       expect(await store.rows('totp_intermediate_sessions')).toEqual([]);
+      const step = (await store.rows('totp_registrations'))[0]!.last_accepted_step;
+      expect(step === null ? null : String(step)).toBe(spends ? String(SEED_STEP) : null);
       expect((await store.rows('totp_member_sessions')).map((r) => r.member_session_id)).toEqual([session.memberSessionId]);
     } finally {
       failAt = -1;

@@ -16,6 +16,7 @@ import { type MemberObject, type OrganizationObject, toMemberObject, toOrganizat
 import type { AuthenticationFactor, MemberRecord, OrganizationRecord } from '../model';
 import type { MemberRegistrations, MfaContext, TotpRepository } from '../repository';
 import {
+  type ExchangeSpendOption,
   type MfaTarget,
   parseCustomClaims,
   type PresentedTokens,
@@ -156,8 +157,8 @@ export interface MfaSuccessResponse extends SessionGrant {
 }
 
 /**
- * The end of every successful MFA attempt: `factor` goes to the attempt's session (an IST is exchanged, a member
- * session extended), and the response carries `member` as it now stands.
+ * The end of every successful MFA attempt: `factor` goes to the attempt's session (an IST is exchanged, together
+ * with `spend` when given; a member session extended), and the response carries `member` as it now stands.
  */
 export async function finishMfaAttempt(
   context: ServiceContext,
@@ -165,9 +166,10 @@ export async function finishMfaAttempt(
   factor: AuthenticationFactor,
   member: MemberRecord,
   options: CallOptions | undefined,
+  spend?: ExchangeSpendOption,
 ): Promise<MfaSuccessResponse> {
   const { organization, target, durationMinutes, customClaims, nowMs } = attempt;
-  const grant = await grantSession(context, target, factor, organization, { durationMinutes, customClaims, nowMs });
+  const grant = await grantSession(context, target, factor, organization, { durationMinutes, customClaims, nowMs, spend });
   return {
     request_id: requestIdFor(context, options),
     member_id: member.memberId,

@@ -40,6 +40,8 @@ interface Enrolled {
   recoveryCodes: string[];
 }
 
+const NOT_FOUND = { status: 'intermediate_session_not_found' } as const;
+
 export function mfaContract(harness: () => ContractHarness): void {
   const h = () => harness();
   const code = (secret: Uint8Array, offsetMs = 0) => generateTotp(secret, { nowMs: h().now() + offsetMs });
@@ -294,9 +296,11 @@ export function mfaContract(harness: () => ContractHarness): void {
       const at = new Date(h().now());
       const candidates = Array.from({ length: 20 }, (_, i) => memberSession(e, `exchange-race-${i}`, at));
       const ists = await Promise.all(candidates.map((s) => repo.exchangeIntermediateSession(hashToken(token), at, s)));
-      const winners = ists.flatMap((s, i) => (s === null ? [] : [i]));
+      const winners = ists.flatMap((s, i) => (s.status === 'exchanged' ? [i] : []));
       expect(winners).toHaveLength(1);
-      expect(ists[winners[0]!]!.tokenHash).toBe(hashToken(token));
+      const won = ists[winners[0]!]!;
+      expect(won.status === 'exchanged' && won.consumed.tokenHash).toBe(hashToken(token));
+      expect(ists.filter((s) => s.status === 'intermediate_session_not_found')).toHaveLength(19);
       // Exactly the winner's session was stored; every loser wrote nothing.
       const stored = await Promise.all(candidates.map((s) => repo.findMemberSessionById(s.memberSessionId)));
       expect(stored.flatMap((s, i) => (s === null ? [] : [i]))).toEqual(winners);
@@ -385,23 +389,89 @@ export function mfaContract(harness: () => ContractHarness): void {
       const before = await repo.findIntermediateSession(hashToken(token));
       const at = new Date(h().now());
       const session = memberSession(e, 'exchange-ok', at);
-      expect(await repo.exchangeIntermediateSession(hashToken(token), at, session)).toEqual(before);
+      expect(await repo.exchangeIntermediateSession(hashToken(token), at, session)).toEqual({ status: 'exchanged', consumed: before });
       expect(await repo.findMemberSessionById(session.memberSessionId)).toEqual(session);
       expect(await repo.findMemberSessionByTokenHash(session.tokenHash)).toEqual(session);
       // Used up: a second exchange gets nothing and stores nothing.
       const again = memberSession(e, 'exchange-again', at);
-      expect(await repo.exchangeIntermediateSession(hashToken(token), at, again)).toBeNull();
+      expect(await repo.exchangeIntermediateSession(hashToken(token), at, again)).toEqual(NOT_FOUND);
       expect(await repo.findMemberSessionById(again.memberSessionId)).toBeNull();
       // Expired, to the millisecond: nothing consumed, nothing stored.
       const late = await ist(e.organizationId, e.memberId);
       const expiresAt = (await repo.findIntermediateSession(hashToken(late)))!.expiresAt;
       const tooLate = memberSession(e, 'exchange-late', expiresAt);
-      expect(await repo.exchangeIntermediateSession(hashToken(late), expiresAt, tooLate)).toBeNull();
+      expect(await repo.exchangeIntermediateSession(hashToken(late), expiresAt, tooLate)).toEqual(NOT_FOUND);
       expect(await repo.findMemberSessionById(tooLate.memberSessionId)).toBeNull();
       expect(await repo.findIntermediateSession(hashToken(late))).not.toBeNull();
       const justInTime = new Date(expiresAt.getTime() - 1);
-      expect(await repo.exchangeIntermediateSession(hashToken(late), justInTime, memberSession(e, 'exchange-in-time', justInTime))).not.toBeNull();
-      expect(await repo.exchangeIntermediateSession(hashToken('unknown'), at, memberSession(e, 'exchange-unknown', at))).toBeNull();
+      const inTime = await repo.exchangeIntermediateSession(hashToken(late), justInTime, memberSession(e, 'exchange-in-time', justInTime));
+      expect(inTime.status).toBe('exchanged');
+      expect(await repo.exchangeIntermediateSession(hashToken('unknown'), at, memberSession(e, 'exchange-unknown', at))).toEqual(NOT_FOUND);
+    });
+
+    it('exchangeIntermediateSession with a totp_step spend: the IST, the step and the session go together, or nothing', async () => {
+      const e = await active();
+      const repo = h().repository;
+      const at = new Date(h().now());
+      const lastStep = async () => (await repo.findRegistrations(e.organizationId, e.memberId)).active!.lastAcceptedStep!;
+      const first = await lastStep();
+      const spend = (step: number, totpRegistrationId = e.registrationId) => ({ kind: 'totp_step', totpRegistrationId, step }) as const;
+      /** Nothing was written: the IST is still there, the session is not, the step is `first`. */
+      const unchanged = async (token: string, session: MemberSessionRecord) => {
+        expect(await repo.findIntermediateSession(hashToken(token))).not.toBeNull();
+        expect(await repo.findMemberSessionById(session.memberSessionId)).toBeNull();
+        expect(await lastStep()).toBe(first);
+      };
+      const token = await ist(e.organizationId, e.memberId);
+      // The step is not new (equal, then lower), the registration unknown, or not active: refused, nothing written.
+      for (const [label, refused] of [
+        ['spend-same', spend(first)],
+        ['spend-lower', spend(first - 1)],
+        ['spend-unknown', spend(first + 1, 'member-totp-test-00000000-0000-4000-8000-000000000000')],
+      ] as const) {
+        const session = memberSession(e, label, at);
+        expect(await repo.exchangeIntermediateSession(hashToken(token), at, session, refused)).toEqual({ status: 'spend_refused' });
+        await unchanged(token, session);
+      }
+      const p = await pending();
+      const pendingToken = await ist(p.organizationId, p.memberId);
+      const notActive = memberSession(p, 'spend-pending', at);
+      expect(await repo.exchangeIntermediateSession(hashToken(pendingToken), at, notActive, spend(first + 1, p.registrationId))).toEqual({
+        status: 'spend_refused',
+      });
+      expect(await repo.findIntermediateSession(hashToken(pendingToken))).not.toBeNull();
+      expect((await repo.findRegistrations(p.organizationId, p.memberId)).pending!.lastAcceptedStep).toBeNull();
+      // No live IST: reported first, and the step is not spent.
+      const orphan = memberSession(e, 'spend-no-ist', at);
+      expect(await repo.exchangeIntermediateSession(hashToken('unknown'), at, orphan, spend(first + 1))).toEqual(NOT_FOUND);
+      expect(await lastStep()).toBe(first);
+      // All conditions hold: exchanged, the step recorded, the session stored, the IST gone.
+      const before = await repo.findIntermediateSession(hashToken(token));
+      const session = memberSession(e, 'spend-ok', at);
+      expect(await repo.exchangeIntermediateSession(hashToken(token), at, session, spend(first + 1))).toEqual({ status: 'exchanged', consumed: before });
+      expect(await lastStep()).toBe(first + 1);
+      expect(await repo.findMemberSessionById(session.memberSessionId)).toEqual(session);
+      expect(await repo.findIntermediateSession(hashToken(token))).toBeNull();
+    });
+
+    it('repository: of 20 concurrent exchanges of different ISTs spending one step, exactly one wins and the others keep their IST', async () => {
+      const e = await active();
+      const repo = h().repository;
+      const at = new Date(h().now());
+      const tokens = await Promise.all(Array.from({ length: 20 }, () => ist(e.organizationId, e.memberId)));
+      const step = (await repo.findRegistrations(e.organizationId, e.memberId)).active!.lastAcceptedStep! + 1;
+      const sessions = tokens.map((_, i) => memberSession(e, `spend-race-${i}`, at));
+      const results = await Promise.all(
+        tokens.map((t, i) => repo.exchangeIntermediateSession(hashToken(t), at, sessions[i]!, { kind: 'totp_step', totpRegistrationId: e.registrationId, step })),
+      );
+      const winners = results.flatMap((r, i) => (r.status === 'exchanged' ? [i] : []));
+      expect(winners).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'spend_refused')).toHaveLength(19);
+      const stored = await Promise.all(sessions.map((s) => repo.findMemberSessionById(s.memberSessionId)));
+      expect(stored.flatMap((s, i) => (s === null ? [] : [i]))).toEqual(winners);
+      const left = await Promise.all(tokens.map((t) => repo.findIntermediateSession(hashToken(t))));
+      expect(left.flatMap((s, i) => (s === null ? [i] : []))).toEqual(winners);
+      expect((await repo.findRegistrations(e.organizationId, e.memberId)).active!.lastAcceptedStep).toBe(step);
     });
   });
 

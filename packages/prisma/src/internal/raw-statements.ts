@@ -1,7 +1,8 @@
 // The two statements Prisma's query API cannot express as one round trip, written as raw SQL over the names the host's
 // client resolves (table-names.ts), and the reading of their rows back into the row shapes of client-shape.ts.
 //   findMfaContext: organization + member + its registrations + the presented sessions, one SELECT (both databases).
-//   exchangeIntermediateSession: DELETE the IST and INSERT the member session, one statement (PostgreSQL only).
+//   exchangeIntermediateSession: DELETE the IST and INSERT the member session (and spend a time step when asked),
+//   one statement (PostgreSQL only).
 // Values always travel as positional parameters; the only literals are the adapter's own constants.
 
 import type { MemberLookup, OrganizationLookup } from '@totp/core';
@@ -141,10 +142,20 @@ export const EXCHANGE_SESSION_FIELDS = [
  * writes a row only if the DELETE removed one, and both happen or neither (one statement). Of concurrent callers, the
  * first DELETE takes the row lock; the others wait for it, find the row gone (READ COMMITTED re-checks) and write nothing.
  * The parameters' types are inferred from the columns they are compared with or inserted into.
+ *
+ * With `spendsStep`, the exchange also records a TOTP time step ($13, on registration $14), all or nothing:
+ *   live     SELECT … FOR UPDATE the IST row: locks it first, so the step is looked at only with a live IST;
+ *   spent    UPDATE the registration's step where it is active and the step new, and only if `live` found the IST;
+ *   consumed DELETE the IST only if `spent` updated the registration; inserted, as above, only if `consumed` did.
+ * The one row returned says whether the IST was live (`live`) and carries the consumed IST's columns (NULL when
+ * nothing was written). Concurrent callers with one IST queue on its row lock and find it gone; with different ISTs
+ * and one step they queue on the registration's row lock, re-check `last_accepted_step < $13` and spend nothing, so
+ * their IST is neither deleted nor their session stored. Locks are taken IST first, then registration, always.
  */
-export function buildExchangeStatement(names: ResolvedNames): RawStatement {
+export function buildExchangeStatement(names: ResolvedNames, spendsStep = false): RawStatement {
   const ist = names.tables.TotpIntermediateSession;
   const session = names.tables.TotpMemberSession;
+  const registration = names.tables.TotpRegistration;
   const returning = Object.keys(RAW_MODELS.TotpIntermediateSession.fields).map(
     (field) => `${quoteIdentifier(ist.columns[field]!)} AS ${quoteIdentifier(`i.${field}`)}`,
   );
@@ -152,11 +163,27 @@ export function buildExchangeStatement(names: ResolvedNames): RawStatement {
   const values = EXCHANGE_SESSION_FIELDS.map((_, index) => `$${index + 3}`);
   const consumed = Object.keys(RAW_MODELS.TotpIntermediateSession.fields).map((field) => quoteIdentifier(`i.${field}`));
   const live = `${quoteIdentifier(ist.columns.tokenHash!)} = $1 AND ${quoteIdentifier(ist.columns.expiresAt!)} > $2`;
+  const inserted = `"inserted" AS (INSERT INTO ${qualifiedTable(session)} (${insertColumns.join(', ')}) SELECT ${values.join(', ')} FROM "consumed")`;
+  const params = ['tokenHash', 'at', ...EXCHANGE_SESSION_FIELDS];
+  if (!spendsStep) {
+    const sql =
+      `WITH "consumed" AS (DELETE FROM ${qualifiedTable(ist)} WHERE ${live} RETURNING ${returning.join(', ')}), ${inserted} ` +
+      `SELECT ${consumed.join(', ')} FROM "consumed"`;
+    return { sql, params };
+  }
+  const step = quoteIdentifier(registration.columns.lastAcceptedStep!);
+  const next = EXCHANGE_SESSION_FIELDS.length + 3;
+  const [stepParam, registrationParam] = [`$${next}`, `$${next + 1}`];
+  const stepIsNew =
+    `${quoteIdentifier(registration.columns.totpRegistrationId!)} = ${registrationParam} AND ` +
+    `${quoteIdentifier(registration.columns.status!)} = 'active' AND (${step} IS NULL OR ${step} < ${stepParam})`;
   const sql =
-    `WITH "consumed" AS (DELETE FROM ${qualifiedTable(ist)} WHERE ${live} RETURNING ${returning.join(', ')}), ` +
-    `"inserted" AS (INSERT INTO ${qualifiedTable(session)} (${insertColumns.join(', ')}) SELECT ${values.join(', ')} FROM "consumed") ` +
-    `SELECT ${consumed.join(', ')} FROM "consumed"`;
-  return { sql, params: ['tokenHash', 'at', ...EXCHANGE_SESSION_FIELDS] };
+    `WITH "live" AS (SELECT 1 FROM ${qualifiedTable(ist)} WHERE ${live} FOR UPDATE), ` +
+    `"spent" AS (UPDATE ${qualifiedTable(registration)} SET ${step} = ${stepParam} WHERE ${stepIsNew} AND EXISTS (SELECT 1 FROM "live") RETURNING 1), ` +
+    `"consumed" AS (DELETE FROM ${qualifiedTable(ist)} WHERE ${live} AND EXISTS (SELECT 1 FROM "spent") RETURNING ${returning.join(', ')}), ` +
+    `${inserted} ` +
+    `SELECT EXISTS (SELECT 1 FROM "live") AS "live", ${consumed.join(', ')} FROM (SELECT 1 AS "one") AS "q" LEFT JOIN "consumed" ON TRUE`;
+  return { sql, params: [...params, 'step', 'totpRegistrationId'] };
 }
 
 /**

@@ -1,6 +1,6 @@
 // One racing process for postgres.race.test.ts: connects, warms up its pool, then for each round waits for "go" and
 // fires its attempts at the round's step, recovery code and IST (each attempt exchanging it for its own member
-// session) at once. Prints how many of each it won.
+// session), and its exchanges of distinct ISTs that all spend one step, at once. Prints how many of each it won.
 
 import { createInterface } from 'node:readline';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -17,15 +17,18 @@ interface Job {
   organizationId: string;
   memberId: string;
   totpRegistrationId: string;
+  /** The member whose registration's step the spending exchanges race for, each attempt with its own IST. */
+  spender: { organizationId: string; memberId: string; totpRegistrationId: string };
   at: string;
   perProcess: number;
-  rounds: Array<{ step: number; code: RecoveryCodeHash; istHash: string }>;
+  rounds: Array<{ step: number; code: RecoveryCodeHash; istHash: string; spendIstHashes: string[] }>;
 }
 
 const job = JSON.parse(process.env.TOTP_RACE_JOB ?? '') as Job;
-// Three operations race at once, each with perProcess attempts: a connection for every attempt.
+// Four operations race at once, each with perProcess attempts: a connection for every attempt.
+const OPERATIONS = 4;
 const prisma = new PrismaClient({
-  adapter: new PrismaPg({ connectionString: job.url, max: job.perProcess * 3 }, { schema: job.schema }),
+  adapter: new PrismaPg({ connectionString: job.url, max: job.perProcess * OPERATIONS }, { schema: job.schema }),
 });
 const repository = createPrismaRepository(prisma);
 const input = createInterface({ input: process.stdin });
@@ -34,12 +37,13 @@ const at = new Date(job.at);
 
 for (const [index, round] of job.rounds.entries()) {
   // Open every connection before the barrier, so the attempts race on the database, not on connecting.
-  await Promise.all(Array.from({ length: job.perProcess * 3 }, () => repository.findRegistrations('warm', 'up')));
+  await Promise.all(Array.from({ length: job.perProcess * OPERATIONS }, () => repository.findRegistrations('warm', 'up')));
   process.stdout.write(`ready ${index}\n`);
   const go = await lines.next();
   if (go.done || go.value !== `go ${index}`) throw new Error(`race worker: expected "go ${index}"`);
   const attempts = Array.from({ length: job.perProcess });
-  const [steps, codes, ists] = await Promise.all([
+  const spend = { kind: 'totp_step', totpRegistrationId: job.spender.totpRegistrationId, step: round.step } as const;
+  const [steps, codes, ists, spends] = await Promise.all([
     Promise.all(attempts.map(() => repository.recordAcceptedStep(job.totpRegistrationId, round.step))),
     Promise.all(attempts.map(() => repository.consumeRecoveryCode(job.totpRegistrationId, [round.code]))),
     Promise.all(
@@ -47,12 +51,23 @@ for (const [index, round] of job.rounds.entries()) {
         repository.exchangeIntermediateSession(round.istHash, at, memberSessionFor(job, `proc-r${index}-w${job.worker}-a${i}`)),
       ),
     ),
+    Promise.all(
+      attempts.map((_, i) =>
+        repository.exchangeIntermediateSession(
+          round.spendIstHashes[job.worker * job.perProcess + i]!,
+          at,
+          memberSessionFor(job.spender, `spend-proc-r${index}-w${job.worker}-a${i}`),
+          spend,
+        ),
+      ),
+    ),
   ]);
   process.stdout.write(
     `${JSON.stringify({
       step: steps.filter(Boolean).length,
       code: codes.filter((c) => c !== null).length,
-      ist: ists.filter((s) => s !== null).length,
+      ist: ists.filter((s) => s.status === 'exchanged').length,
+      spend: spends.filter((s) => s.status === 'exchanged').length,
     })}\n`,
   );
 }

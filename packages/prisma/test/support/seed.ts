@@ -8,7 +8,7 @@ export const SEED_AT = new Date(Date.UTC(2026, 10, 29, 12, 0, 0));
 export const SEED_STEP = Math.floor(SEED_AT.getTime() / 30_000);
 
 let seeded = 0;
-const hex = (n: number, salt: string) => `${salt}${n.toString(16)}`.padEnd(64, '0').slice(0, 64);
+const hex = (n: number, salt: string) => `${salt}${n.toString(16).padStart(4, '0')}`.padEnd(64, '0').slice(0, 64);
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 
 export interface Seeded {
