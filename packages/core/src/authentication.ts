@@ -3,7 +3,14 @@
 
 import { TotpError } from './errors';
 import { isExpiredPending } from './expiry-policy';
-import { type MfaSuccessResponse, beginMfaAttempt, finishMfaAttempt, recordFailedAttempt, recordSuccessfulAttempt } from './internal/attempts';
+import {
+  type MfaSuccessResponse,
+  beginMfaAttempt,
+  grantMfaSession,
+  mfaSuccessResponse,
+  recordFailedAttempt,
+  recordSuccessfulAttempt,
+} from './internal/attempts';
 import { type CallOptions, type ServiceContext, emit } from './internal/context';
 import { type RequestBody, asRequestBody, field, optionalBoolean, optionalEnum } from './internal/request';
 import type { MemberMfaPatch } from './repository';
@@ -164,16 +171,14 @@ export async function authenticateTotp(
     await repository.updateMemberMfa(member.organizationId, member.memberId, patch);
     updated = { ...updated, ...patch };
   }
-  const response = await finishMfaAttempt(
+  const { grant } = await grantMfaSession(
     context,
     attempt,
     newFactor('totp', 'authenticator_app', nowMs, { authenticator_app_factor: { totp_id: registration.totpRegistrationId } }),
-    updated,
-    options,
     spendsWithExchange
       ? { spend: { kind: 'totp_step', totpRegistrationId: registration.totpRegistrationId, step: result.step }, refused: refuseReplay }
       : undefined,
   );
   if (spendsWithExchange) emit(context, 'codeAccepted', event);
-  return response;
+  return mfaSuccessResponse(context, attempt, grant, updated, options);
 }

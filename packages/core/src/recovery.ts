@@ -5,12 +5,19 @@ import { type MemberObject, type OrganizationObject, toMemberObject, toOrganizat
 import { registrationToVerify } from './authentication';
 import { TotpError } from './errors';
 import { resolveMember, resolveOrganization } from './identifiers';
-import { type MfaSuccessResponse, beginMfaAttempt, finishMfaAttempt, recordFailedAttempt, recordSuccessfulAttempt } from './internal/attempts';
+import {
+  type MfaSuccessResponse,
+  beginMfaAttempt,
+  grantMfaSession,
+  mfaSuccessResponse,
+  recordFailedAttempt,
+  recordSuccessfulAttempt,
+} from './internal/attempts';
 import { type CallOptions, type ServiceContext, emit, requestIdFor } from './internal/context';
 import { asRequestBody, field, requiredString } from './internal/request';
 import type { MemberRecord, OrganizationRecord, TotpRegistrationRecord } from './model';
 import { generateRecoveryCodes, hashRecoveryCodes, normalizeRecoveryCode, recoveryCodeLookupHashes } from './recovery-codes';
-import { newFactor } from './sessions';
+import { type SessionGrant, newFactor } from './sessions';
 import { isWellFormedTotpCode } from './totp';
 
 export interface RecoverRequest {
@@ -94,17 +101,32 @@ export async function recoverWithCode(
     throw new TotpError('totp_not_found', 'recovery codes work once the TOTP registration is active');
   }
   const registration = registrations.active;
-  const remaining = await repository.consumeRecoveryCode(
-    registration.totpRegistrationId,
-    recoveryCodeLookupHashes(code, context.recoveryCodePepper),
-  );
-  if (remaining === null) {
-    throw await recordFailedAttempt(
+  const candidates = recoveryCodeLookupHashes(code, context.recoveryCodePepper);
+  const wrongCode = () =>
+    recordFailedAttempt(
       context,
       member,
       new TotpError('unable_to_authenticate_recovery_code', 'the recovery code is wrong or was already used'),
       nowMs,
     );
+  const factor = newFactor('recovery_codes', 'recovery_code', nowMs, {
+    recovery_code_factor: { totp_recovery_code_id: registration.totpRegistrationId },
+  });
+  let remaining: number | null;
+  let grant: SessionGrant;
+  if (attempt.target.kind === 'intermediate') {
+    // The code is spent by the IST's exchange, in its one atomic write: a request that loses the IST keeps its code,
+    // and a wrong or used code leaves the IST as it was. Only then is the failure count cleared (below): clearing it
+    // before the code is known to be right would let a guesser reset the count with every guess.
+    ({ grant, recoveryCodesRemaining: remaining } = await grantMfaSession(context, attempt, factor, {
+      spend: { kind: 'recovery_code', totpRegistrationId: registration.totpRegistrationId, candidates },
+      refused: wrongCode,
+    }));
+    if (remaining === null) throw new Error('exchangeIntermediateSession did not count the recovery codes left');
+  } else {
+    remaining = await repository.consumeRecoveryCode(registration.totpRegistrationId, candidates);
+    if (remaining === null) throw await wrongCode();
+    grant = (await grantMfaSession(context, attempt, factor)).grant;
   }
   emit(context, 'recoveryCodeUsed', {
     organizationId: member.organizationId,
@@ -114,10 +136,7 @@ export async function recoverWithCode(
     remaining,
   });
   const updated = await recordSuccessfulAttempt(context, member);
-  const factor = newFactor('recovery_codes', 'recovery_code', nowMs, {
-    recovery_code_factor: { totp_recovery_code_id: registration.totpRegistrationId },
-  });
-  return { ...(await finishMfaAttempt(context, attempt, factor, updated, options)), recovery_codes_remaining: remaining };
+  return { ...mfaSuccessResponse(context, attempt, grant, updated, options), recovery_codes_remaining: remaining };
 }
 
 export async function getRecoveryCodes(

@@ -23,18 +23,25 @@ export type SaveRegistrationResult = 'saved' | 'active_totp_exists';
 /**
  * What an IST exchange spends in the same atomic write as the IST (see `exchangeIntermediateSession`), so that a
  * request either gets its session and uses up its code, or does neither.
- * `totp_step`: as `recordAcceptedStep(totpRegistrationId, step)` without activation: the registration must be active
- * and `step` newer than its `lastAcceptedStep`, which becomes `step`.
+ * - `totp_step`: as `recordAcceptedStep(totpRegistrationId, step)` without activation: the registration must be
+ *   active and `step` newer than its `lastAcceptedStep`, which becomes `step`.
+ * - `recovery_code`: as `consumeRecoveryCode(totpRegistrationId, candidates)`: an unused code of the registration
+ *   matching one of `candidates` must exist, and is deleted.
  */
-export type ExchangeSpend = { kind: 'totp_step'; totpRegistrationId: string; step: number };
+export type ExchangeSpend =
+  | { kind: 'totp_step'; totpRegistrationId: string; step: number }
+  | { kind: 'recovery_code'; totpRegistrationId: string; candidates: readonly RecoveryCodeHash[] };
 
 /** What `exchangeIntermediateSession` did. Only `exchanged` wrote anything. */
 export type ExchangeResult =
-  /** The IST was consumed (`consumed`: as it was before), the spend made and the session stored. */
-  | { status: 'exchanged'; consumed: IntermediateSessionRecord }
+  /**
+   * The IST was consumed (`consumed`: as it was before), the spend made and the session stored. With a
+   * `recovery_code` spend, `recoveryCodesRemaining` is the registration's unused codes left (absent otherwise).
+   */
+  | { status: 'exchanged'; consumed: IntermediateSessionRecord; recoveryCodesRemaining?: number }
   /** No live IST with that hash (unknown, expired or already consumed); the spend was not attempted. */
   | { status: 'intermediate_session_not_found' }
-  /** The IST was live but the spend's condition failed (step not new, registration not active or gone). */
+  /** The IST was live but the spend's condition failed (step not new, registration not active or gone, no such code). */
   | { status: 'spend_refused' };
 
 /** How many records `purgeExpired` deleted, by kind. */
@@ -224,7 +231,7 @@ export interface TotpRepository {
    * made and `session` is stored, all together: `exchanged`. Any other outcome writes nothing at all. The IST is
    * checked first: with no live IST the spend is not looked at. Under any number of concurrent calls with one token
    * hash, exactly one is `exchanged` and exactly one member session is stored; under concurrent calls with different
-   * token hashes and one `totp_step` spend, at most one is `exchanged`, and the others keep their IST.
+   * token hashes and one step (or one recovery code) to spend, at most one is `exchanged`, and the others keep their IST.
    */
   exchangeIntermediateSession(tokenHash: string, at: Date, session: MemberSessionRecord, spend?: ExchangeSpend): Promise<ExchangeResult>;
 

@@ -275,12 +275,18 @@ export function newFactor(
 }
 
 /**
- * What an intermediate session's exchange spends with it (the accepted time step), and the error to throw when the
- * store refuses that spend (the step was taken meanwhile by a concurrent request).
+ * What an intermediate session's exchange spends with it (a time step, a recovery code), and the error to throw
+ * when the store refuses that spend (the step was taken meanwhile; no such unused code).
  */
 export interface ExchangeSpendOption {
   spend: ExchangeSpend;
-  refused(): TotpError;
+  refused(): TotpError | Promise<TotpError>;
+}
+
+/** A granted session, and what a `recovery_code` spend left (null for every other grant). */
+export interface GrantedSession {
+  grant: SessionGrant;
+  recoveryCodesRemaining: number | null;
 }
 
 /**
@@ -299,12 +305,13 @@ export async function grantSession(
     nowMs: number;
     spend?: ExchangeSpendOption | undefined;
   },
-): Promise<SessionGrant> {
+): Promise<GrantedSession> {
   const { nowMs } = options;
   const at = new Date(nowMs);
   const expiresAt = new Date(nowMs + (options.durationMinutes ?? DEFAULT_SESSION_DURATION_MINUTES) * 60_000);
   let session: MemberSessionRecord;
   let sessionToken: string;
+  let recoveryCodesRemaining: number | null = null;
   if (target.kind === 'intermediate') {
     // One atomic exchange: the IST is consumed and the session stored together, or neither (a failure in between
     // can neither lose the IST nor leave a session behind; of concurrent requests with one IST, one gets it).
@@ -327,8 +334,9 @@ export async function grantSession(
     }
     if (result.status === 'spend_refused') {
       if (options.spend === undefined) throw new Error('exchangeIntermediateSession refused a spend it was not given');
-      throw options.spend.refused();
+      throw await options.spend.refused();
     }
+    recoveryCodesRemaining = result.recoveryCodesRemaining ?? null;
   } else {
     if (options.spend !== undefined) throw new Error('grantSession: only an intermediate session exchange spends a proof');
     const extended = await context.repository.extendMemberSession(target.session.memberSessionId, {
@@ -341,11 +349,12 @@ export async function grantSession(
     session = extended;
     sessionToken = target.sessionToken;
   }
-  return {
+  const grant: SessionGrant = {
     session_token: sessionToken,
     session_jwt: await signSessionJwt(session, organization, context.sessionJwt, nowMs),
     member_session: toMemberSessionObject(session, organization),
   };
+  return { grant, recoveryCodesRemaining };
 }
 
 // ── Service methods ──────────────────────────────────────────────────────────────────────────────────────

@@ -95,6 +95,10 @@ const intermediateSessionCopy = orNull(copyIntermediateSession);
 
 const key = (...parts: string[]) => parts.join('\u0000');
 
+/** consumeRecoveryCode's match, shared with the exchange's `recovery_code` spend: the index of the code, or -1. */
+const matchingCode = (codes: readonly RecoveryCodeHash[], candidates: readonly RecoveryCodeHash[]) =>
+  codes.findIndex((c) => candidates.some((k) => k.keyId === c.keyId && k.hash === c.hash));
+
 /** recordAcceptedStep's condition, shared with the exchange's `totp_step` spend. */
 const stepIsNew = (registration: TotpRegistrationRecord, step: number) =>
   registration.lastAcceptedStep === null || registration.lastAcceptedStep < step;
@@ -351,7 +355,7 @@ export function createMemoryRepository(): MemoryRepository {
     async consumeRecoveryCode(totpRegistrationId, candidates) {
       const codes = recoveryCodes.get(totpRegistrationId);
       if (!codes) return null;
-      const index = codes.findIndex((c) => candidates.some((k) => k.keyId === c.keyId && k.hash === c.hash));
+      const index = matchingCode(codes, candidates);
       if (index < 0) return null;
       codes.splice(index, 1);
       return codes.length;
@@ -375,14 +379,29 @@ export function createMemoryRepository(): MemoryRepository {
     async exchangeIntermediateSession(tokenHash, at, session, spend) {
       const consumed = intermediateSessions.get(tokenHash);
       if (!consumed || consumed.expiresAt <= at) return { status: 'intermediate_session_not_found' };
-      const registration = spend === undefined ? undefined : registrations.get(spend.totpRegistrationId);
-      if (spend !== undefined && !(registration !== undefined && registration.status === 'active' && stepIsNew(registration, spend.step))) {
-        return { status: 'spend_refused' };
+      // Every condition is checked before anything changes; then all of it happens, synchronously.
+      let makeSpend = () => ({});
+      if (spend?.kind === 'totp_step') {
+        const registration = registrations.get(spend.totpRegistrationId);
+        if (registration === undefined || registration.status !== 'active' || !stepIsNew(registration, spend.step)) {
+          return { status: 'spend_refused' };
+        }
+        makeSpend = () => {
+          registration.lastAcceptedStep = spend.step;
+          return {};
+        };
+      } else if (spend?.kind === 'recovery_code') {
+        const codes = recoveryCodes.get(spend.totpRegistrationId);
+        const index = codes === undefined ? -1 : matchingCode(codes, spend.candidates);
+        if (codes === undefined || index < 0) return { status: 'spend_refused' };
+        makeSpend = () => {
+          codes.splice(index, 1);
+          return { recoveryCodesRemaining: codes.length };
+        };
       }
       storeMemberSession(session); // throws before anything changed if the session cannot be stored
       intermediateSessions.delete(tokenHash);
-      if (registration !== undefined && spend !== undefined) registration.lastAcceptedStep = spend.step;
-      return { status: 'exchanged', consumed: copyIntermediateSession(consumed) };
+      return { status: 'exchanged', consumed: copyIntermediateSession(consumed), ...makeSpend() };
     },
 
     async insertMemberSession(session) {

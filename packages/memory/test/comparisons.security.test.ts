@@ -10,11 +10,16 @@ describe('comparison paths do not depend on how close a guess is', () => {
   it('recovery codes reach the store only as HMAC hashes, one per pepper key, for near and far guesses alike', async () => {
     const repository = createMemoryRepository();
     const calls: string[][] = [];
-    const spied = {
+    // A code reaches the store through consumeRecoveryCode, or (with an IST) as the spend of the IST's exchange.
+    const spied: typeof repository = {
       ...repository,
-      consumeRecoveryCode: (id: string, candidates: readonly { keyId: string; hash: string }[]) => {
+      consumeRecoveryCode: (id, candidates) => {
         calls.push(candidates.map((c) => c.hash));
         return repository.consumeRecoveryCode(id, candidates);
+      },
+      exchangeIntermediateSession: (tokenHash, at, session, spend) => {
+        if (spend?.kind === 'recovery_code') calls.push(spend.candidates.map((c) => c.hash));
+        return repository.exchangeIntermediateSession(tokenHash, at, session, spend);
       },
     };
     const { createTotpService } = await import('@totp/core');

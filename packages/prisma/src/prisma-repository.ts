@@ -1,8 +1,8 @@
 // The @totp/core repository port over a host app's PrismaClient, on PostgreSQL and SQLite, safe across processes.
 // Every atomic method is one conditional statement, or a transaction whose first statement locks the member's row.
 // Two methods are raw SQL (internal/raw-statements.ts) so that an MFA attempt costs few round trips: findMfaContext
-// (one SELECT) and, on PostgreSQL, exchangeIntermediateSession (one DELETE + INSERT, and UPDATE of the time step,
-// statement), over the table and column names of the host's client (internal/table-names.ts).
+// (one SELECT) and, on PostgreSQL, exchangeIntermediateSession (one statement: DELETE + INSERT, with the spend of a
+// time step or recovery code), over the table and column names of the host's client (internal/table-names.ts).
 
 import {
   TotpError,
@@ -277,6 +277,9 @@ async function lockMemberRow(tx: TotpPrismaDelegates, organizationId: string, me
 /** A step may only move forward: `last_accepted_step IS NULL OR last_accepted_step < $step`. */
 const stepIsNew = (step: bigint) => [{ lastAcceptedStep: null }, { lastAcceptedStep: { lt: step } }];
 
+/** The codes matching any of `candidates` (one hash of the code per pepper key). */
+const codeMatches = (candidates: readonly RecoveryCodeHash[]) => candidates.map((c) => ({ keyId: c.keyId, hash: c.hash }));
+
 const IST_NOT_FOUND = { status: 'intermediate_session_not_found' } as const satisfies ExchangeResult;
 const SPEND_REFUSED = { status: 'spend_refused' } as const satisfies ExchangeResult;
 
@@ -373,7 +376,9 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
     return statement;
   };
   let exchangeStatement: RawStatement | undefined;
-  let exchangeSpendingStatement: RawStatement | undefined;
+  let exchangeStepStatement: RawStatement | undefined;
+  /** The recovery-code exchange, by how many candidate hashes it matches (one per pepper key). */
+  const exchangeCodeStatements = new Map<number, RawStatement>();
   let insertSessionStatement: RawStatement | undefined;
 
   // Unknown provider: queue too. It costs throughput, never correctness.
@@ -735,9 +740,7 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
     consumeRecoveryCode: (totpRegistrationId, candidates) =>
       run('consumeRecoveryCode', async () => {
         if (candidates.length === 0) return null;
-        const { count } = await prisma.totpRecoveryCode.deleteMany({
-          where: { totpRegistrationId, OR: candidates.map((c) => ({ keyId: c.keyId, hash: c.hash })) },
-        });
+        const { count } = await prisma.totpRecoveryCode.deleteMany({ where: { totpRegistrationId, OR: codeMatches(candidates) } });
         if (count === 0) return null;
         return prisma.totpRecoveryCode.count({ where: { totpRegistrationId } });
       }),
@@ -772,25 +775,39 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
       }),
 
     // Only the caller whose `DELETE … WHERE token_hash = $1 AND expires_at > $2` removed the row gets it back, and only
-    // that caller's session is stored (and its time step spent, when it has one). PostgreSQL: one statement (the
-    // DELETE, INSERT and the step's UPDATE in one WITH; raw-statements.ts), no transaction. SQLite (and unknown
-    // databases): a transaction whose first statement is that DELETE (… RETURNING), so it takes the write lock at
-    // once; then the step's conditional UPDATE, rolled back with everything if it changes nothing; then the INSERT
-    // (raw on SQLite, like PostgreSQL's: Prisma's Json input drops `__proto__`).
+    // that caller's session is stored (and its time step or recovery code spent, when it has one). PostgreSQL: one
+    // statement (the DELETE, the INSERT and the spend's UPDATE or DELETE in one WITH; raw-statements.ts), no
+    // transaction. SQLite (and unknown databases): a transaction whose first statement is that DELETE (… RETURNING),
+    // so it takes the write lock at once; then the spend, rolled back with everything if it changes nothing; then the
+    // INSERT (raw on SQLite, like PostgreSQL's: Prisma's Json input drops `__proto__`).
     exchangeIntermediateSession: (tokenHash, at, session, spend) =>
       run('exchangeIntermediateSession', async (): Promise<ExchangeResult> => {
+        if (spend?.kind === 'recovery_code' && spend.candidates.length === 0) {
+          // No code can match: refused, as consumeRecoveryCode answers null, once the IST is known to be live.
+          const live = await prisma.totpIntermediateSession.findUnique({ where: { tokenHash } });
+          return live !== null && live.expiresAt > at ? SPEND_REFUSED : IST_NOT_FOUND;
+        }
         if (raw?.dialect === 'postgresql') {
-          const spendsStep = spend !== undefined;
-          const statement = spendsStep
-            ? (exchangeSpendingStatement ??= buildExchangeStatement(raw.names, true))
-            : (exchangeStatement ??= buildExchangeStatement(raw.names));
+          const names = raw.names;
+          let statement: RawStatement;
           const values = [tokenHash, copyDate(at), ...sessionValues(session)];
-          if (spendsStep) values.push(BigInt(spend.step), spend.totpRegistrationId);
+          if (spend === undefined) {
+            statement = exchangeStatement ??= buildExchangeStatement(names);
+          } else if (spend.kind === 'totp_step') {
+            statement = exchangeStepStatement ??= buildExchangeStatement(names, { kind: 'totp_step' });
+            values.push(BigInt(spend.step), spend.totpRegistrationId);
+          } else {
+            const count = spend.candidates.length;
+            statement = exchangeCodeStatements.get(count) ?? buildExchangeStatement(names, { kind: 'recovery_code', candidates: count });
+            exchangeCodeStatements.set(count, statement);
+            values.push(spend.totpRegistrationId, ...spend.candidates.flatMap((c) => [c.keyId, c.hash]));
+          }
           const rows = await prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(statement.sql, ...values);
           const row = rows[0];
           const consumed = row === undefined ? null : readPart<TotpIntermediateSessionRow>(row, 'i', 'TotpIntermediateSession');
-          if (consumed !== null) return { status: 'exchanged', consumed: intermediateSessionRecord(consumed) };
-          return spendsStep && isTrue(row?.live) ? SPEND_REFUSED : IST_NOT_FOUND;
+          if (consumed === null) return spend !== undefined && isTrue(row?.live) ? SPEND_REFUSED : IST_NOT_FOUND;
+          const exchanged = { status: 'exchanged', consumed: intermediateSessionRecord(consumed) } as const;
+          return spend?.kind === 'recovery_code' ? { ...exchanged, recoveryCodesRemaining: Number(row!.remaining) } : exchanged;
         }
         try {
           return await transaction(async (tx) => {
@@ -802,13 +819,19 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
               if (isRecordNotFound(error)) return IST_NOT_FOUND;
               throw error;
             }
-            if (spend !== undefined) {
+            let recoveryCodesRemaining: number | undefined;
+            if (spend?.kind === 'totp_step') {
               const lastAcceptedStep = BigInt(spend.step);
               const { count } = await tx.totpRegistration.updateMany({
                 where: { totpRegistrationId: spend.totpRegistrationId, status: 'active', OR: stepIsNew(lastAcceptedStep) },
                 data: { lastAcceptedStep },
               });
               if (count !== 1) throw new SpendRefused(); // rolls the DELETE back
+            } else if (spend?.kind === 'recovery_code') {
+              const { totpRegistrationId } = spend;
+              const { count } = await tx.totpRecoveryCode.deleteMany({ where: { totpRegistrationId, OR: codeMatches(spend.candidates) } });
+              if (count === 0) throw new SpendRefused();
+              recoveryCodesRemaining = await tx.totpRecoveryCode.count({ where: { totpRegistrationId } });
             }
             if (raw === undefined) {
               await tx.totpMemberSession.create({ data: memberSessionRow(session) });
@@ -817,7 +840,8 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
               insertSessionStatement ??= buildInsertSessionStatement(raw.names, raw.dialect);
               await tx.$executeRawUnsafe(insertSessionStatement.sql, ...sessionValues(session));
             }
-            return { status: 'exchanged', consumed: intermediateSessionRecord(consumed) } as const;
+            const exchanged = { status: 'exchanged', consumed: intermediateSessionRecord(consumed) } as const;
+            return recoveryCodesRemaining === undefined ? exchanged : { ...exchanged, recoveryCodesRemaining };
           });
         } catch (error) {
           if (error instanceof SpendRefused) return SPEND_REFUSED;

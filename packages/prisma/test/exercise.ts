@@ -4,7 +4,7 @@ import type { TotpRepository } from '@totp/core';
 import { SEED_AT, SEED_STEP, codesFor, memberSessionFor, registrationFor, seed } from './support/seed';
 
 export async function exerciseEveryMethod(repository: TotpRepository): Promise<void> {
-  const s = await seed(repository, { ists: 2 });
+  const s = await seed(repository, { ists: 3 });
   const { organizationId, memberId, totpRegistrationId } = s;
   const org = await repository.findOrganizationById(organizationId);
   await repository.findOrganizationBySlug(org!.organizationSlug);
@@ -50,6 +50,13 @@ export async function exerciseEveryMethod(repository: TotpRepository): Promise<v
     step: SEED_STEP + 1,
   });
   if (spent.status !== 'exchanged') throw new Error(`exercise: the exchange spending a step was ${spent.status}`);
+  const [code] = await repository.listRecoveryCodeHashes(totpRegistrationId);
+  const spentCode = await repository.exchangeIntermediateSession(s.istHashes[2]!, SEED_AT, memberSessionFor({ organizationId, memberId }, 'exercise-code'), {
+    kind: 'recovery_code',
+    totpRegistrationId,
+    candidates: [code!, { keyId: 'old', hash: 'f'.repeat(64) }],
+  });
+  if (spentCode.status !== 'exchanged') throw new Error(`exercise: the exchange spending a recovery code was ${spentCode.status}`);
   const session = memberSessionFor({ organizationId, memberId }, 'exercise');
   await repository.insertMemberSession(session);
   await repository.findMemberSessionByTokenHash(session.tokenHash);

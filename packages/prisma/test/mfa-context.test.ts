@@ -3,7 +3,7 @@
 // give, for every way of naming the organization and the member, and null for every part that is not there;
 // exchangeIntermediateSession must consume a live IST into exactly the given session, and write nothing otherwise.
 
-import type { MemberSessionRecord, MfaContextQuery, TotpRepository } from '@totp/core';
+import type { MemberSessionRecord, MfaContextQuery, RecoveryCodeHash, TotpRepository } from '@totp/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrismaClient as SqliteClient } from '../generated/sqlite/client/client.ts';
 import { createPrismaRepository } from '../src/prisma-repository';
@@ -310,6 +310,48 @@ describe.each(stores)('exchangeIntermediateSession spending a time step on %s', 
         name.startsWith('postgresql') ? ['WITH'] : ['BEGIN', 'DELETE', 'UPDATE', 'INSERT', 'COMMIT'],
       );
       expect(await lastStep()).toBe(SEED_STEP + 2);
+      expect(await repository.findIntermediateSession(f.istA)).toBeNull();
+      expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(session);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe.each(stores)('exchangeIntermediateSession spending a recovery code on %s', (name, createStore) => {
+  it('spends the code with the IST in one write and counts the codes left, or refuses and writes nothing', async () => {
+    const store = await createStore();
+    try {
+      const f = await fixture(store);
+      const repository = store.repository;
+      const codes = await repository.listRecoveryCodeHashes(f.active.totpRegistrationId);
+      const spend = (candidates: RecoveryCodeHash[]) => ({ kind: 'recovery_code', totpRegistrationId: f.active.totpRegistrationId, candidates }) as const;
+      const before = JSON.stringify(await store.dump());
+      const refused = memberSessionFor({ organizationId: f.orgA, memberId: f.memberA }, `code-refused-${f.tag}`);
+      store.counter.reset();
+      expect(await repository.exchangeIntermediateSession(f.istA, SEED_AT, refused, spend([{ keyId: codes[0]!.keyId, hash: 'f'.repeat(64) }]))).toEqual({
+        status: 'spend_refused',
+      });
+      expect(store.counter.statements.map((s) => s.sql.split(' ')[0])).toEqual(
+        name.startsWith('postgresql') ? ['WITH'] : ['BEGIN', 'DELETE', 'DELETE', 'ROLLBACK'],
+      );
+      expect(await repository.exchangeIntermediateSession(f.istA, SEED_AT, refused, spend([]))).toEqual({ status: 'spend_refused' });
+      expect(JSON.stringify(await store.dump())).toBe(before);
+
+      const ist = await repository.findIntermediateSession(f.istA);
+      const session = memberSessionFor({ organizationId: f.orgA, memberId: f.memberA }, `code-${f.tag}`);
+      store.counter.reset();
+      // Two candidates, as with two pepper keys: the statement matches either.
+      const candidates = [{ keyId: 'old-key', hash: codes[5]!.hash }, codes[5]!];
+      expect(await repository.exchangeIntermediateSession(f.istA, SEED_AT, session, spend(candidates))).toEqual({
+        status: 'exchanged',
+        consumed: ist,
+        recoveryCodesRemaining: codes.length - 1,
+      });
+      expect(store.counter.statements.map((s) => s.sql.split(' ')[0])).toEqual(
+        name.startsWith('postgresql') ? ['WITH'] : ['BEGIN', 'DELETE', 'DELETE', 'SELECT', 'INSERT', 'COMMIT'],
+      );
+      expect(await repository.listRecoveryCodeHashes(f.active.totpRegistrationId)).toEqual(codes.filter((_, i) => i !== 5));
       expect(await repository.findIntermediateSession(f.istA)).toBeNull();
       expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(session);
     } finally {

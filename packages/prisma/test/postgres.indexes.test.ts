@@ -33,8 +33,9 @@ it('plans every statement of every port method with an index, never a sequential
   // The raw statements are among them: every findMfaContext variant exercised, and the exchange.
   expect([...statements.keys()].filter((sql) => /^SELECT .* FROM \(SELECT 1 AS "one"\) AS "q"/.test(sql))).toHaveLength(8);
   expect([...statements.keys()].filter((sql) => /^WITH "consumed" AS \(DELETE/.test(sql))).toHaveLength(1);
-  // The exchange that spends a time step: the IST locked, the registration's step updated, then as above.
+  // The exchanges that spend a time step or a recovery code: the IST locked, the step updated or the code deleted.
   expect([...statements.keys()].filter((sql) => /^WITH "live" AS \(SELECT 1 FROM .* FOR UPDATE\), "spent" AS \(UPDATE/.test(sql))).toHaveLength(1);
+  expect([...statements.keys()].filter((sql) => /^WITH "live" AS \(SELECT 1 FROM .* FOR UPDATE\), "spent" AS \(DELETE/.test(sql))).toHaveLength(1);
 
   const scans: string[] = [];
   await client.query('BEGIN');

@@ -103,6 +103,31 @@ describe('PostgreSQL: 50 concurrent requests on 50 connections', () => {
     }
   });
 
+  it('exchangeIntermediateSession spending one recovery code from 50 ISTs: one winner, the others keep their IST', async () => {
+    const s = await seed(store.repository, { ists: CONCURRENCY * ROUNDS });
+    for (let round = 0; round < ROUNDS; round++) {
+      const code = s.codes[round]!;
+      const ists = s.istHashes.slice(round * CONCURRENCY, (round + 1) * CONCURRENCY);
+      const sessions = ists.map((_, i) => memberSessionFor(s, `code-r${round}-a${i}`));
+      const results = await Promise.all(
+        ists.map((tokenHash, i) =>
+          store.repository.exchangeIntermediateSession(tokenHash, SEED_AT, sessions[i]!, { kind: 'recovery_code', totpRegistrationId: s.totpRegistrationId, candidates: [code] }),
+        ),
+      );
+      const winners = results.flatMap((r, i) => (r.status === 'exchanged' ? [i] : []));
+      expect(winners).toHaveLength(1);
+      expect(results[winners[0]!]).toMatchObject({ recoveryCodesRemaining: 9 - round });
+      expect(results.filter((r) => r.status === 'spend_refused')).toHaveLength(CONCURRENCY - 1);
+      const left = await store.rows('totp_recovery_codes', `totp_registration_id = '${s.totpRegistrationId}'`);
+      expect(left.map((r) => r.hash)).not.toContain(code.hash);
+      expect(left).toHaveLength(9 - round);
+      const stored = await store.rows('totp_member_sessions', `member_session_id LIKE 'member-session-test-code-r${round}-a%'`);
+      expect(stored.map((r) => r.member_session_id)).toEqual([sessions[winners[0]!]!.memberSessionId]);
+      const istsLeft = await store.rows('totp_intermediate_sessions', `token_hash IN (${ists.map((h) => `'${h}'`).join(', ')})`);
+      expect(istsLeft.map((r) => r.token_hash).sort()).toEqual(ists.filter((_, i) => i !== winners[0]).sort());
+    }
+  });
+
   it('exchangeIntermediateSession of one IST spending 50 different steps: one winner, and only its step is spent', async () => {
     const s = await seed(store.repository, { ists: ROUNDS });
     for (const [round, tokenHash] of s.istHashes.entries()) {

@@ -121,9 +121,10 @@ describe.each(databases)('transactions on %s are all or nothing', (_name, create
 
 describe.each(databases)('exchangeIntermediateSession on %s is all or nothing', (name, createStore) => {
   it.each([
-    ['without a spend', false],
-    ['spending a time step', true],
-  ] as const)('%s: a failure at any statement it sends leaves the IST (and the step) in place and no session', async (_label, spends) => {
+    ['without a spend', 'none'],
+    ['spending a time step', 'totp_step'],
+    ['spending a recovery code', 'recovery_code'],
+  ] as const)('%s: a failure at any statement it sends leaves the IST (and the step or code) in place and no session', async (_label, spends) => {
     // failAt: the statement of the call to fail, counting every statement it sends but the COMMIT (BEGIN is 1).
     let failAt = -1;
     let sent = 0;
@@ -143,7 +144,12 @@ describe.each(databases)('exchangeIntermediateSession on %s is all or nothing', 
       let statements = 0;
       for (failAt = 1; ; failAt++) {
         sent = 0;
-        const spend = spends ? ({ kind: 'totp_step', totpRegistrationId: s.totpRegistrationId, step: SEED_STEP } as const) : undefined;
+        const spend =
+          spends === 'totp_step'
+            ? ({ kind: 'totp_step', totpRegistrationId: s.totpRegistrationId, step: SEED_STEP } as const)
+            : spends === 'recovery_code'
+              ? ({ kind: 'recovery_code', totpRegistrationId: s.totpRegistrationId, candidates: [s.codes[0]!] } as const)
+              : undefined;
         const result = await store.repository.exchangeIntermediateSession(s.istHashes[0]!, SEED_AT, session, spend).then(
           (r) => ({ r }),
           (e: unknown) => ({ e }),
@@ -159,11 +165,13 @@ describe.each(databases)('exchangeIntermediateSession on %s is all or nothing', 
         expect(JSON.stringify(await store.dump())).toBe(before);
       }
       failAt = -1;
-      // SQLite: BEGIN, the DELETE … RETURNING, (the step's UPDATE,) the INSERT. PostgreSQL: the one statement.
-      expect(statements).toBe(name === 'sqlite' ? (spends ? 4 : 3) : 1);
+      // SQLite: BEGIN, the DELETE … RETURNING, (the step's UPDATE, or the code's DELETE and the count,) the INSERT.
+      // PostgreSQL: the one statement.
+      expect(statements).toBe(name === 'sqlite' ? { none: 3, totp_step: 4, recovery_code: 5 }[spends] : 1);
       expect(await store.rows('totp_intermediate_sessions')).toEqual([]);
       const step = (await store.rows('totp_registrations'))[0]!.last_accepted_step;
-      expect(step === null ? null : String(step)).toBe(spends ? String(SEED_STEP) : null);
+      expect(step === null ? null : String(step)).toBe(spends === 'totp_step' ? String(SEED_STEP) : null);
+      expect(await store.rows('totp_recovery_codes')).toHaveLength(spends === 'recovery_code' ? 9 : 10);
       expect((await store.rows('totp_member_sessions')).map((r) => r.member_session_id)).toEqual([session.memberSessionId]);
     } finally {
       failAt = -1;

@@ -17,6 +17,7 @@ import type { AuthenticationFactor, MemberRecord, OrganizationRecord } from '../
 import type { MemberRegistrations, MfaContext, TotpRepository } from '../repository';
 import {
   type ExchangeSpendOption,
+  type GrantedSession,
   type MfaTarget,
   parseCustomClaims,
   type PresentedTokens,
@@ -157,24 +158,32 @@ export interface MfaSuccessResponse extends SessionGrant {
 }
 
 /**
- * The end of every successful MFA attempt: `factor` goes to the attempt's session (an IST is exchanged, together
- * with `spend` when given; a member session extended), and the response carries `member` as it now stands.
+ * Attaches `factor` to the attempt's session: an IST is exchanged (together with `spend` when given), a member
+ * session extended.
  */
-export async function finishMfaAttempt(
+export function grantMfaSession(
   context: ServiceContext,
   attempt: MfaAttempt,
   factor: AuthenticationFactor,
+  spend?: ExchangeSpendOption,
+): Promise<GrantedSession> {
+  const { organization, target, durationMinutes, customClaims, nowMs } = attempt;
+  return grantSession(context, target, factor, organization, { durationMinutes, customClaims, nowMs, spend });
+}
+
+/** What every successful MFA attempt answers: the granted session, and `member` as it now stands. */
+export function mfaSuccessResponse(
+  context: ServiceContext,
+  attempt: MfaAttempt,
+  grant: SessionGrant,
   member: MemberRecord,
   options: CallOptions | undefined,
-  spend?: ExchangeSpendOption,
-): Promise<MfaSuccessResponse> {
-  const { organization, target, durationMinutes, customClaims, nowMs } = attempt;
-  const grant = await grantSession(context, target, factor, organization, { durationMinutes, customClaims, nowMs, spend });
+): MfaSuccessResponse {
   return {
     request_id: requestIdFor(context, options),
     member_id: member.memberId,
-    member: toMemberObject(member, nowMs),
-    organization: toOrganizationObject(organization),
+    member: toMemberObject(member, attempt.nowMs),
+    organization: toOrganizationObject(attempt.organization),
     ...grant,
     status_code: 200,
   };

@@ -2,7 +2,7 @@
 // Every rule goes through the real service over the store under test, so each adapter inherits the same checks.
 
 import { describe, expect, it } from 'vitest';
-import type { MemberSessionRecord } from '../model';
+import type { MemberSessionRecord, RecoveryCodeHash } from '../model';
 import type { TotpRepository } from '../repository';
 import { decodeSecret, encodeSecret } from '../secret';
 import { generateTotp } from '../totp';
@@ -287,6 +287,8 @@ export function mfaContract(harness: () => ContractHarness): void {
       );
       expect(results.filter((r) => r === 'succeeded')).toHaveLength(1);
       expect(results.filter((r) => r !== 'succeeded').every((r) => r === 'intermediate_session_not_found')).toBe(true);
+      // The exchange spends the code with the IST: the requests that lost the IST kept their codes.
+      expect(await h().repository.listRecoveryCodeHashes(e.registrationId)).toHaveLength(9);
     });
 
     it('repository: of 20 concurrent IST exchanges, recordAcceptedStep calls or recovery codes, exactly one wins', async () => {
@@ -452,6 +454,65 @@ export function mfaContract(harness: () => ContractHarness): void {
       expect(await lastStep()).toBe(first + 1);
       expect(await repo.findMemberSessionById(session.memberSessionId)).toEqual(session);
       expect(await repo.findIntermediateSession(hashToken(token))).toBeNull();
+    });
+
+    it('exchangeIntermediateSession with a recovery_code spend: the IST, the code and the session go together, or nothing', async () => {
+      const e = await active();
+      const repo = h().repository;
+      const at = new Date(h().now());
+      const codes = await repo.listRecoveryCodeHashes(e.registrationId);
+      expect(codes).toHaveLength(10);
+      const spend = (candidates: RecoveryCodeHash[], totpRegistrationId = e.registrationId) => ({ kind: 'recovery_code', totpRegistrationId, candidates }) as const;
+      const unknownCode = { keyId: codes[0]!.keyId, hash: 'f'.repeat(64) };
+      const token = await ist(e.organizationId, e.memberId);
+      // An unknown code, another key's hash of a real code, a real code of another registration: refused, nothing written.
+      const other = await active();
+      for (const [label, refused] of [
+        ['code-unknown', spend([unknownCode])],
+        ['code-wrong-key', spend([{ keyId: 'no-such-key', hash: codes[0]!.hash }])],
+        ['code-elsewhere', spend([codes[0]!], other.registrationId)],
+      ] as const) {
+        const session = memberSession(e, label, at);
+        expect(await repo.exchangeIntermediateSession(hashToken(token), at, session, refused)).toEqual({ status: 'spend_refused' });
+        expect(await repo.findIntermediateSession(hashToken(token))).not.toBeNull();
+        expect(await repo.findMemberSessionById(session.memberSessionId)).toBeNull();
+        expect(await repo.listRecoveryCodeHashes(e.registrationId)).toEqual(codes);
+      }
+      // No live IST: reported first, and the code is kept.
+      expect(await repo.exchangeIntermediateSession(hashToken('unknown'), at, memberSession(e, 'code-no-ist', at), spend([codes[0]!]))).toEqual(NOT_FOUND);
+      expect(await repo.listRecoveryCodeHashes(e.registrationId)).toEqual(codes);
+      // A match among the candidates (one per pepper key): exchanged, the code gone, the count of those left.
+      const before = await repo.findIntermediateSession(hashToken(token));
+      const session = memberSession(e, 'code-ok', at);
+      expect(await repo.exchangeIntermediateSession(hashToken(token), at, session, spend([unknownCode, codes[3]!]))).toEqual({
+        status: 'exchanged',
+        consumed: before,
+        recoveryCodesRemaining: 9,
+      });
+      expect(await repo.listRecoveryCodeHashes(e.registrationId)).toEqual(codes.filter((_, i) => i !== 3));
+      expect(await repo.findMemberSessionById(session.memberSessionId)).toEqual(session);
+      expect(await repo.findIntermediateSession(hashToken(token))).toBeNull();
+    });
+
+    it('repository: of 20 concurrent exchanges of different ISTs spending one recovery code, exactly one wins and the others keep their IST', async () => {
+      const e = await active();
+      const repo = h().repository;
+      const at = new Date(h().now());
+      const [code] = await repo.listRecoveryCodeHashes(e.registrationId);
+      const tokens = await Promise.all(Array.from({ length: 20 }, () => ist(e.organizationId, e.memberId)));
+      const sessions = tokens.map((_, i) => memberSession(e, `code-race-${i}`, at));
+      const results = await Promise.all(
+        tokens.map((t, i) => repo.exchangeIntermediateSession(hashToken(t), at, sessions[i]!, { kind: 'recovery_code', totpRegistrationId: e.registrationId, candidates: [code!] })),
+      );
+      const winners = results.flatMap((r, i) => (r.status === 'exchanged' ? [i] : []));
+      expect(winners).toHaveLength(1);
+      expect(results[winners[0]!]).toMatchObject({ recoveryCodesRemaining: 9 });
+      expect(results.filter((r) => r.status === 'spend_refused')).toHaveLength(19);
+      const stored = await Promise.all(sessions.map((s) => repo.findMemberSessionById(s.memberSessionId)));
+      expect(stored.flatMap((s, i) => (s === null ? [] : [i]))).toEqual(winners);
+      const left = await Promise.all(tokens.map((t) => repo.findIntermediateSession(hashToken(t))));
+      expect(left.flatMap((s, i) => (s === null ? [i] : []))).toEqual(winners);
+      expect(await repo.listRecoveryCodeHashes(e.registrationId)).toHaveLength(9);
     });
 
     it('repository: of 20 concurrent exchanges of different ISTs spending one step, exactly one wins and the others keep their IST', async () => {

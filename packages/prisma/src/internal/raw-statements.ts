@@ -1,8 +1,8 @@
 // The two statements Prisma's query API cannot express as one round trip, written as raw SQL over the names the host's
 // client resolves (table-names.ts), and the reading of their rows back into the row shapes of client-shape.ts.
 //   findMfaContext: organization + member + its registrations + the presented sessions, one SELECT (both databases).
-//   exchangeIntermediateSession: DELETE the IST and INSERT the member session (and spend a time step when asked),
-//   one statement (PostgreSQL only).
+//   exchangeIntermediateSession: DELETE the IST and INSERT the member session (and spend a time step or a recovery
+//   code when asked), one statement (PostgreSQL only).
 // Values always travel as positional parameters; the only literals are the adapter's own constants.
 
 import type { MemberLookup, OrganizationLookup } from '@totp/core';
@@ -136,6 +136,9 @@ export const EXCHANGE_SESSION_FIELDS = [
   'revokedAt',
 ] as const satisfies ReadonlyArray<keyof (typeof RAW_MODELS)['TotpMemberSession']['fields']>;
 
+/** What the exchange statement spends with the IST: nothing, a time step, or a recovery code (`candidates` hashes). */
+export type ExchangeStatementSpend = { kind: 'none' } | { kind: 'totp_step' } | { kind: 'recovery_code'; candidates: number };
+
 /**
  * PostgreSQL, one statement: `WITH consumed AS (DELETE … WHERE token_hash = $1 AND expires_at > $2 RETURNING …),
  * inserted AS (INSERT INTO member sessions … SELECT $3 … $12 FROM consumed) SELECT … FROM consumed`. The INSERT
@@ -143,19 +146,21 @@ export const EXCHANGE_SESSION_FIELDS = [
  * first DELETE takes the row lock; the others wait for it, find the row gone (READ COMMITTED re-checks) and write nothing.
  * The parameters' types are inferred from the columns they are compared with or inserted into.
  *
- * With `spendsStep`, the exchange also records a TOTP time step ($13, on registration $14), all or nothing:
- *   live     SELECT … FOR UPDATE the IST row: locks it first, so the step is looked at only with a live IST;
- *   spent    UPDATE the registration's step where it is active and the step new, and only if `live` found the IST;
- *   consumed DELETE the IST only if `spent` updated the registration; inserted, as above, only if `consumed` did.
- * The one row returned says whether the IST was live (`live`) and carries the consumed IST's columns (NULL when
- * nothing was written). Concurrent callers with one IST queue on its row lock and find it gone; with different ISTs
- * and one step they queue on the registration's row lock, re-check `last_accepted_step < $13` and spend nothing, so
- * their IST is neither deleted nor their session stored. Locks are taken IST first, then registration, always.
+ * With a spend, the exchange also uses up a time step ($13 on registration $14) or a recovery code (registration
+ * $13, then each candidate's key ID and hash), all or nothing:
+ *   live     SELECT … FOR UPDATE the IST row: locks it first, so the spend is looked at only with a live IST;
+ *   spent    UPDATE the registration's step where it is active and the step new, or DELETE the matching code, and
+ *            only if `live` found the IST;
+ *   consumed DELETE the IST only if `spent` changed a row; inserted, as above, only if `consumed` did.
+ * The one row returned says whether the IST was live (`live`), how many codes are left for a recovery code
+ * (`remaining`, as of the statement's snapshot, less the one spent) and carries the consumed IST's columns (NULL
+ * when nothing was written). Concurrent callers with one IST queue on its row lock and find it gone; with different
+ * ISTs and one step or code they queue on that row's lock, re-check it and spend nothing, so their IST is neither
+ * deleted nor their session stored. Locks are taken IST first, then registration or code, always.
  */
-export function buildExchangeStatement(names: ResolvedNames, spendsStep = false): RawStatement {
+export function buildExchangeStatement(names: ResolvedNames, spend: ExchangeStatementSpend = { kind: 'none' }): RawStatement {
   const ist = names.tables.TotpIntermediateSession;
   const session = names.tables.TotpMemberSession;
-  const registration = names.tables.TotpRegistration;
   const returning = Object.keys(RAW_MODELS.TotpIntermediateSession.fields).map(
     (field) => `${quoteIdentifier(ist.columns[field]!)} AS ${quoteIdentifier(`i.${field}`)}`,
   );
@@ -165,25 +170,44 @@ export function buildExchangeStatement(names: ResolvedNames, spendsStep = false)
   const live = `${quoteIdentifier(ist.columns.tokenHash!)} = $1 AND ${quoteIdentifier(ist.columns.expiresAt!)} > $2`;
   const inserted = `"inserted" AS (INSERT INTO ${qualifiedTable(session)} (${insertColumns.join(', ')}) SELECT ${values.join(', ')} FROM "consumed")`;
   const params = ['tokenHash', 'at', ...EXCHANGE_SESSION_FIELDS];
-  if (!spendsStep) {
+  if (spend.kind === 'none') {
     const sql =
       `WITH "consumed" AS (DELETE FROM ${qualifiedTable(ist)} WHERE ${live} RETURNING ${returning.join(', ')}), ${inserted} ` +
       `SELECT ${consumed.join(', ')} FROM "consumed"`;
     return { sql, params };
   }
-  const step = quoteIdentifier(registration.columns.lastAcceptedStep!);
-  const next = EXCHANGE_SESSION_FIELDS.length + 3;
-  const [stepParam, registrationParam] = [`$${next}`, `$${next + 1}`];
-  const stepIsNew =
-    `${quoteIdentifier(registration.columns.totpRegistrationId!)} = ${registrationParam} AND ` +
-    `${quoteIdentifier(registration.columns.status!)} = 'active' AND (${step} IS NULL OR ${step} < ${stepParam})`;
+  let next = EXCHANGE_SESSION_FIELDS.length + 3;
+  const param = (name: string) => {
+    params.push(name);
+    return `$${next++}`;
+  };
+  let spent: string;
+  let remaining = '';
+  if (spend.kind === 'totp_step') {
+    const registration = names.tables.TotpRegistration;
+    const step = quoteIdentifier(registration.columns.lastAcceptedStep!);
+    const [stepParam, registrationParam] = [param('step'), param('totpRegistrationId')];
+    const stepIsNew =
+      `${quoteIdentifier(registration.columns.totpRegistrationId!)} = ${registrationParam} AND ` +
+      `${quoteIdentifier(registration.columns.status!)} = 'active' AND (${step} IS NULL OR ${step} < ${stepParam})`;
+    spent = `UPDATE ${qualifiedTable(registration)} SET ${step} = ${stepParam} WHERE ${stepIsNew} AND EXISTS (SELECT 1 FROM "live") RETURNING 1`;
+  } else {
+    const codes = names.tables.TotpRecoveryCode;
+    const ofRegistration = `${quoteIdentifier(codes.columns.totpRegistrationId!)} = ${param('totpRegistrationId')}`;
+    const matches = Array.from(
+      { length: spend.candidates },
+      (_, i) => `(${quoteIdentifier(codes.columns.keyId!)} = ${param(`keyId${i}`)} AND ${quoteIdentifier(codes.columns.hash!)} = ${param(`hash${i}`)})`,
+    );
+    spent = `DELETE FROM ${qualifiedTable(codes)} WHERE ${ofRegistration} AND (${matches.join(' OR ')}) AND EXISTS (SELECT 1 FROM "live") RETURNING 1`;
+    remaining = `CAST((SELECT count(*) FROM ${qualifiedTable(codes)} WHERE ${ofRegistration}) - (SELECT count(*) FROM "spent") AS INTEGER) AS "remaining", `;
+  }
   const sql =
     `WITH "live" AS (SELECT 1 FROM ${qualifiedTable(ist)} WHERE ${live} FOR UPDATE), ` +
-    `"spent" AS (UPDATE ${qualifiedTable(registration)} SET ${step} = ${stepParam} WHERE ${stepIsNew} AND EXISTS (SELECT 1 FROM "live") RETURNING 1), ` +
+    `"spent" AS (${spent}), ` +
     `"consumed" AS (DELETE FROM ${qualifiedTable(ist)} WHERE ${live} AND EXISTS (SELECT 1 FROM "spent") RETURNING ${returning.join(', ')}), ` +
     `${inserted} ` +
-    `SELECT EXISTS (SELECT 1 FROM "live") AS "live", ${consumed.join(', ')} FROM (SELECT 1 AS "one") AS "q" LEFT JOIN "consumed" ON TRUE`;
-  return { sql, params: [...params, 'step', 'totpRegistrationId'] };
+    `SELECT EXISTS (SELECT 1 FROM "live") AS "live", ${remaining}${consumed.join(', ')} FROM (SELECT 1 AS "one") AS "q" LEFT JOIN "consumed" ON TRUE`;
+  return { sql, params };
 }
 
 /**

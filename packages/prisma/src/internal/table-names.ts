@@ -61,6 +61,15 @@ export const RAW_MODELS = {
       activatedAt: ['activated_at', 'datetime'],
     },
   },
+  TotpRecoveryCode: {
+    table: 'totp_recovery_codes',
+    fields: {
+      totpRegistrationId: ['totp_registration_id', 'string'],
+      keyId: ['key_id', 'string'],
+      hash: ['hash', 'string'],
+      position: ['position', 'int'],
+    },
+  },
   TotpIntermediateSession: {
     table: 'totp_intermediate_sessions',
     fields: {
