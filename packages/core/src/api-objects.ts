@@ -42,18 +42,23 @@ export interface OrganizationObject {
   updated_at: string;
 }
 
-/** RFC 3339 UTC with seconds precision, as Stytch prints timestamps (`2026-11-29T14:00:00Z`). */
-// A response writes the same few instants many times (now, the session's expiry): each is formatted once.
-const formatted = new Map<number, string>();
+// Recently formatted seconds (see rfc3339): a direct-mapped table, one second per slot.
+const FORMATTED_SLOTS = 256;
+const formattedSeconds = new Float64Array(FORMATTED_SLOTS).fill(Number.NaN);
+const formattedTexts: string[] = new Array<string>(FORMATTED_SLOTS).fill('');
 
+/** RFC 3339 UTC with seconds precision, as Stytch prints timestamps (`2026-11-29T14:00:00Z`). */
 export function rfc3339(date: Date): string {
   const ms = date.getTime();
-  let text = formatted.get(ms);
-  if (text === undefined) {
-    text = formatRfc3339(date);
-    if (formatted.size >= 256) formatted.clear();
-    formatted.set(ms, text);
-  }
+  // The text depends on the whole second only, and a response writes the same few seconds many times (now, the
+  // session's expiry), and every request within a second writes "now" again: each second is formatted once, kept in
+  // a small table indexed by its low bits. An invalid date (NaN) never matches a slot and throws in toISOString.
+  const second = Math.floor(ms / 1000);
+  const slot = second & (FORMATTED_SLOTS - 1);
+  if (formattedSeconds[slot] === second) return formattedTexts[slot] as string;
+  const text = formatRfc3339(date);
+  formattedSeconds[slot] = second;
+  formattedTexts[slot] = text;
   return text;
 }
 

@@ -2,7 +2,7 @@ import { builtinModules } from 'node:module';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hex } from '@scure/base';
+import { base64urlnopad, hex } from '@scure/base';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -11,6 +11,7 @@ import {
   base64urlOfUtf8,
   forceFallbackCryptoForTesting,
   hmacSha256,
+  hmacSha256Base64url,
   sha256HexOfUtf8,
   usesNativeCrypto,
 } from './native-crypto';
@@ -125,6 +126,17 @@ describe('the implementation in use', () => {
     }));
     expect((await choiceWith(acceptsAnyTag)).native).toBe(false);
     expect((await choiceWith(withCrypto((crypto) => ({ createHmac: ((_: string, key: Uint8Array) => crypto.createHmac('sha512', key)) as never })))).native).toBe(false);
+    // The digest's own base64url encoding is used for JWS signatures: a runtime that encodes it wrongly is not trusted.
+    const paddedBase64url = withCrypto((crypto) => ({
+      createHmac: ((algorithm: string, key: Uint8Array) => {
+        const mac = crypto.createHmac(algorithm, key);
+        const digest = mac.digest.bind(mac) as (encoding?: BufferEncoding) => Buffer | string;
+        (mac as { digest: unknown }).digest = (encoding?: BufferEncoding) =>
+          encoding === 'base64url' ? (digest() as Buffer).toString('base64') : digest(encoding);
+        return mac;
+      }) as never,
+    }));
+    expect((await choiceWith(paddedBase64url)).native).toBe(false);
   });
 });
 
@@ -252,6 +264,12 @@ describe.each(PATHS)('on the %s path', (path) => {
       });
     });
 
+    it.each(vectors.filter((v) => typeof v.data === 'string'))('gives RFC 4231 $name as unpadded base64url (a JWS signature)', ({ key, data, mac }) => {
+      const encoded = on(path, () => hmacSha256Base64url(key, data as string));
+      expect(encoded).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(hex.encode(base64urlnopad.decode(encoded))).toBe(mac);
+    });
+
     it('leaves the key untouched', () => {
       const key = new Uint8Array(100).fill(0x5c);
       on(path, () => hmacSha256(key, 'message'));
@@ -297,6 +315,16 @@ describe('the native and noble paths give the same bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.oneof(fc.uint8Array({ maxLength: 300 }), anyText), (key, message) => {
         expect(hex.encode(on('native', () => hmacSha256(key, message)))).toBe(hex.encode(on('fallback', () => hmacSha256(key, message))));
+      }),
+    );
+  });
+
+  it('HMAC-SHA-256 as base64url, for keys of any length and any text (lone surrogates included)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), anyText, (key, message) => {
+        const native = on('native', () => hmacSha256Base64url(key, message));
+        expect(native).toBe(on('fallback', () => hmacSha256Base64url(key, message)));
+        expect(native).toBe(base64urlnopad.encode(on('native', () => hmacSha256(key, message))));
       }),
     );
   });

@@ -52,6 +52,7 @@ interface NodeHmac {
   update(data: Uint8Array): NodeHmac;
   update(data: string, encoding: 'utf8'): NodeHmac;
   digest(): NodeBuffer;
+  digest(encoding: 'base64url'): string;
 }
 interface NodeHash {
   update(data: string, encoding: 'utf8'): NodeHash;
@@ -135,6 +136,8 @@ function agreesWithFallback(candidate: Native): boolean {
     bytesToHex(opened) === bytesToHex(plaintext) &&
     refusesForgery &&
     bytesToHex(nativeHmac(candidate.crypto, longKey, text)) === bytesToHex(hmac(sha256, longKey, utf8ToBytes(text))) &&
+    candidate.crypto.createHmac('sha256', longKey).update(text, 'utf8').digest('base64url') ===
+      base64urlnopad.encode(hmac(sha256, longKey, utf8ToBytes(text))) &&
     nativeSha256Hex(candidate.crypto, text) === bytesToHex(sha256(utf8ToBytes(text))) &&
     candidate.Buffer.from(text, 'utf8').toString('base64url') === base64urlnopad.encode(utf8ToBytes(text))
   );
@@ -192,6 +195,16 @@ export function hmacSha256(key: Uint8Array, message: Uint8Array | string): Uint8
   const n = nativeOrNull();
   if (n === null) return hmac(sha256, key, typeof message === 'string' ? utf8ToBytes(message) : message);
   return nativeHmac(n.crypto, key, message);
+}
+
+/**
+ * base64url without padding of HMAC-SHA-256(key, UTF-8 bytes of `message`): a JWS signature (RFC 7515 §5.1). Node
+ * encodes the digest natively, where hmacSha256 copies it out of its Buffer and @scure/base encodes it in JavaScript.
+ */
+export function hmacSha256Base64url(key: Uint8Array, message: string): string {
+  const n = nativeOrNull();
+  if (n === null) return base64urlnopad.encode(hmac(sha256, key, utf8ToBytes(message)));
+  return n.crypto.createHmac('sha256', key).update(message, 'utf8').digest('base64url');
 }
 
 /** Lower-case hex SHA-256 of the UTF-8 bytes of `text`. */
