@@ -129,11 +129,13 @@ export function createMemoryRepository(): MemoryRepository {
     return [...members.values()].find((m) => m.organizationId === organizationId && m.externalId === lookup.value);
   };
   const registrationsFor = (organizationId: string, memberId: string): MemberRegistrations => {
-    const own = registrationsOf(organizationId, memberId);
-    return {
-      active: registrationCopy(own.find((r) => r.status === 'active')),
-      pending: registrationCopy(own.find((r) => r.status === 'pending')),
-    };
+    // Read on every MFA attempt: one pass over the member's (at most two) registrations, no intermediate arrays.
+    const found: MemberRegistrations = { active: null, pending: null };
+    for (const id of registrationIdsByMember.get(key(organizationId, memberId)) ?? []) {
+      const registration = registrations.get(id);
+      if (registration !== undefined && found[registration.status] === null) found[registration.status] = copyRegistration(registration);
+    }
+    return found;
   };
   const memberSessionByTokenHash = (tokenHash: string): MemberSessionRecord | null => {
     const id = memberSessionIdByTokenHash.get(tokenHash);
