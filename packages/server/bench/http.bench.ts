@@ -81,7 +81,10 @@ interface Measured {
   latencyP99: number;
   ok: number;
   clientErrors: number;
-  other: number;
+  /** Responses outside 2xx/4xx (5xx above all): the server's fault. */
+  serverErrors: number;
+  /** Requests that got no response: autocannon's errors and timeouts (10 s), e.g. on an overloaded machine. */
+  clientSide: number;
   serverCpuMicrosPerRequest: number;
   /** The server's main thread alone (event loop busy time); the rest of its CPU is V8's helper threads (GC). */
   serverLoopMicrosPerRequest: number;
@@ -113,7 +116,8 @@ async function load(label: string, server: Started, connections: number, path: s
     latencyP99: result.latency.p99,
     ok: result['2xx'],
     clientErrors: result['4xx'],
-    other: result['1xx'] + result['3xx'] + result['5xx'] + result.errors + result.timeouts,
+    serverErrors: result['1xx'] + result['3xx'] + result['5xx'],
+    clientSide: result.errors + result.timeouts,
   };
 }
 
@@ -167,7 +171,8 @@ async function main(): Promise<void> {
           serverLoopMicrosPerRequest: median((m) => m.serverLoopMicrosPerRequest),
           ok: sum((m) => m.ok),
           clientErrors: sum((m) => m.clientErrors),
-          other: sum((m) => m.other),
+          serverErrors: sum((m) => m.serverErrors),
+          clientSide: sum((m) => m.clientSide),
           rounds: measured.length,
           ...(first.label.startsWith('bare') ? {} : { ratio: median((m) => m.ratio) }),
         });
@@ -178,14 +183,18 @@ async function main(): Promise<void> {
   }
   console.log();
   console.log(`Medians of ${ROUNDS} rounds (${[...ONCE].join(', ')}: one); "vs echo" is the median of each round's ratio to the echo run just before it; response counts are totals.`);
-  console.log('| run | conn | rounds | req/s | p50 ms | p99 ms | server CPU µs/req | of which main thread | 2xx | 4xx | other (5xx, errors, timeouts) | vs echo |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| run | conn | rounds | req/s | p50 ms | p99 ms | server CPU µs/req | of which main thread | 2xx | 4xx | other responses (5xx…) | no response (errors, timeouts) | vs echo |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.label} | ${r.connections} | ${r.rounds} | ${r.requestsPerSecond.toFixed(0)} | ${r.latencyP50} | ${r.latencyP99} | ${r.serverCpuMicrosPerRequest.toFixed(0)} | ${r.serverLoopMicrosPerRequest.toFixed(0)} | ${r.ok} | ${r.clientErrors} | ${r.other} | ${r.ratio === undefined ? '1.00x' : `${r.ratio.toFixed(2)}x`} |`);
+    console.log(`| ${r.label} | ${r.connections} | ${r.rounds} | ${r.requestsPerSecond.toFixed(0)} | ${r.latencyP50} | ${r.latencyP99} | ${r.serverCpuMicrosPerRequest.toFixed(0)} | ${r.serverLoopMicrosPerRequest.toFixed(0)} | ${r.ok} | ${r.clientErrors} | ${r.serverErrors} | ${r.clientSide} | ${r.ratio === undefined ? '1.00x' : `${r.ratio.toFixed(2)}x`} |`);
   }
-  const bad = rows.filter((r) => r.other > 0);
+  const bad = rows.filter((r) => r.serverErrors > 0);
+  const unanswered = rows.filter((r) => r.clientSide > 0);
   console.log();
   console.log(bad.length === 0 ? 'No response outside 2xx/4xx.' : `WARNING: responses outside 2xx/4xx in: ${bad.map((r) => `${r.label} @${r.connections}`).join(', ')}`);
+  if (unanswered.length > 0) {
+    console.log(`Requests without a response (autocannon errors or 10 s timeouts) in: ${unanswered.map((r) => `${r.label} @${r.connections}`).join(', ')}`);
+  }
   console.log('Target: >= 0.80x of the echo on the memory store. Ratios only hold within one run on one machine.');
 }
 
