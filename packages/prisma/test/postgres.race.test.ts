@@ -4,11 +4,11 @@
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { AuthenticationFactor } from '@totp/core';
+import type { AuthenticationFactor, ExchangeResult, ExchangeSpend } from '@totp/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from './support/paths';
-import { SEED_AT, SEED_STEP, codesFor, memberSessionFor, registrationFor, seed } from './support/seed';
+import { SEED_AT, SEED_STEP, codesFor, memberSessionFor, registrationFor, seed, type Seeded } from './support/seed';
 import { createPostgresStore, freshSchemaName, postgresUrl, type TestStore } from './support/stores';
 
 const CONCURRENCY = 50;
@@ -80,26 +80,31 @@ describe('PostgreSQL: 50 concurrent requests on 50 connections', () => {
     }
   });
 
+  /**
+   * One round of 50 exchanges on 50 connections, each of its own IST for its own session, all spending `spend`: one
+   * winner, whose session alone is stored and whose IST alone is gone. Returns the winner's result.
+   */
+  async function raceSpendingOneProof(s: Seeded, label: string, ists: string[], spend: ExchangeSpend): Promise<ExchangeResult> {
+    const sessions = ists.map((_, i) => memberSessionFor(s, `${label}-a${i}`));
+    const results = await Promise.all(ists.map((tokenHash, i) => store.repository.exchangeIntermediateSession(tokenHash, SEED_AT, sessions[i]!, spend)));
+    const winners = results.flatMap((r, i) => (r.status === 'exchanged' ? [i] : []));
+    expect(winners).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'spend_refused')).toHaveLength(ists.length - 1);
+    const stored = await store.rows('totp_member_sessions', `member_session_id LIKE 'member-session-test-${label}-a%'`);
+    expect(stored.map((r) => r.member_session_id)).toEqual([sessions[winners[0]!]!.memberSessionId]);
+    const left = await store.rows('totp_intermediate_sessions', `token_hash IN (${ists.map((h) => `'${h}'`).join(', ')})`);
+    expect(left.map((r) => r.token_hash).sort()).toEqual(ists.filter((_, i) => i !== winners[0]).sort());
+    return results[winners[0]!]!;
+  }
+
   it('exchangeIntermediateSession spending one step from 50 ISTs: one winner, the others keep their IST', async () => {
     const s = await seed(store.repository, { ists: CONCURRENCY * ROUNDS });
     for (let round = 0; round < ROUNDS; round++) {
       const step = SEED_STEP + round;
       const ists = s.istHashes.slice(round * CONCURRENCY, (round + 1) * CONCURRENCY);
-      const sessions = ists.map((_, i) => memberSessionFor(s, `spend-r${round}-a${i}`));
-      const results = await Promise.all(
-        ists.map((tokenHash, i) =>
-          store.repository.exchangeIntermediateSession(tokenHash, SEED_AT, sessions[i]!, { kind: 'totp_step', totpRegistrationId: s.totpRegistrationId, step }),
-        ),
-      );
-      const winners = results.flatMap((r, i) => (r.status === 'exchanged' ? [i] : []));
-      expect(winners).toHaveLength(1);
-      expect(results.filter((r) => r.status === 'spend_refused')).toHaveLength(CONCURRENCY - 1);
+      await raceSpendingOneProof(s, `spend-r${round}`, ists, { kind: 'totp_step', totpRegistrationId: s.totpRegistrationId, step });
       const [registration] = await store.rows('totp_registrations', `totp_registration_id = '${s.totpRegistrationId}'`);
       expect(registration!.last_accepted_step).toBe(String(step));
-      const stored = await store.rows('totp_member_sessions', `member_session_id LIKE 'member-session-test-spend-r${round}-a%'`);
-      expect(stored.map((r) => r.member_session_id)).toEqual([sessions[winners[0]!]!.memberSessionId]);
-      const left = await store.rows('totp_intermediate_sessions', `token_hash IN (${ists.map((h) => `'${h}'`).join(', ')})`);
-      expect(left.map((r) => r.token_hash).sort()).toEqual(ists.filter((_, i) => i !== winners[0]).sort());
     }
   });
 
@@ -108,23 +113,11 @@ describe('PostgreSQL: 50 concurrent requests on 50 connections', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const code = s.codes[round]!;
       const ists = s.istHashes.slice(round * CONCURRENCY, (round + 1) * CONCURRENCY);
-      const sessions = ists.map((_, i) => memberSessionFor(s, `code-r${round}-a${i}`));
-      const results = await Promise.all(
-        ists.map((tokenHash, i) =>
-          store.repository.exchangeIntermediateSession(tokenHash, SEED_AT, sessions[i]!, { kind: 'recovery_code', totpRegistrationId: s.totpRegistrationId, candidates: [code] }),
-        ),
-      );
-      const winners = results.flatMap((r, i) => (r.status === 'exchanged' ? [i] : []));
-      expect(winners).toHaveLength(1);
-      expect(results[winners[0]!]).toMatchObject({ recoveryCodesRemaining: 9 - round });
-      expect(results.filter((r) => r.status === 'spend_refused')).toHaveLength(CONCURRENCY - 1);
+      const won = await raceSpendingOneProof(s, `code-r${round}`, ists, { kind: 'recovery_code', totpRegistrationId: s.totpRegistrationId, candidates: [code] });
+      expect(won).toMatchObject({ recoveryCodesRemaining: 9 - round });
       const left = await store.rows('totp_recovery_codes', `totp_registration_id = '${s.totpRegistrationId}'`);
       expect(left.map((r) => r.hash)).not.toContain(code.hash);
       expect(left).toHaveLength(9 - round);
-      const stored = await store.rows('totp_member_sessions', `member_session_id LIKE 'member-session-test-code-r${round}-a%'`);
-      expect(stored.map((r) => r.member_session_id)).toEqual([sessions[winners[0]!]!.memberSessionId]);
-      const istsLeft = await store.rows('totp_intermediate_sessions', `token_hash IN (${ists.map((h) => `'${h}'`).join(', ')})`);
-      expect(istsLeft.map((r) => r.token_hash).sort()).toEqual(ists.filter((_, i) => i !== winners[0]).sort());
     }
   });
 

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { MemberSessionRecord, RecoveryCodeHash } from '../model';
-import type { TotpRepository } from '../repository';
+import type { ExchangeResult, ExchangeSpend, TotpRepository } from '../repository';
 import { decodeSecret, encodeSecret } from '../secret';
 import { generateTotp } from '../totp';
 import { hashToken } from '../tokens';
@@ -494,45 +494,39 @@ export function mfaContract(harness: () => ContractHarness): void {
       expect(await repo.findIntermediateSession(hashToken(token))).toBeNull();
     });
 
-    it('repository: of 20 concurrent exchanges of different ISTs spending one recovery code, exactly one wins and the others keep their IST', async () => {
-      const e = await active();
+    /**
+     * 20 concurrent exchanges, each of its own IST for its own session, all spending `spend`: exactly one wins, the
+     * others are refused, keep their IST and store nothing. Returns the winner's result.
+     */
+    async function raceSpendingOneProof(e: Enrolled, label: string, spend: ExchangeSpend): Promise<ExchangeResult> {
       const repo = h().repository;
       const at = new Date(h().now());
-      const [code] = await repo.listRecoveryCodeHashes(e.registrationId);
       const tokens = await Promise.all(Array.from({ length: 20 }, () => ist(e.organizationId, e.memberId)));
-      const sessions = tokens.map((_, i) => memberSession(e, `code-race-${i}`, at));
-      const results = await Promise.all(
-        tokens.map((t, i) => repo.exchangeIntermediateSession(hashToken(t), at, sessions[i]!, { kind: 'recovery_code', totpRegistrationId: e.registrationId, candidates: [code!] })),
-      );
+      const sessions = tokens.map((_, i) => memberSession(e, `${label}-${i}`, at));
+      const results = await Promise.all(tokens.map((t, i) => repo.exchangeIntermediateSession(hashToken(t), at, sessions[i]!, spend)));
       const winners = results.flatMap((r, i) => (r.status === 'exchanged' ? [i] : []));
       expect(winners).toHaveLength(1);
-      expect(results[winners[0]!]).toMatchObject({ recoveryCodesRemaining: 9 });
       expect(results.filter((r) => r.status === 'spend_refused')).toHaveLength(19);
       const stored = await Promise.all(sessions.map((s) => repo.findMemberSessionById(s.memberSessionId)));
       expect(stored.flatMap((s, i) => (s === null ? [] : [i]))).toEqual(winners);
       const left = await Promise.all(tokens.map((t) => repo.findIntermediateSession(hashToken(t))));
       expect(left.flatMap((s, i) => (s === null ? [i] : []))).toEqual(winners);
-      expect(await repo.listRecoveryCodeHashes(e.registrationId)).toHaveLength(9);
+      return results[winners[0]!]!;
+    }
+
+    it('repository: of 20 concurrent exchanges of different ISTs spending one recovery code, exactly one wins and the others keep their IST', async () => {
+      const e = await active();
+      const [code] = await h().repository.listRecoveryCodeHashes(e.registrationId);
+      const won = await raceSpendingOneProof(e, 'code-race', { kind: 'recovery_code', totpRegistrationId: e.registrationId, candidates: [code!] });
+      expect(won).toMatchObject({ recoveryCodesRemaining: 9 });
+      expect(await h().repository.listRecoveryCodeHashes(e.registrationId)).toHaveLength(9);
     });
 
     it('repository: of 20 concurrent exchanges of different ISTs spending one step, exactly one wins and the others keep their IST', async () => {
       const e = await active();
-      const repo = h().repository;
-      const at = new Date(h().now());
-      const tokens = await Promise.all(Array.from({ length: 20 }, () => ist(e.organizationId, e.memberId)));
-      const step = (await repo.findRegistrations(e.organizationId, e.memberId)).active!.lastAcceptedStep! + 1;
-      const sessions = tokens.map((_, i) => memberSession(e, `spend-race-${i}`, at));
-      const results = await Promise.all(
-        tokens.map((t, i) => repo.exchangeIntermediateSession(hashToken(t), at, sessions[i]!, { kind: 'totp_step', totpRegistrationId: e.registrationId, step })),
-      );
-      const winners = results.flatMap((r, i) => (r.status === 'exchanged' ? [i] : []));
-      expect(winners).toHaveLength(1);
-      expect(results.filter((r) => r.status === 'spend_refused')).toHaveLength(19);
-      const stored = await Promise.all(sessions.map((s) => repo.findMemberSessionById(s.memberSessionId)));
-      expect(stored.flatMap((s, i) => (s === null ? [] : [i]))).toEqual(winners);
-      const left = await Promise.all(tokens.map((t) => repo.findIntermediateSession(hashToken(t))));
-      expect(left.flatMap((s, i) => (s === null ? [i] : []))).toEqual(winners);
-      expect((await repo.findRegistrations(e.organizationId, e.memberId)).active!.lastAcceptedStep).toBe(step);
+      const step = (await h().repository.findRegistrations(e.organizationId, e.memberId)).active!.lastAcceptedStep! + 1;
+      await raceSpendingOneProof(e, 'spend-race', { kind: 'totp_step', totpRegistrationId: e.registrationId, step });
+      expect((await h().repository.findRegistrations(e.organizationId, e.memberId)).active!.lastAcceptedStep).toBe(step);
     });
   });
 
