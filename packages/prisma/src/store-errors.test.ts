@@ -1,6 +1,6 @@
 import { TotpError } from '@totp/core';
 import { describe, expect, it } from 'vitest';
-import { isStoreUnreachable, translateStoreError } from './store-errors';
+import { isStoreUnreachable, isTransientConflict, translateStoreError } from './store-errors';
 
 // Shapes as Prisma 7 and the drivers produce them (seen with @prisma/adapter-pg and @prisma/adapter-better-sqlite3).
 const known = (code: string, cause?: object) =>
@@ -59,6 +59,18 @@ describe('translateStoreError', () => {
     expect((translated as TotpError).error_type).toBe('service_unavailable');
     expect(translated.cause).toBe(original);
     expect(translated.message).not.toContain('127.0.0.1');
+  });
+
+  it.each([
+    ['P2034 (write conflict or deadlock, in a transaction)', known('P2034')],
+    ['a raw statement aborted by a deadlock (40P01)', known('P2010', { kind: 'TransactionWriteConflict', originalCode: '40P01' })],
+    ['a serialization failure (40001)', known('P2010', { kind: 'postgres', originalCode: '40001' })],
+  ])('makes %s service_unavailable: nothing was written, the call may be made again', (_label, original) => {
+    expect(isTransientConflict(original)).toBe(true);
+    const translated = translateStoreError('exchangeIntermediateSession', original);
+    expect(translated).toBeInstanceOf(TotpError);
+    expect((translated as TotpError).error_type).toBe('service_unavailable');
+    expect(translated.cause).toBe(original);
   });
 
   it('wraps anything else, naming the method, never swallowing it', () => {

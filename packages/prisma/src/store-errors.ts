@@ -83,6 +83,22 @@ export function isStoreUnreachable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * True when the database aborted the statement to break a deadlock or a serialization conflict (SQLSTATE 40P01,
+ * 40001; Prisma's P2034, the driver adapter's `TransactionWriteConflict`): nothing was written, and the same call may
+ * well succeed if made again. Our single-use statements lock in one order (IST, then registration or code), but a
+ * host's own transactions, or a member deleted while it signs in (the cascade locks in another order), can meet them.
+ */
+export function isTransientConflict(error: unknown): boolean {
+  for (const e of chain(error)) {
+    for (const code of [e.code, e.originalCode]) {
+      if (code === 'P2034' || code === '40P01' || code === '40001') return true;
+    }
+    if (e.kind === 'TransactionWriteConflict') return true;
+  }
+  return false;
+}
+
 /** Prisma's error code (`P2002` …) of a known request error, if it is one. */
 export function prismaCodeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -94,13 +110,17 @@ export const isUniqueViolation = (error: unknown): boolean => prismaCodeOf(error
 export const isRecordNotFound = (error: unknown): boolean => prismaCodeOf(error) === 'P2025';
 
 /**
- * The error a repository method throws for `error`: TotpErrors pass through, an unreachable store becomes
- * `service_unavailable`, anything else an Error naming the method, with the original as `cause`.
+ * The error a repository method throws for `error`: TotpErrors pass through, an unreachable store and a statement
+ * aborted by a deadlock or serialization conflict become `service_unavailable` (a 503: nothing was written, try
+ * again), anything else an Error naming the method, with the original as `cause`.
  */
 export function translateStoreError(method: string, error: unknown): Error {
   if (error instanceof TotpError) return error;
   if (isStoreUnreachable(error)) {
     return new TotpError('service_unavailable', 'the store cannot be reached', { cause: error });
+  }
+  if (isTransientConflict(error)) {
+    return new TotpError('service_unavailable', 'the store aborted the operation on a concurrent write; try again', { cause: error });
   }
   return new Error(`@totp/prisma: ${method} failed`, { cause: error });
 }
