@@ -6,7 +6,7 @@ import { base64urlnopad } from '@scure/base';
 import { TotpError } from './errors';
 import { assertKeyring, assertOptionsObject, isBytes, ownOption } from './internal/argument-checks';
 import { isWellFormedText, strictUtf8 } from './internal/encoding-utf8';
-import { aes256GcmDecrypt, aes256GcmEncrypt } from './internal/native-crypto';
+import { NONCE_BYTES, TAG_BYTES, aes256GcmDecrypt, aes256GcmEncrypt } from './internal/native-crypto';
 import { KEY_ID_PATTERN, withCurrentKey, withKey, type Keyring } from './keyring';
 import type { EncryptedSecret } from './model';
 import { systemRandomBytes, type RandomBytes } from './runtime';
@@ -18,9 +18,6 @@ export interface SecretBinding {
   totpRegistrationId: string;
 }
 
-/** SP 800-38D §8.2.2: 96-bit nonces from a random source; the only length GCM handles without an extra GHASH. */
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
 /** A TOTP secret is 16 to 128 bytes; far beyond that something else is being stored by mistake. */
 const MAX_SECRET_BYTES = 1024;
 const MAX_CIPHERTEXT_CHARS = Math.ceil(((NONCE_BYTES + MAX_SECRET_BYTES + TAG_BYTES) * 4) / 3);

@@ -27,8 +27,9 @@ export interface GcmParameters {
 }
 
 const KEY_BYTES = 32;
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
+/** SP 800-38D §8.2.2: 96-bit nonces, the only length GCM handles without an extra GHASH. */
+export const NONCE_BYTES = 12;
+export const TAG_BYTES = 16;
 
 // --- the subset of Node's API used here, declared structurally: no Node module or type is imported -------------
 
