@@ -53,6 +53,14 @@ const PROJECT_ID_PATTERN = /^project-(test|live)-[^\s:]+$/;
 const MAX_BODY_BYTES_LIMIT = 1 << 30;
 const INTERNAL_ERROR_MESSAGE = 'An unexpected error occurred. Quote the request_id when reporting it.';
 
+/** Set on a request once its request_id is drawn, so that every answer to it quotes the same one. */
+const REQUEST_ID = Symbol('@totp/express request_id');
+
+const hasOwnKeys = (value: object): boolean => {
+  for (const _ in value) if (Object.hasOwn(value, _)) return true;
+  return false;
+};
+
 /** A TotpError, also when thrown by another copy of @totp/core (the ESM and CJS builds loaded side by side). */
 function asTotpError(error: unknown): TotpError | null {
   if (isTotpError(error)) return error;
@@ -110,14 +118,15 @@ export function createTotpRouter(options: TotpRouterOptions): Router {
   const logger: TotpRouterLogger = options.logger ?? console;
   const scope = options.scope ?? 'api';
   const checkCredentials = createCredentialCheck(options.projectId, secrets);
-  const requestIds = new WeakMap<Request, string>();
 
   const requestIdOf = (request: Request): string => {
-    let requestId = requestIds.get(request);
+    const tagged = request as Request & { [REQUEST_ID]?: string };
+    let requestId = tagged[REQUEST_ID];
     if (requestId === undefined) {
       // The format of core's newId('request-id', …); node:crypto's pooled randomUUID is several times cheaper per request.
       requestId = `request-id-${environment}-${randomUUID()}`;
-      requestIds.set(request, requestId);
+      // A symbol-keyed property rather than a WeakMap entry: each of those is one more ephemeron for every young GC.
+      tagged[REQUEST_ID] = requestId;
     }
     return requestId;
   };
@@ -158,28 +167,44 @@ export function createTotpRouter(options: TotpRouterOptions): Router {
   const handle =
     (spec: RouteSpec) =>
     async (request: Request, response: Response): Promise<void> => {
-      const callOptions: CallOptions = { requestId: requestIdOf(request) };
+      const requestId = requestIdOf(request);
+      const callOptions: CallOptions = { requestId };
       try {
-        const fields: object = spec.input === 'query' ? request.query : await readJsonBody(request, maxBodyBytes);
+        const fields: Record<string, unknown> = spec.input === 'query' ? request.query : await readJsonBody(request, maxBodyBytes);
+        const params = request.params;
         // Spread, never Object.assign: a `__proto__` key must stay a plain own field, not become a prototype.
-        const result = await spec.call(service, { ...fields, ...(request.params ?? {}) }, callOptions);
-        sendJson(response, 200, { ...(result as object), request_id: callOptions.requestId, status_code: 200 });
+        const input = params === undefined || !hasOwnKeys(params) ? fields : { ...fields, ...params };
+        const result = (await spec.call(service, input, callOptions)) as { request_id?: unknown; status_code?: unknown };
+        // Core's responses already carry both, first and last: the copy is only for a service that does not.
+        const body = result.request_id === requestId && result.status_code === 200 ? result : { ...result, request_id: requestId, status_code: 200 };
+        sendJson(response, 200, body);
       } catch (error) {
         failWith(request, response, error);
       }
     };
 
-  const staticRoutes = new Map<string, (request: Request, response: Response) => Promise<void>>();
+  // The routes without path parameters (authenticate, recover, create, …: the busy ones), by path, then method.
+  const staticRoutes = new Map<string, Map<string, (request: Request, response: Response) => Promise<void>>>();
   for (const spec of ROUTES) {
-    if (!spec.path.includes(':')) staticRoutes.set(`${spec.method} ${spec.path}`, handle(spec));
+    if (spec.path.includes(':')) continue;
+    const byMethod = staticRoutes.get(spec.path) ?? new Map();
+    byMethod.set(spec.method, handle(spec));
+    staticRoutes.set(spec.path, byMethod);
   }
 
   const router = Router({ caseSensitive: true, strict: false });
 
-  // Credentials first, before routing, so an unauthenticated caller cannot even learn which paths exist.
-  router.use((request: Request, response: Response, next: NextFunction) => {
-    if (scope === 'api' && request.path !== API_PREFIX && !request.path.startsWith(`${API_PREFIX}/`)) {
-      next('router');
+  // Every request enters through here (Express calls a router as `router.handle(…)`). Credentials first, before
+  // routing, so an unauthenticated caller cannot even learn which paths exist. A static route requested by its exact
+  // path and method then goes straight to its handler: the Router's own dispatch (layers, matching, `next`) cost more
+  // than the echo this router is measured against. Anything else (a trailing slash, HEAD, a wrong method, path
+  // parameters) is routed by Express, through the routes and fallbacks below.
+  const dispatching = router as Router & { handle(request: Request, response: Response, done: NextFunction): void };
+  const routeWithExpress = dispatching.handle;
+  dispatching.handle = function handle(this: Router, request: Request, response: Response, done: NextFunction): void {
+    const path = request.path;
+    if (scope === 'api' && path !== API_PREFIX && !path.startsWith(`${API_PREFIX}/`)) {
+      done();
       return;
     }
     if (!checkCredentials(request.headers.authorization)) {
@@ -187,17 +212,14 @@ export function createTotpRouter(options: TotpRouterOptions): Router {
       fail(request, response, 'unauthorized_credentials', 'the project_id and secret (HTTP Basic auth) are missing or wrong');
       return;
     }
-    // The routes without path parameters (authenticate, recover, create, …: the busy ones), requested by their exact
-    // path and method, go straight to their handler: walking Express's route layers cost more than the echo it is
-    // measured against. Anything else (a trailing slash, HEAD, a wrong method, parameters) is routed by Express below.
-    const direct = staticRoutes.get(`${request.method} ${request.path}`);
-    if (direct !== undefined) {
-      // As Express does for a route handler's promise: a rejection goes on to the error handlers below.
-      direct(request, response).catch(next);
+    const direct = staticRoutes.get(path)?.get(request.method);
+    if (direct === undefined) {
+      routeWithExpress.call(this, request, response, done);
       return;
     }
-    next();
-  });
+    // handle() answers every failure itself; a rejection here means even that failed: the host's error handler is left.
+    direct(request, response).catch(done);
+  };
 
   const byPath = new Map<string, RouteSpec[]>();
   for (const spec of ROUTES) byPath.set(spec.path, [...(byPath.get(spec.path) ?? []), spec]);
