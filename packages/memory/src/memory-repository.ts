@@ -3,6 +3,7 @@
 
 import {
   TotpError,
+  type AuthenticationFactor,
   type IntermediateSessionRecord,
   type MemberRecord,
   type MemberRegistrations,
@@ -71,6 +72,78 @@ function copyMember(m: MemberRecord): MemberRecord {
 function copyRegistration(r: TotpRegistrationRecord): TotpRegistrationRecord {
   return { ...r, secret: { ...r.secret }, expiresAt: dateOrNull(r.expiresAt), createdAt: date(r.createdAt), activatedAt: dateOrNull(r.activatedAt) };
 }
+
+/** The fields of a factor core writes (sessions.ts newFactor), in its order: five strings, then at most one detail. */
+const FACTOR_TEXTS = ['type', 'delivery_method', 'last_authenticated_at', 'created_at', 'updated_at'] as const;
+
+/** An object literal or JSON object (no class, no array): `copy` makes such objects field for field. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** True when `value` is a plain object whose only field is the string `name`. */
+function isOneText(value: unknown, name: string): boolean {
+  if (!isPlainObject(value)) return false;
+  let fields = 0;
+  for (const field in value) {
+    if (field !== name || fields > 0 || typeof (value as Record<string, unknown>)[field] !== 'string') return false;
+    fields += 1;
+  }
+  return fields === 1;
+}
+
+/**
+ * A factor of the shape core writes, copied as one object literal; any other shape (the port accepts any JSON)
+ * takes the generic walk. Every session read copies its factors, and the walk (a key array per object, properties
+ * added one by one) was most of what a session copy allocated. `for...in` lists the keys without an array.
+ */
+function copyFactor(f: AuthenticationFactor): AuthenticationFactor {
+  if (!isPlainObject(f)) return copy(f);
+  let fields = 0;
+  let detail: 'app' | 'recovery' | null = null;
+  for (const name in f) {
+    if (fields < 5) {
+      if (name !== FACTOR_TEXTS[fields] || typeof f[name] !== 'string') return copy(f);
+    } else if (fields === 5 && name === 'authenticator_app_factor' && isOneText(f.authenticator_app_factor, 'totp_id')) {
+      detail = 'app';
+    } else if (fields === 5 && name === 'recovery_code_factor' && isOneText(f.recovery_code_factor, 'totp_recovery_code_id')) {
+      detail = 'recovery';
+    } else {
+      return copy(f);
+    }
+    fields += 1;
+  }
+  if (fields < 5) return copy(f);
+  const { type, delivery_method, last_authenticated_at, created_at, updated_at } = f;
+  if (detail === 'app') {
+    const app = f.authenticator_app_factor as { totp_id: string };
+    return { type, delivery_method, last_authenticated_at, created_at, updated_at, authenticator_app_factor: { totp_id: app.totp_id } };
+  }
+  if (detail === 'recovery') {
+    const recovery = f.recovery_code_factor as { totp_recovery_code_id: string };
+    return {
+      type,
+      delivery_method,
+      last_authenticated_at,
+      created_at,
+      updated_at,
+      recovery_code_factor: { totp_recovery_code_id: recovery.totp_recovery_code_id },
+    };
+  }
+  return { type, delivery_method, last_authenticated_at, created_at, updated_at };
+}
+const copyFactors = (factors: AuthenticationFactor[]): AuthenticationFactor[] =>
+  Array.isArray(factors) ? factors.map(copyFactor) : copy(factors);
+
+/** Custom claims are most often `{}`: a fresh `{}` then, without the walk (`for...in` finds any key, own or not). */
+function copyClaims(claims: Record<string, unknown>): Record<string, unknown> {
+  if (!isPlainObject(claims)) return copy(claims);
+  for (const _ in claims) return copy(claims);
+  return {};
+}
+
 function copyMemberSession(s: MemberSessionRecord): MemberSessionRecord {
   return {
     ...s,
@@ -78,12 +151,12 @@ function copyMemberSession(s: MemberSessionRecord): MemberSessionRecord {
     lastAccessedAt: date(s.lastAccessedAt),
     expiresAt: date(s.expiresAt),
     revokedAt: dateOrNull(s.revokedAt),
-    authenticationFactors: copy(s.authenticationFactors),
-    customClaims: copy(s.customClaims),
+    authenticationFactors: copyFactors(s.authenticationFactors),
+    customClaims: copyClaims(s.customClaims),
   };
 }
 function copyIntermediateSession(s: IntermediateSessionRecord): IntermediateSessionRecord {
-  return { ...s, authenticationFactors: copy(s.authenticationFactors), createdAt: date(s.createdAt), expiresAt: date(s.expiresAt) };
+  return { ...s, authenticationFactors: copyFactors(s.authenticationFactors), createdAt: date(s.createdAt), expiresAt: date(s.expiresAt) };
 }
 const orNull = <T>(copier: (value: T) => T) => (value: T | null | undefined): T | null =>
   value === null || value === undefined ? null : copier(value);
@@ -94,6 +167,32 @@ const memberSessionCopy = orNull(copyMemberSession);
 const intermediateSessionCopy = orNull(copyIntermediateSession);
 
 const key = (...parts: string[]) => parts.join('\u0000');
+
+/**
+ * Drops the factors with `factor`'s type and delivery method and appends a copy of it, in place, as `filter` then
+ * a spread would (holes dropped too). Every factor is looked at before anything moves, so a malformed one throws
+ * with the array as it was.
+ */
+function replaceFactor(factors: AuthenticationFactor[], factor: AuthenticationFactor): void {
+  let keep = 0;
+  for (let i = 0; i < factors.length; i++) {
+    if (i in factors && !sameKind(factors[i]!, factor)) keep += 1;
+  }
+  if (keep !== factors.length) {
+    let kept = 0;
+    for (let i = 0; i < factors.length; i++) {
+      if (i in factors && !sameKind(factors[i]!, factor)) factors[kept++] = factors[i]!;
+    }
+  }
+  factors[keep] = copyFactor(factor);
+  factors.length = keep + 1;
+}
+
+/** extendMemberSession's rule: a factor replaces the one with its type and delivery method. */
+const sameKind = (f: AuthenticationFactor, factor: AuthenticationFactor) => f.type === factor.type && f.delivery_method === factor.delivery_method;
+
+/** `new Date(value)`'s time value, without making the Date when `value` is one (as core's always is). */
+const timeOf = (value: Date): number => (value instanceof Date ? value.getTime() : new Date(value).getTime());
 
 /** consumeRecoveryCode's match, shared with the exchange's `recovery_code` spend: the index of the code, or -1. */
 const matchingCode = (codes: readonly RecoveryCodeHash[], candidates: readonly RecoveryCodeHash[]) =>
@@ -113,7 +212,8 @@ export function createMemoryRepository(): MemoryRepository {
   // Indexes for the lookups every authenticate makes; rarer lookups (provisioning) scan.
   const organizationIdBySlug = new Map<string, string>();
   const registrationIdsByMember = new Map<string, Set<string>>();
-  const memberSessionIdByTokenHash = new Map<string, string>();
+  // The stored record itself (the same object as in memberSessions): one lookup per authenticate, not two.
+  const memberSessionsByTokenHash = new Map<string, MemberSessionRecord>();
 
   const organizationByLookup = (lookup: OrganizationLookup): OrganizationRecord | undefined => {
     if (lookup.by === 'id') return organizations.get(lookup.value);
@@ -128,25 +228,24 @@ export function createMemoryRepository(): MemoryRepository {
     if (lookup.value === '') return undefined;
     return [...members.values()].find((m) => m.organizationId === organizationId && m.externalId === lookup.value);
   };
-  const registrationsFor = (organizationId: string, memberId: string): MemberRegistrations => {
+  /** The registrations of the member stored under `memberKey` (`key(organizationId, memberId)`). */
+  const registrationsFor = (memberKey: string): MemberRegistrations => {
     // Read on every MFA attempt: one pass over the member's (at most two) registrations, no intermediate arrays.
     const found: MemberRegistrations = { active: null, pending: null };
-    for (const id of registrationIdsByMember.get(key(organizationId, memberId)) ?? []) {
+    for (const id of registrationIdsByMember.get(memberKey) ?? []) {
       const registration = registrations.get(id);
       if (registration !== undefined && found[registration.status] === null) found[registration.status] = copyRegistration(registration);
     }
     return found;
   };
-  const memberSessionByTokenHash = (tokenHash: string): MemberSessionRecord | null => {
-    const id = memberSessionIdByTokenHash.get(tokenHash);
-    return (id === undefined ? undefined : memberSessions.get(id)) ?? null;
-  };
+  const memberSessionByTokenHash = (tokenHash: string): MemberSessionRecord | null => memberSessionsByTokenHash.get(tokenHash) ?? null;
   const storeMemberSession = (session: MemberSessionRecord) => {
-    if (memberSessions.has(session.memberSessionId) || memberSessionIdByTokenHash.has(session.tokenHash)) {
+    if (memberSessions.has(session.memberSessionId) || memberSessionsByTokenHash.has(session.tokenHash)) {
       throw new Error('insertMemberSession: duplicate session ID or token hash');
     }
-    memberSessions.set(session.memberSessionId, copyMemberSession(session));
-    memberSessionIdByTokenHash.set(session.tokenHash, session.memberSessionId);
+    const stored = copyMemberSession(session);
+    memberSessions.set(session.memberSessionId, stored);
+    memberSessionsByTokenHash.set(session.tokenHash, stored);
   };
 
   const organizationWhere = (match: (o: OrganizationRecord) => boolean) =>
@@ -178,7 +277,7 @@ export function createMemoryRepository(): MemoryRepository {
     for (const [id, s] of memberSessions) {
       if (s.organizationId === organizationId && s.memberId === memberId) {
         memberSessions.delete(id);
-        memberSessionIdByTokenHash.delete(s.tokenHash);
+        memberSessionsByTokenHash.delete(s.tokenHash);
       }
     }
     members.delete(key(organizationId, memberId));
@@ -291,11 +390,23 @@ export function createMemoryRepository(): MemoryRepository {
 
     async findMfaContext(query): Promise<MfaContext> {
       const organization = organizationByLookup(query.organization) ?? null;
-      const member = organization === null ? null : (memberByLookup(organization.organizationId, query.member) ?? null);
+      // The key the member is stored under also finds its registrations: an ID lookup builds it once.
+      let member: MemberRecord | null = null;
+      let memberKey = '';
+      if (organization !== null) {
+        const lookup = query.member;
+        if (lookup.by === 'id') {
+          memberKey = key(organization.organizationId, lookup.value);
+          member = members.get(memberKey) ?? null;
+        } else {
+          member = memberByLookup(organization.organizationId, lookup) ?? null;
+          if (member !== null) memberKey = key(member.organizationId, member.memberId);
+        }
+      }
       return {
         organization: organizationCopy(organization),
         member: memberCopy(member),
-        registrations: member === null ? { active: null, pending: null } : registrationsFor(member.organizationId, member.memberId),
+        registrations: member === null ? { active: null, pending: null } : registrationsFor(memberKey),
         intermediateSession:
           query.intermediateSessionTokenHash === undefined ? null : intermediateSessionCopy(intermediateSessions.get(query.intermediateSessionTokenHash)),
         memberSession: query.memberSessionTokenHash === undefined ? null : memberSessionCopy(memberSessionByTokenHash(query.memberSessionTokenHash)),
@@ -303,7 +414,7 @@ export function createMemoryRepository(): MemoryRepository {
     },
 
     async findRegistrations(organizationId, memberId): Promise<MemberRegistrations> {
-      return registrationsFor(organizationId, memberId);
+      return registrationsFor(key(organizationId, memberId));
     },
 
     async saveRegistration(registration, codes): Promise<SaveRegistrationResult> {
@@ -382,28 +493,29 @@ export function createMemoryRepository(): MemoryRepository {
       const consumed = intermediateSessions.get(tokenHash);
       if (!consumed || consumed.expiresAt <= at) return { status: 'intermediate_session_not_found' };
       // Every condition is checked before anything changes; then all of it happens, synchronously.
-      let makeSpend = () => ({});
+      let stepOf: TotpRegistrationRecord | undefined;
+      let codes: RecoveryCodeHash[] | undefined;
+      let index = -1;
       if (spend?.kind === 'totp_step') {
-        const registration = registrations.get(spend.totpRegistrationId);
-        if (registration === undefined || registration.status !== 'active' || !stepIsNew(registration, spend.step)) {
+        stepOf = registrations.get(spend.totpRegistrationId);
+        if (stepOf === undefined || stepOf.status !== 'active' || !stepIsNew(stepOf, spend.step)) {
           return { status: 'spend_refused' };
         }
-        makeSpend = () => {
-          registration.lastAcceptedStep = spend.step;
-          return {};
-        };
       } else if (spend?.kind === 'recovery_code') {
-        const codes = recoveryCodes.get(spend.totpRegistrationId);
-        const index = codes === undefined ? -1 : matchingCode(codes, spend.candidates);
+        codes = recoveryCodes.get(spend.totpRegistrationId);
+        index = codes === undefined ? -1 : matchingCode(codes, spend.candidates);
         if (codes === undefined || index < 0) return { status: 'spend_refused' };
-        makeSpend = () => {
-          codes.splice(index, 1);
-          return { recoveryCodesRemaining: codes.length };
-        };
       }
       storeMemberSession(session); // throws before anything changed if the session cannot be stored
       intermediateSessions.delete(tokenHash);
-      return { status: 'exchanged', consumed: copyIntermediateSession(consumed), ...makeSpend() };
+      // Out of the store now, so the record itself is the caller's to keep: no copy is needed to share nothing.
+      if (spend?.kind === 'totp_step' && stepOf !== undefined) {
+        stepOf.lastAcceptedStep = spend.step;
+      } else if (codes !== undefined) {
+        codes.splice(index, 1);
+        return { status: 'exchanged', consumed, recoveryCodesRemaining: codes.length };
+      }
+      return { status: 'exchanged', consumed };
     },
 
     async insertMemberSession(session) {
@@ -421,18 +533,20 @@ export function createMemoryRepository(): MemoryRepository {
     async extendMemberSession(memberSessionId, update) {
       const session = memberSessions.get(memberSessionId);
       if (!session || session.revokedAt !== null || session.expiresAt <= update.at) return null;
-      session.lastAccessedAt = new Date(update.at);
-      if (update.expiresAt > session.expiresAt) session.expiresAt = new Date(update.expiresAt);
+      // The stored Dates and factor array are the store's own (every write copies), so they are updated in place.
+      session.lastAccessedAt.setTime(timeOf(update.at));
+      if (update.expiresAt > session.expiresAt) session.expiresAt.setTime(timeOf(update.expiresAt));
       const { factor } = update;
       if (factor) {
-        session.authenticationFactors = [
-          ...session.authenticationFactors.filter(
-            (f) => !(f.type === factor.type && f.delivery_method === factor.delivery_method),
-          ),
-          copy(factor),
-        ];
+        const factors: unknown = session.authenticationFactors;
+        if (Array.isArray(factors)) {
+          replaceFactor(factors, factor);
+        } else {
+          // Only a caller that stored something else than an array gets here: the old way, whatever its `filter` does.
+          session.authenticationFactors = [...(factors as AuthenticationFactor[]).filter((f) => !sameKind(f, factor)), copy(factor)];
+        }
       }
-      if (update.customClaims !== undefined) session.customClaims = copy(update.customClaims);
+      if (update.customClaims !== undefined) session.customClaims = copyClaims(update.customClaims);
       return copyMemberSession(session);
     },
 
@@ -465,7 +579,7 @@ export function createMemoryRepository(): MemoryRepository {
       for (const [id, s] of memberSessions) {
         if (s.expiresAt <= before || (s.revokedAt !== null && s.revokedAt <= before)) {
           memberSessions.delete(id);
-          memberSessionIdByTokenHash.delete(s.tokenHash);
+          memberSessionsByTokenHash.delete(s.tokenHash);
           counts.memberSessions += 1;
         }
       }
