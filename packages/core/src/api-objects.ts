@@ -44,19 +44,32 @@ export interface OrganizationObject {
 
 // Recently formatted seconds (see rfc3339): a direct-mapped table, one second per slot.
 const FORMATTED_SLOTS = 256;
+const SLOT_SHIFT = 32 - Math.log2(FORMATTED_SLOTS);
 const formattedSeconds = new Float64Array(FORMATTED_SLOTS).fill(Number.NaN);
 const formattedTexts: string[] = new Array<string>(FORMATTED_SLOTS).fill('');
 
 /** RFC 3339 UTC with seconds precision, as Stytch prints timestamps (`2026-11-29T14:00:00Z`). */
 export function rfc3339(date: Date): string {
-  const ms = date.getTime();
+  return formatted(date.getTime(), date);
+}
+
+/** `rfc3339(new Date(ms))`, with no Date made unless the second is not in the table. */
+export function rfc3339OfMs(ms: number): string {
+  // Only a whole number is its own time value (new Date truncates, and must say whether NaN or a string is valid).
+  return Number.isSafeInteger(ms) ? formatted(ms, undefined) : rfc3339(new Date(ms));
+}
+
+function formatted(ms: number, date: Date | undefined): string {
   // The text depends on the whole second only, and a response writes the same few seconds many times (now, the
   // session's expiry), and every request within a second writes "now" again: each second is formatted once, kept in
-  // a small table indexed by its low bits. An invalid date (NaN) never matches a slot and throws in toISOString.
+  // a small table. The slot is a multiplicative hash of the second (its top bits), not its low bits: a session's
+  // start and expiry are a whole number of days apart, often a multiple of 256 seconds (2 or 30 days), and low bits
+  // put both in one slot, each evicting the other on every response. An invalid date (NaN) never matches a slot
+  // and throws in toISOString.
   const second = Math.floor(ms / 1000);
-  const slot = second & (FORMATTED_SLOTS - 1);
+  const slot = Math.imul(second, 0x9e3779b1) >>> SLOT_SHIFT;
   if (formattedSeconds[slot] === second) return formattedTexts[slot] as string;
-  const text = formatRfc3339(date);
+  const text = formatRfc3339(date ?? new Date(ms));
   formattedSeconds[slot] = second;
   formattedTexts[slot] = text;
   return text;

@@ -7,17 +7,19 @@ import {
   type MfaSuccessResponse,
   beginMfaAttempt,
   grantMfaSession,
+  hasFailuresToClear,
   mfaSuccessResponse,
   recordFailedAttempt,
   recordSuccessfulAttempt,
 } from './internal/attempts';
-import { type CallOptions, type ServiceContext, emit } from './internal/context';
+import { type CallOptions, type ServiceContext, deliver, eventHandler } from './internal/context';
 import { type RequestBody, asRequestBody, field, optionalBoolean, optionalEnum } from './internal/request';
+import type { TotpEvents } from './events';
 import type { MemberMfaPatch } from './repository';
 import type { MemberRecord, OrganizationRecord, TotpRegistrationRecord } from './model';
 import { normalizeRecoveryCode } from './recovery-codes';
 import { decryptSecret } from './secret-box';
-import { newFactor } from './sessions';
+import { totpFactor } from './sessions';
 import { isWellFormedTotpCode, verifyTotp } from './totp';
 
 export interface AuthenticateTotpRequest {
@@ -37,6 +39,8 @@ export type AuthenticateResponse = MfaSuccessResponse;
 
 /** Verification accepts the current step and this many either side (RFC 6238 §5.2's network-delay allowance). */
 export const TOTP_WINDOW_STEPS = 1;
+
+const MFA_ENROLLMENT_VALUES = ['enroll', 'unenroll'] as const;
 
 function readCode(body: RequestBody): string {
   const code = field(body, 'code');
@@ -74,20 +78,37 @@ export function mfaSettingsAfterSuccess(
   request: { setDefaultMfa: boolean | undefined; setMfaEnrollment: 'enroll' | 'unenroll' | undefined },
   nowMs: number,
 ): MemberMfaPatch | null {
-  const patch: MemberMfaPatch = { updatedAt: new Date(nowMs) };
-  let changed = false;
-  if ((request.setDefaultMfa === true || member.defaultMfaMethod === '') && member.defaultMfaMethod !== 'totp') {
-    patch.defaultMfaMethod = 'totp';
-    changed = true;
-  }
+  const setDefault = (request.setDefaultMfa === true || member.defaultMfaMethod === '') && member.defaultMfaMethod !== 'totp';
+  let enrolled: boolean | undefined;
   if (request.setMfaEnrollment !== undefined && organization.mfaPolicy !== 'REQUIRED_FOR_ALL') {
-    const enrolled = request.setMfaEnrollment === 'enroll';
-    if (enrolled !== member.mfaEnrolled) {
-      patch.mfaEnrolled = enrolled;
-      changed = true;
-    }
+    const enroll = request.setMfaEnrollment === 'enroll';
+    if (enroll !== member.mfaEnrolled) enrolled = enroll;
   }
-  return changed ? patch : null;
+  // Most successes change nothing: the patch (and its Date) is made only when something changes.
+  if (!setDefault && enrolled === undefined) return null;
+  const patch: MemberMfaPatch = { updatedAt: new Date(nowMs) };
+  if (setDefault) patch.defaultMfaMethod = 'totp';
+  if (enrolled !== undefined) patch.mfaEnrolled = enrolled;
+  return patch;
+}
+
+type CodeEvent = Parameters<NonNullable<TotpEvents['codeAccepted']>>[0];
+
+function codeEvent(member: MemberRecord, registration: TotpRegistrationRecord, at: Date, step: number): CodeEvent {
+  return { organizationId: member.organizationId, memberId: member.memberId, at, totpRegistrationId: registration.totpRegistrationId, step };
+}
+
+/** Reports the replay to a `replayRefused` handler, if there is one, and returns the error to throw. */
+function replayRefused(
+  context: ServiceContext,
+  member: MemberRecord,
+  registration: TotpRegistrationRecord,
+  nowMs: number,
+  step: number,
+): TotpError {
+  const handler = eventHandler(context, 'replayRefused');
+  if (handler !== undefined) deliver(context, 'replayRefused', handler, codeEvent(member, registration, new Date(nowMs), step));
+  return new TotpError('totp_code_already_authenticated', 'this code was already used; wait for the next one');
 }
 
 export async function authenticateTotp(
@@ -97,21 +118,15 @@ export async function authenticateTotp(
 ): Promise<AuthenticateResponse> {
   const body = asRequestBody(request);
   const code = readCode(body);
-  const setMfaEnrollment = optionalEnum(body, 'set_mfa_enrollment', ['enroll', 'unenroll'] as const);
+  const setMfaEnrollment = optionalEnum(body, 'set_mfa_enrollment', MFA_ENROLLMENT_VALUES);
   const setDefaultMfa = optionalBoolean(body, 'set_default_mfa');
   const attempt = await beginMfaAttempt(context, body);
   const { organization, member, registrations, nowMs } = attempt;
   const { repository } = context;
   const registration = registrationToVerify(registrations, nowMs);
 
-  const secret = decryptSecret(registration.secret, {
-    binding: {
-      organizationId: registration.organizationId,
-      memberId: registration.memberId,
-      totpRegistrationId: registration.totpRegistrationId,
-    },
-    keyring: context.encryptionKeys,
-  });
+  // The registration is its own binding: it has the three IDs (organizationId, memberId, totpRegistrationId).
+  const secret = decryptSecret(registration.secret, { binding: registration, keyring: context.encryptionKeys });
   const result = verifyTotp(secret, code, {
     nowMs,
     algorithm: registration.algorithm,
@@ -129,42 +144,47 @@ export async function authenticateTotp(
     );
   }
 
-  const event = {
-    organizationId: member.organizationId,
-    memberId: member.memberId,
-    at: new Date(nowMs),
-    totpRegistrationId: registration.totpRegistrationId,
-    step: result.step,
-  };
-  const refuseReplay = () => {
-    emit(context, 'replayRefused', event);
-    return new TotpError('totp_code_already_authenticated', 'this code was already used; wait for the next one');
-  };
-  if (registration.lastAcceptedStep !== null && registration.lastAcceptedStep >= result.step) throw refuseReplay();
+  const { step } = result;
+  // Event payloads are built only for a handler. A replay is refused before anything is accepted, so one attempt
+  // reports either replayRefused or codeAccepted (with registrationActivated, which shares its `at`).
+  if (registration.lastAcceptedStep !== null && registration.lastAcceptedStep >= step) {
+    throw replayRefused(context, member, registration, nowMs, step);
+  }
   const activating = registration.status === 'pending';
   // The step becomes single-use through one atomic write: of concurrent requests, one wins. With an IST that write is
   // the exchange itself (a round trip fewer, and a request that loses the race for the IST keeps its code unspent);
   // an activation, or a member session being extended, records the step on its own first.
   const spendsWithExchange = attempt.target.kind === 'intermediate' && !activating;
+  let accepted: CodeEvent | undefined;
   if (!spendsWithExchange) {
-    const accepted = await repository.recordAcceptedStep(
+    const recorded = await repository.recordAcceptedStep(
       registration.totpRegistrationId,
-      result.step,
+      step,
       activating ? { at: new Date(nowMs) } : undefined,
     );
-    if (!accepted) throw refuseReplay();
-    emit(context, 'codeAccepted', event);
+    if (!recorded) throw replayRefused(context, member, registration, nowMs, step);
+    const onAccepted = eventHandler(context, 'codeAccepted');
+    if (onAccepted !== undefined) {
+      accepted = codeEvent(member, registration, new Date(nowMs), step);
+      deliver(context, 'codeAccepted', onAccepted, accepted);
+    }
   }
   if (activating) {
-    emit(context, 'registrationActivated', {
-      organizationId: event.organizationId,
-      memberId: event.memberId,
-      at: event.at,
-      totpRegistrationId: event.totpRegistrationId,
-    });
+    const onActivated = eventHandler(context, 'registrationActivated');
+    if (onActivated !== undefined) {
+      // Read from codeAccepted's payload when there was one, as a handler may have changed it.
+      const event = accepted ?? codeEvent(member, registration, new Date(nowMs), step);
+      deliver(context, 'registrationActivated', onActivated, {
+        organizationId: event.organizationId,
+        memberId: event.memberId,
+        at: event.at,
+        totpRegistrationId: event.totpRegistrationId,
+      });
+    }
   }
 
-  let updated = await recordSuccessfulAttempt(context, member);
+  // Nothing to clear is the common case: no write then, and no await.
+  let updated = hasFailuresToClear(member) ? await recordSuccessfulAttempt(context, member) : member;
   if (activating) updated = { ...updated, totpRegistrationId: registration.totpRegistrationId, updatedAt: new Date(nowMs) };
   const patch = mfaSettingsAfterSuccess(member, organization, { setDefaultMfa, setMfaEnrollment }, nowMs);
   if (patch !== null) {
@@ -174,11 +194,19 @@ export async function authenticateTotp(
   const { grant } = await grantMfaSession(
     context,
     attempt,
-    newFactor('totp', 'authenticator_app', nowMs, { authenticator_app_factor: { totp_id: registration.totpRegistrationId } }),
+    totpFactor(nowMs, registration.totpRegistrationId),
     spendsWithExchange
-      ? { spend: { kind: 'totp_step', totpRegistrationId: registration.totpRegistrationId, step: result.step }, refused: refuseReplay }
+      ? {
+          spend: { kind: 'totp_step', totpRegistrationId: registration.totpRegistrationId, step },
+          refused() {
+            return replayRefused(context, member, registration, nowMs, step);
+          },
+        }
       : undefined,
   );
-  if (spendsWithExchange) emit(context, 'codeAccepted', event);
+  if (spendsWithExchange) {
+    const onAccepted = eventHandler(context, 'codeAccepted');
+    if (onAccepted !== undefined) deliver(context, 'codeAccepted', onAccepted, codeEvent(member, registration, new Date(nowMs), step));
+  }
   return mfaSuccessResponse(context, attempt, grant, updated, options);
 }

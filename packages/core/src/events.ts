@@ -24,6 +24,8 @@ export type EventHandlerErrorReporter = (error: unknown, event: TotpEventName) =
 
 type EventOf<N extends TotpEventName> = Parameters<NonNullable<TotpEvents[N]>>[0];
 
+export type EventHandlerOf<N extends TotpEventName> = (event: EventOf<N>) => unknown;
+
 /** Calls the host's handler for `name`, if any, containing every failure it may have. */
 export function emitEvent<N extends TotpEventName>(
   events: TotpEvents,
@@ -31,8 +33,19 @@ export function emitEvent<N extends TotpEventName>(
   name: N,
   event: EventOf<N>,
 ): void {
-  const handler = events[name] as ((e: EventOf<N>) => unknown) | undefined;
+  const handler = events[name] as EventHandlerOf<N> | undefined;
   if (typeof handler !== 'function') return;
+  deliverEvent(events, report, name, handler, event);
+}
+
+/** As emitEvent, with the handler already read from `events[name]` (by a caller that builds the event only for one). */
+export function deliverEvent<N extends TotpEventName>(
+  events: TotpEvents,
+  report: EventHandlerErrorReporter,
+  name: N,
+  handler: EventHandlerOf<N>,
+  event: EventOf<N>,
+): void {
   try {
     const result = handler.call(events, event);
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {

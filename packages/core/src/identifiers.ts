@@ -16,18 +16,33 @@ export const EXTERNAL_ID_PATTERN = /^[A-Za-z0-9._|-]{1,128}$/;
  */
 export function organizationLookups(identifier: string): OrganizationLookup[] {
   const lookups: OrganizationLookup[] = [];
-  if (isId(identifier, 'organization')) lookups.push({ by: 'id', value: identifier });
-  if (ORGANIZATION_SLUG_PATTERN.test(identifier)) lookups.push({ by: 'slug', value: identifier });
-  if (EXTERNAL_ID_PATTERN.test(identifier)) lookups.push({ by: 'externalId', value: identifier });
+  for (let l = nextOrganizationLookup(identifier); l !== undefined; l = nextOrganizationLookup(identifier, l.by)) lookups.push(l);
   return lookups;
+}
+
+/**
+ * The organization lookup after the one `by` (the first when absent), in `organizationLookups`' order, or undefined.
+ * One at a time, so that the common case (an ID, found) builds no array and tests one pattern.
+ */
+export function nextOrganizationLookup(identifier: string, by?: OrganizationLookup['by']): OrganizationLookup | undefined {
+  if (by === undefined && isId(identifier, 'organization')) return { by: 'id', value: identifier };
+  if ((by === undefined || by === 'id') && ORGANIZATION_SLUG_PATTERN.test(identifier)) return { by: 'slug', value: identifier };
+  if (by !== 'externalId' && EXTERNAL_ID_PATTERN.test(identifier)) return { by: 'externalId', value: identifier };
+  return undefined;
 }
 
 /** How a member identifier may be looked up inside its organization, in order: by member ID, then external ID. */
 export function memberLookups(identifier: string): MemberLookup[] {
   const lookups: MemberLookup[] = [];
-  if (isId(identifier, 'member')) lookups.push({ by: 'id', value: identifier });
-  if (EXTERNAL_ID_PATTERN.test(identifier)) lookups.push({ by: 'externalId', value: identifier });
+  for (let l = nextMemberLookup(identifier); l !== undefined; l = nextMemberLookup(identifier, l.by)) lookups.push(l);
   return lookups;
+}
+
+/** The member lookup after the one `by` (the first when absent), in `memberLookups`' order, or undefined. */
+export function nextMemberLookup(identifier: string, by?: MemberLookup['by']): MemberLookup | undefined {
+  if (by === undefined && isId(identifier, 'member')) return { by: 'id', value: identifier };
+  if (by !== 'externalId' && EXTERNAL_ID_PATTERN.test(identifier)) return { by: 'externalId', value: identifier };
+  return undefined;
 }
 
 export function organizationNotFound(): TotpError {

@@ -114,6 +114,11 @@ class KeyringImpl implements Keyring {
     return this.#keys.get(id)?.slice();
   }
 
+  /** True for a ring built by this copy of the module (see `lend`). */
+  static owns(value: object): boolean {
+    return #keys in value;
+  }
+
   /** See `withKey`. `#keys in ring` is true only for rings built by this copy of the module. */
   static lend<T>(ring: Keyring, id: string | undefined, use: (key: Uint8Array, id: string) => T): T | undefined {
     if (#keys in ring) {
@@ -155,6 +160,14 @@ class KeyringImpl implements Keyring {
  */
 export function withKey<T>(keyring: Keyring, id: string, use: (key: Uint8Array) => T): T | undefined {
   return KeyringImpl.lend(keyring, id, use);
+}
+
+/**
+ * Internal to @totp/core: true for a ring built by this copy of `createKeyring`, which is a Keyring by construction.
+ * The hot paths check this before `assertKeyring`, whose look at `current.key` would copy the current key.
+ */
+export function isOwnKeyring(value: unknown): value is Keyring {
+  return typeof value === 'object' && value !== null && KeyringImpl.owns(value);
 }
 
 /** `withKey` for `keyring.current` (asked through `current.key` on a ring not built by `createKeyring`). */

@@ -56,54 +56,127 @@ export async function signSessionJwt(
   settings: SessionJwtSettings,
   nowMs: number,
 ): Promise<string> {
+  return sessionJwtAt(session, organization, settings, nowMs);
+}
+
+/** signSessionJwt, synchronously: for core's own callers, which need not pay a promise and an await per response. */
+export function sessionJwtAt(
+  session: MemberSessionRecord,
+  organization: OrganizationRecord,
+  settings: SessionJwtSettings,
+  nowMs: number,
+): string {
   const iat = Math.floor(nowMs / 1000);
   // jose refused a non-finite time; JSON would write it as null.
   if (!Number.isFinite(iat)) throw new TypeError(`the time to sign a session JWT at must be a finite number, got ${nowMs}`);
   const claims = base64urlOfUtf8(claimsJson(session, organization, settings, iat));
   return withCurrentKey(settings.keyring, (key, kid) => {
-    const signingInput = `${encodedHeader(kid)}.${claims}`;
-    return `${signingInput}.${hmacSha256Base64url(key, signingInput)}`;
+    // The signing input is `${header}.${claims}`; the HMAC takes it in its two parts, so that string is never built
+    // flat just to be hashed (only the token, when it is written out).
+    const header = encodedHeaderAndDot(kid);
+    return `${header}${claims}.${hmacSha256Base64url(key, header, claims)}`;
   });
 }
 
-// The protected header depends on the key ID alone, so its base64url is written once per kid rather than per token.
-// Key IDs come from the host's key rings (a handful); the cap only guards against a host that makes rings endlessly.
+// The protected header depends on the key ID alone, so its base64url (and the '.' after it) is written once per kid
+// rather than per token. Key IDs come from the host's key rings (a handful); the cap only guards against a host that
+// makes rings endlessly.
 const encodedHeaders = new Map<string, string>();
 const MAX_ENCODED_HEADERS = 64;
 
-function encodedHeader(kid: string): string {
+function encodedHeaderAndDot(kid: string): string {
   let encoded = encodedHeaders.get(kid);
   if (encoded === undefined) {
-    encoded = base64urlOfUtf8(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid }));
+    encoded = `${base64urlOfUtf8(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid }))}.`;
     if (encodedHeaders.size >= MAX_ENCODED_HEADERS) encodedHeaders.clear();
     encodedHeaders.set(kid, encoded);
   }
   return encoded;
 }
 
-/** A JSON string literal, escaped exactly as JSON.stringify escapes it inside an object. */
-const quoted = (text: string): string => JSON.stringify(text);
-
 /**
  * The claims as JSON.stringify would write this object, in this order (jose's):
  * `{ ...custom, [SESSION_CLAIM]: { id, started_at, last_accessed_at, expires_at, attributes, authentication_factors,
  * roles }, [ORGANIZATION_CLAIM]: { organization_id, slug }, sub, iss, aud, iat, nbf, exp }`.
  * Written out rather than built and serialized: the object and its generic serialization were a fifth of signing.
- * Every string goes through JSON.stringify, so escaping is the same; the custom claims are serialized as one object,
+ * Every string is written as JSON.stringify writes it (see putString); the custom claims are serialized as one object,
  * whose key order (integer-like keys first) is the same as inside the whole, since every other key is a reserved name
  * that custom claims cannot hold. RFC 3339 stamps are digits, '-', ':', 'T', 'Z' and '+' only: nothing to escape.
+ * The pieces are joined once, into one flat string: concatenated, each `+` left a node of a rope that the UTF-8
+ * encoding then copied out flat anyway (about a kilobyte of garbage per token).
  */
 function claimsJson(session: MemberSessionRecord, organization: OrganizationRecord, settings: SessionJwtSettings, iat: number): string {
+  // Everything that may run code of a host's (toJSON, a Date's methods) runs before the shared parts are touched.
   const custom = customClaimsJson(session.customClaims);
-  return (
-    `${custom === '{}' ? '{' : `${custom.slice(0, -1)},`}` +
-    `"${SESSION_CLAIM}":{"id":${quoted(session.memberSessionId)},"started_at":"${rfc3339(session.startedAt)}",` +
-    `"last_accessed_at":"${rfc3339(session.lastAccessedAt)}","expires_at":"${rfc3339(session.expiresAt)}",` +
-    `"attributes":{"user_agent":"","ip_address":""},"authentication_factors":${JSON.stringify(session.authenticationFactors)},` +
-    `"roles":[]},"${ORGANIZATION_CLAIM}":{"organization_id":${quoted(organization.organizationId)},"slug":${quoted(organization.organizationSlug)}},` +
-    `"sub":${quoted(session.memberId)},"iss":${quoted(settings.issuer)},"aud":${quoted(settings.audience)},` +
-    `"iat":${iat},"nbf":${iat},"exp":${iat + SESSION_JWT_LIFETIME_SECONDS}}`
-  );
+  const startedAt = rfc3339(session.startedAt);
+  const lastAccessedAt = rfc3339(session.lastAccessedAt);
+  const expiresAt = rfc3339(session.expiresAt);
+  const factors = JSON.stringify(session.authenticationFactors);
+  const parts = claimParts ?? [];
+  claimParts = undefined;
+  try {
+    let n = 0;
+    parts[n++] = custom === '{}' ? '{' : `${custom.slice(0, -1)},`;
+    parts[n++] = SESSION_CLAIM_ID;
+    n = putString(parts, n, session.memberSessionId);
+    parts[n++] = ',"started_at":"';
+    parts[n++] = startedAt;
+    parts[n++] = '","last_accessed_at":"';
+    parts[n++] = lastAccessedAt;
+    parts[n++] = '","expires_at":"';
+    parts[n++] = expiresAt;
+    parts[n++] = FACTORS_CLAIM;
+    parts[n++] = factors;
+    parts[n++] = ORGANIZATION_CLAIM_ID;
+    n = putString(parts, n, organization.organizationId);
+    parts[n++] = ',"slug":';
+    n = putString(parts, n, organization.organizationSlug);
+    parts[n++] = '},"sub":';
+    n = putString(parts, n, session.memberId);
+    parts[n++] = ',"iss":';
+    n = putString(parts, n, settings.issuer);
+    parts[n++] = ',"aud":';
+    n = putString(parts, n, settings.audience);
+    parts[n++] = ',"iat":';
+    parts[n++] = String(iat);
+    parts[n++] = ',"nbf":';
+    parts[n++] = String(iat);
+    parts[n++] = ',"exp":';
+    parts[n++] = String(iat + SESSION_JWT_LIFETIME_SECONDS);
+    parts[n++] = '}';
+    // The same length on every call but when a string needed escaping: the array keeps its storage.
+    parts.length = n;
+    return parts.join('');
+  } finally {
+    claimParts = parts;
+  }
+}
+
+/**
+ * claimsJson's pieces: one array reused by every call, written by index (emptying it would free its storage);
+ * undefined while a call has it.
+ */
+let claimParts: string[] | undefined = [];
+const SESSION_CLAIM_ID = `"${SESSION_CLAIM}":{"id":`;
+const FACTORS_CLAIM = '","attributes":{"user_agent":"","ip_address":""},"authentication_factors":';
+const ORGANIZATION_CLAIM_ID = `,"roles":[]},"${ORGANIZATION_CLAIM}":{"organization_id":`;
+
+/** No character JSON.stringify would escape: '"', '\\', a control character, a surrogate (paired ones too, to be safe). */
+const NOTHING_TO_ESCAPE = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+
+/**
+ * Puts `value` at `n` as JSON.stringify writes it, and returns the index after it: text with nothing to escape goes
+ * in between two quotes, with no new string made.
+ */
+function putString(parts: string[], n: number, value: string): number {
+  if (typeof value === 'string' && NOTHING_TO_ESCAPE.test(value)) {
+    parts[n] = '"';
+    parts[n + 1] = value;
+    parts[n + 2] = '"';
+    return n + 3;
+  }
+  parts[n] = `${JSON.stringify(value)}`;
+  return n + 1;
 }
 
 /** The host's custom claims as a JSON object, reserved names left out. */

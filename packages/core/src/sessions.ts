@@ -1,7 +1,7 @@
 // Member sessions and intermediate sessions: how a successful TOTP or recovery code becomes a session.
 // An intermediate session token is exchanged once for a member session; a member session gains factors (docs/http-api.md).
 
-import { type MemberObject, type OrganizationObject, rfc3339, toMemberObject, toOrganizationObject } from './api-objects';
+import { type MemberObject, type OrganizationObject, rfc3339, rfc3339OfMs, toMemberObject, toOrganizationObject } from './api-objects';
 import { TotpError } from './errors';
 import { assertActiveMember, resolveMember, resolveOrganization } from './identifiers';
 import { isId, newId } from './ids';
@@ -9,7 +9,7 @@ import { type CallOptions, type ServiceContext, requestIdFor } from './internal/
 import { type RequestBody, asRequestBody, field, optionalString, requiredString } from './internal/request';
 import type { AuthenticationFactor, IntermediateSessionRecord, MemberRecord, MemberSessionRecord, OrganizationRecord } from './model';
 import type { ExchangeSpend } from './repository';
-import { RESERVED_CLAIMS, readSessionJwt, signSessionJwt } from './session-jwt';
+import { RESERVED_CLAIMS, readSessionJwt, sessionJwtAt, signSessionJwt } from './session-jwt';
 import { hashToken, newOpaqueToken } from './tokens';
 
 export const DEFAULT_SESSION_DURATION_MINUTES = 60;
@@ -174,14 +174,6 @@ export interface PrefetchedSessions {
   memberSession?: MemberSessionRecord | null;
 }
 
-/** The token hashes to prefetch for `tokens` (what `findMfaContext` takes). */
-export function presentedTokenHashes(tokens: PresentedTokens): { intermediateSessionTokenHash?: string; memberSessionTokenHash?: string } {
-  const hashes: { intermediateSessionTokenHash?: string; memberSessionTokenHash?: string } = {};
-  if (tokens.intermediateSessionToken !== undefined) hashes.intermediateSessionTokenHash = hashToken(tokens.intermediateSessionToken);
-  if (tokens.sessionToken !== undefined) hashes.memberSessionTokenHash = hashToken(tokens.sessionToken);
-  return hashes;
-}
-
 /** The live member session named by a session token and/or JWT (both must agree). Throws `session_not_found`. */
 export async function findLiveMemberSession(
   context: ServiceContext,
@@ -189,21 +181,37 @@ export async function findLiveMemberSession(
   nowMs: number,
   prefetched?: MemberSessionRecord | null,
 ): Promise<MemberSessionRecord> {
-  const notFound = () => new TotpError('session_not_found', 'the session is unknown, expired or revoked');
   let session: MemberSessionRecord | null = null;
   if (tokens.sessionToken !== undefined) {
     session = prefetched !== undefined ? prefetched : await context.repository.findMemberSessionByTokenHash(hashToken(tokens.sessionToken));
-    if (session === null) throw notFound();
+    if (session === null) throw sessionNotFound();
   }
   if (tokens.sessionJwt !== undefined) {
     const id = await readSessionJwt(tokens.sessionJwt, context.sessionJwt);
-    if (id === null) throw notFound();
+    if (id === null) throw sessionNotFound();
     if (session !== null && session.memberSessionId !== id) {
       throw new TotpError('bad_request', 'session_token and session_jwt name different sessions');
     }
     session ??= await context.repository.findMemberSessionById(id);
   }
-  if (session === null || session.revokedAt !== null || session.expiresAt.getTime() <= nowMs) throw notFound();
+  return liveMemberSession(session, nowMs);
+}
+
+function sessionNotFound(): TotpError {
+  return new TotpError('session_not_found', 'the session is unknown, expired or revoked');
+}
+
+/** `session` if it is live at `nowMs` (found, not revoked, not expired); else `session_not_found`. */
+function liveMemberSession(session: MemberSessionRecord | null, nowMs: number): MemberSessionRecord {
+  if (session === null || session.revokedAt !== null || session.expiresAt.getTime() <= nowMs) throw sessionNotFound();
+  return session;
+}
+
+/** `session` if it is live at `nowMs` (found, not consumed, not expired); else `intermediate_session_not_found`. */
+function liveIntermediateSession(session: IntermediateSessionRecord | null, nowMs: number): IntermediateSessionRecord {
+  if (session === null || session.expiresAt.getTime() <= nowMs) {
+    throw new TotpError('intermediate_session_not_found', 'the intermediate session is unknown, expired or already used');
+  }
   return session;
 }
 
@@ -214,10 +222,30 @@ async function findLiveIntermediateSession(
   prefetched?: IntermediateSessionRecord | null,
 ): Promise<IntermediateSessionRecord> {
   const session = prefetched !== undefined ? prefetched : await context.repository.findIntermediateSession(hashToken(token));
-  if (session === null || session.expiresAt.getTime() <= nowMs) {
-    throw new TotpError('intermediate_session_not_found', 'the intermediate session is unknown, expired or already used');
+  return liveIntermediateSession(session, nowMs);
+}
+
+/**
+ * resolvePresentedTokens' answer when the prefetched sessions settle it (an IST, or a session token without a JWT:
+ * the common cases), reached without a promise and an await per step; undefined when the store or a JWT must be
+ * asked. The same checks, in the same order, with the same errors.
+ */
+export function prefetchedMfaTarget(
+  tokens: PresentedTokens,
+  member: MemberRecord,
+  nowMs: number,
+  prefetched: PrefetchedSessions,
+): MfaTarget | undefined {
+  if (tokens.intermediateSessionToken !== undefined) {
+    if (prefetched.intermediateSession === undefined) return undefined;
+    const session = liveIntermediateSession(prefetched.intermediateSession, nowMs);
+    assertOwnedBy(session, member);
+    return { kind: 'intermediate', session };
   }
-  return session;
+  if (tokens.sessionToken === undefined || tokens.sessionJwt !== undefined || prefetched.memberSession === undefined) return undefined;
+  const session = liveMemberSession(prefetched.memberSession, nowMs);
+  assertOwnedBy(session, member);
+  return { kind: 'member', session, sessionToken: tokens.sessionToken };
 }
 
 /**
@@ -270,8 +298,21 @@ export function newFactor(
   nowMs: number,
   detail: Partial<Pick<AuthenticationFactor, 'authenticator_app_factor' | 'recovery_code_factor'>> = {},
 ): AuthenticationFactor {
-  const at = rfc3339(new Date(nowMs));
+  const at = rfc3339OfMs(nowMs);
   return { type, delivery_method: deliveryMethod, last_authenticated_at: at, created_at: at, updated_at: at, ...detail };
+}
+
+/** `newFactor('totp', 'authenticator_app', nowMs, { authenticator_app_factor: { totp_id } })` as one object literal. */
+export function totpFactor(nowMs: number, totpRegistrationId: string): AuthenticationFactor {
+  const at = rfc3339OfMs(nowMs);
+  return {
+    type: 'totp',
+    delivery_method: 'authenticator_app',
+    last_authenticated_at: at,
+    created_at: at,
+    updated_at: at,
+    authenticator_app_factor: { totp_id: totpRegistrationId },
+  };
 }
 
 /**
@@ -339,19 +380,18 @@ export async function grantSession(
     recoveryCodesRemaining = result.recoveryCodesRemaining ?? null;
   } else {
     if (options.spend !== undefined) throw new Error('grantSession: only an intermediate session exchange spends a proof');
-    const extended = await context.repository.extendMemberSession(target.session.memberSessionId, {
-      at,
-      expiresAt,
-      factor,
-      ...(options.customClaims === undefined ? {} : { customClaims: options.customClaims }),
-    });
+    const { customClaims } = options;
+    const extended = await context.repository.extendMemberSession(
+      target.session.memberSessionId,
+      customClaims === undefined ? { at, expiresAt, factor } : { at, expiresAt, factor, customClaims },
+    );
     if (extended === null) throw new TotpError('session_not_found', 'the session is unknown, expired or revoked');
     session = extended;
     sessionToken = target.sessionToken;
   }
   const grant: SessionGrant = {
     session_token: sessionToken,
-    session_jwt: await signSessionJwt(session, organization, context.sessionJwt, nowMs),
+    session_jwt: sessionJwtAt(session, organization, context.sessionJwt, nowMs),
     member_session: toMemberSessionObject(session, organization),
   };
   return { grant, recoveryCodesRemaining };

@@ -5,29 +5,29 @@ import { TotpError } from '../errors';
 import {
   assertActiveMember,
   assertNotDeleted,
-  memberLookups,
   memberNotFound,
-  organizationLookups,
+  nextMemberLookup,
+  nextOrganizationLookup,
   organizationNotFound,
   resolveOrganization,
 } from '../identifiers';
 import { isLocked, nextLockoutState } from '../lockout-policy';
 import { type MemberObject, type OrganizationObject, toMemberObject, toOrganizationObject } from '../api-objects';
 import type { AuthenticationFactor, MemberRecord, OrganizationRecord } from '../model';
-import type { MemberRegistrations, MfaContext, TotpRepository } from '../repository';
+import type { MemberLookup, MemberRegistrations, MfaContext, MfaContextQuery, OrganizationLookup } from '../repository';
 import {
   type ExchangeSpendOption,
   type GrantedSession,
   type MfaTarget,
   parseCustomClaims,
-  type PresentedTokens,
   type SessionGrant,
   grantSession,
   parseSessionDurationMinutes,
-  presentedTokenHashes,
+  prefetchedMfaTarget,
   readPresentedTokens,
   requireMfaTarget,
 } from '../sessions';
+import { hashToken } from '../tokens';
 import { type CallOptions, type ServiceContext, emit, requestIdFor } from './context';
 import { type RequestBody, requiredString } from './request';
 
@@ -54,54 +54,55 @@ export async function beginMfaAttempt(context: ServiceContext, body: RequestBody
   const tokens = readPresentedTokens(body);
   const durationMinutes = parseSessionDurationMinutes(body);
   const customClaims = parseCustomClaims(body);
-  const { organization, member, registrations, intermediateSession, memberSession } = await readMfaContext(
-    context.repository,
-    organizationIdentifier,
-    memberIdentifier,
-    tokens,
-  );
+  // The organization, member, registrations and presented sessions in one repository call (one round trip on SQL
+  // stores) when the identifiers match on their first lookup, which is the common case (IDs); another call per
+  // fallback lookup otherwise. Same answers, in the same order of checks, as resolveOrganization + resolveMember.
+  // Written out here rather than in a helper: each async call in between would cost a promise and an await.
+  let organizationLookup = nextOrganizationLookup(organizationIdentifier);
+  let memberLookup = nextMemberLookup(memberIdentifier);
+  if (memberLookup === undefined) {
+    // No member can match, but an unknown organization is still the error to report first.
+    await resolveOrganization(context.repository, organizationIdentifier);
+    throw memberNotFound();
+  }
+  const istHash = tokens.intermediateSessionToken === undefined ? undefined : hashToken(tokens.intermediateSessionToken);
+  const sessionHash = tokens.sessionToken === undefined ? undefined : hashToken(tokens.sessionToken);
+  let found: MfaContext;
+  for (;;) {
+    if (organizationLookup === undefined) throw organizationNotFound();
+    if (memberLookup === undefined) throw memberNotFound();
+    found = await context.repository.findMfaContext(mfaContextQuery(organizationLookup, memberLookup, istHash, sessionHash));
+    if (found.organization === null) {
+      organizationLookup = nextOrganizationLookup(organizationIdentifier, organizationLookup.by);
+    } else if (found.member === null) {
+      memberLookup = nextMemberLookup(memberIdentifier, memberLookup.by);
+    } else {
+      break;
+    }
+  }
+  const { organization, member, registrations } = found;
+  assertNotDeleted(member);
   const nowMs = context.clock();
   assertActiveMember(member);
   assertNotLocked(member, nowMs);
-  const target = await requireMfaTarget(context, tokens, member, nowMs, { intermediateSession, memberSession });
+  // The sessions read with the member settle the common cases without a promise per step.
+  const target = prefetchedMfaTarget(tokens, member, nowMs, found) ?? (await requireMfaTarget(context, tokens, member, nowMs, found));
   return { organization, member, registrations, target, durationMinutes, customClaims, nowMs };
 }
 
-/**
- * The organization, member, registrations and presented sessions in one repository call (one round trip on SQL
- * stores) when the identifiers match on their first lookup, which is the common case (IDs); another call per
- * fallback lookup otherwise. Same answers, in the same order of checks, as resolveOrganization + resolveMember.
- */
-async function readMfaContext(
-  repository: TotpRepository,
-  organizationIdentifier: string,
-  memberIdentifier: string,
-  tokens: PresentedTokens,
-): Promise<MfaContext & { organization: OrganizationRecord; member: MemberRecord }> {
-  const organizations = organizationLookups(organizationIdentifier);
-  const members = memberLookups(memberIdentifier);
-  if (members.length === 0) {
-    // No member can match, but an unknown organization is still the error to report first.
-    await resolveOrganization(repository, organizationIdentifier);
-    throw memberNotFound();
+/** The query for one pair of lookups, with the presented token's hash (readPresentedTokens allows one kind). */
+function mfaContextQuery(
+  organization: OrganizationLookup,
+  member: MemberLookup,
+  intermediateSessionTokenHash: string | undefined,
+  memberSessionTokenHash: string | undefined,
+): MfaContextQuery {
+  if (intermediateSessionTokenHash !== undefined && memberSessionTokenHash !== undefined) {
+    return { organization, member, intermediateSessionTokenHash, memberSessionTokenHash };
   }
-  const hashes = presentedTokenHashes(tokens);
-  let o = 0;
-  let m = 0;
-  for (;;) {
-    const organizationLookup = organizations[o];
-    const memberLookup = members[m];
-    if (organizationLookup === undefined) throw organizationNotFound();
-    if (memberLookup === undefined) throw memberNotFound();
-    const found = await repository.findMfaContext({ organization: organizationLookup, member: memberLookup, ...hashes });
-    if (found.organization === null) {
-      o += 1;
-    } else if (found.member === null) {
-      m += 1;
-    } else {
-      return { ...found, organization: found.organization, member: assertNotDeleted(found.member) };
-    }
-  }
+  if (intermediateSessionTokenHash !== undefined) return { organization, member, intermediateSessionTokenHash };
+  if (memberSessionTokenHash !== undefined) return { organization, member, memberSessionTokenHash };
+  return { organization, member };
 }
 
 function lockedError(): TotpError {
@@ -143,9 +144,14 @@ export async function recordFailedAttempt(context: ServiceContext, member: Membe
  * Returns the member as it now stands, so callers need not read it back.
  */
 export async function recordSuccessfulAttempt(context: ServiceContext, member: MemberRecord): Promise<MemberRecord> {
-  if (member.failedMfaAttempts === 0 && member.lockExpiresAt === null) return member;
+  if (!hasFailuresToClear(member)) return member;
   await context.repository.resetFailedMfaAttempts(member.organizationId, member.memberId);
   return { ...member, failedMfaAttempts: 0, lockCreatedAt: null, lockExpiresAt: null };
+}
+
+/** True when a success has something to clear; when not, callers may skip recordSuccessfulAttempt (and its await). */
+export function hasFailuresToClear(member: MemberRecord): boolean {
+  return member.failedMfaAttempts !== 0 || member.lockExpiresAt !== null;
 }
 
 /** What authenticate and recover both answer after a success, before their own fields. */
@@ -184,7 +190,10 @@ export function mfaSuccessResponse(
     member_id: member.memberId,
     member: toMemberObject(member, attempt.nowMs),
     organization: toOrganizationObject(attempt.organization),
-    ...grant,
+    // Written out rather than spread: one object of its final shape, no properties added one by one.
+    session_token: grant.session_token,
+    session_jwt: grant.session_jwt,
+    member_session: grant.member_session,
     status_code: 200,
   };
 }

@@ -1,7 +1,7 @@
 // The service's resolved configuration, shared by the rule modules (provisioning, registration, authentication ...).
 // Built once by createTotpService so each rule reads validated keys, policies, clock and randomness from one place.
 
-import { type EventHandlerErrorReporter, type TotpEventName, type TotpEvents, emitEvent } from '../events';
+import { type EventHandlerErrorReporter, type EventHandlerOf, type TotpEventName, type TotpEvents, deliverEvent, emitEvent } from '../events';
 import { newId } from '../ids';
 import type { Keyring } from '../keyring';
 import type { LockoutPolicy } from '../lockout-policy';
@@ -41,4 +41,23 @@ export function emit<N extends TotpEventName>(
   event: Parameters<NonNullable<TotpEvents[N]>>[0],
 ): void {
   emitEvent(context.events, context.reportEventError, name, event);
+}
+
+/**
+ * The host's handler for `name`, read once as `emit` reads it, or undefined. For events whose payload costs
+ * allocations on a hot path: the payload is built only when there is a handler, then passed to `deliver`.
+ */
+export function eventHandler<N extends TotpEventName>(context: ServiceContext, name: N): EventHandlerOf<N> | undefined {
+  const handler = context.events[name] as EventHandlerOf<N> | undefined;
+  return typeof handler === 'function' ? handler : undefined;
+}
+
+/** `emit` with the handler `eventHandler` returned. */
+export function deliver<N extends TotpEventName>(
+  context: ServiceContext,
+  name: N,
+  handler: EventHandlerOf<N>,
+  event: Parameters<NonNullable<TotpEvents[N]>>[0],
+): void {
+  deliverEvent(context.events, context.reportEventError, name, handler, event);
 }

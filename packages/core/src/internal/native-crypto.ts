@@ -68,7 +68,7 @@ interface NodeCrypto {
   hash?: (algorithm: 'sha256', data: string, outputEncoding: 'hex') => string;
 }
 interface NodeBufferConstructor {
-  from(text: string, encoding: 'utf8'): NodeBuffer;
+  from(text: string, encoding: 'utf8' | 'base64url'): NodeBuffer;
 }
 interface Native {
   crypto: NodeCrypto;
@@ -140,7 +140,8 @@ function agreesWithFallback(candidate: Native): boolean {
     candidate.crypto.createHmac('sha256', longKey).update(text, 'utf8').digest('base64url') ===
       base64urlnopad.encode(hmac(sha256, longKey, utf8ToBytes(text))) &&
     nativeSha256Hex(candidate.crypto, text) === bytesToHex(sha256(utf8ToBytes(text))) &&
-    candidate.Buffer.from(text, 'utf8').toString('base64url') === base64urlnopad.encode(utf8ToBytes(text))
+    candidate.Buffer.from(text, 'utf8').toString('base64url') === base64urlnopad.encode(utf8ToBytes(text)) &&
+    bytesToHex(candidate.Buffer.from(base64urlnopad.encode(sealedFallback), 'base64url')) === bytesToHex(sealedFallback)
   );
 }
 
@@ -199,13 +200,17 @@ export function hmacSha256(key: Uint8Array, message: Uint8Array | string): Uint8
 }
 
 /**
- * base64url without padding of HMAC-SHA-256(key, UTF-8 bytes of `message`): a JWS signature (RFC 7515 §5.1). Node
- * encodes the digest natively, where hmacSha256 copies it out of its Buffer and @scure/base encodes it in JavaScript.
+ * base64url without padding of HMAC-SHA-256(key, UTF-8 bytes of `message` ‖ UTF-8 bytes of `rest`): a JWS signature
+ * (RFC 7515 §5.1). Node encodes the digest natively, where hmacSha256 copies it out of its Buffer and @scure/base
+ * encodes it in JavaScript. A message in two parts is hashed part by part: node:crypto flattens a concatenated string
+ * into a new copy to read it, a copy as long as a session JWT. `message` must not end inside a surrogate pair.
  */
-export function hmacSha256Base64url(key: Uint8Array, message: string): string {
+export function hmacSha256Base64url(key: Uint8Array, message: string, rest = ''): string {
   const n = nativeOrNull();
-  if (n === null) return base64urlnopad.encode(hmac(sha256, key, utf8ToBytes(message)));
-  return n.crypto.createHmac('sha256', key).update(message, 'utf8').digest('base64url');
+  if (n === null) return base64urlnopad.encode(hmac(sha256, key, utf8ToBytes(message + rest)));
+  const mac = n.crypto.createHmac('sha256', key).update(message, 'utf8');
+  if (rest !== '') mac.update(rest, 'utf8');
+  return mac.digest('base64url');
 }
 
 /** Lower-case hex SHA-256 of the UTF-8 bytes of `text`. */
@@ -218,6 +223,37 @@ export function sha256HexOfUtf8(text: string): string {
 export function base64urlOfUtf8(text: string): string {
   const n = nativeOrNull();
   return n === null ? base64urlnopad.encode(utf8ToBytes(text)) : n.Buffer.from(text, 'utf8').toString('base64url');
+}
+
+/** Canonical unpadded base64url digits: the alphabet, and not one digit more than the bytes need (see below). */
+const BASE64URL_DIGITS = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * The bytes of unpadded base64url text (RFC 4648 §5), strictly: exactly what @scure/base's `base64urlnopad.decode`
+ * accepts and returns, with its errors. Node's decoder is lenient (it skips foreign characters and ignores stray
+ * bits), so it gets only text already known to be canonical; any other text goes to @scure/base, which refuses it.
+ * The result may be a view into a shared pool: read it, do not keep or wipe it.
+ */
+export function base64urlToBytes(text: string): Uint8Array {
+  const n = nativeOrNull();
+  if (n === null || !isCanonicalBase64url(text)) return base64urlnopad.decode(text);
+  const decoded = n.Buffer.from(text, 'base64url');
+  // A plain Uint8Array view: a Buffer's subarray goes through its species constructor, several times slower.
+  return new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length);
+}
+
+function isCanonicalBase64url(text: string): boolean {
+  if (typeof text !== 'string' || text.length % 4 === 1 || !BASE64URL_DIGITS.test(text)) return false;
+  // After 2 or 3 digits of a group (8 or 16 bits), the last digit's low 4 or 2 bits are padding and must be zero.
+  const unused = text.length % 4 === 2 ? 0x0f : text.length % 4 === 3 ? 0x03 : 0;
+  return unused === 0 || (base64urlDigit(text.charCodeAt(text.length - 1)) & unused) === 0;
+}
+
+function base64urlDigit(code: number): number {
+  if (code >= 0x41 && code <= 0x5a) return code - 0x41; // A-Z
+  if (code >= 0x61 && code <= 0x7a) return code - 0x61 + 26; // a-z
+  if (code >= 0x30 && code <= 0x39) return code - 0x30 + 52; // 0-9
+  return code === 0x2d ? 62 : 63; // '-', '_' (the pattern admits nothing else)
 }
 
 // --- node:crypto, with every result copied out of its Buffer ----------------------------------------------------
