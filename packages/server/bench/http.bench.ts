@@ -1,7 +1,10 @@
 // `pnpm bench`: HTTP load on loopback with autocannon. POST /v1/b2b/totp/authenticate (every request a fresh, valid
 // code) against a bare Express 5 JSON echo measured in the same run; prints throughput as a ratio. Never fails.
+// Settings: BENCH_STORES (memory,sqlite; also crypto), BENCH_CONNECTIONS (10,50), BENCH_DURATION_SECONDS (10),
+// BENCH_ROUNDS (3), BENCH_PIN (0 to leave CPU placement to the scheduler), BENCH_PROFILE_DIR (CPU profiles).
 
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import autocannon from 'autocannon';
 import { BENCH_AUTH_HEADER, CLOCK_SPEEDUP, benchClock, benchCode, type ServerReady } from './shared';
 
@@ -20,6 +23,22 @@ const CANNED: Record<string, string> = {
 const ONCE = new Set(['sqlite']);
 const clock = benchClock();
 
+/**
+ * With two CPUs or more and util-linux's taskset, the load generator (this process) runs on CPU 0 and every server on
+ * CPU 1, each with all its threads. Unpinned, the scheduler sometimes put a server and the load generator on one CPU
+ * for part of a run: the echo alone measured anywhere from 3,000 to 6,500 req/s between rounds. BENCH_PIN=0: no pinning.
+ */
+const PIN = process.env.BENCH_PIN !== '0' && availableParallelism() >= 2 && pin(process.pid, 0);
+
+function pin(pid: number, cpu: number): boolean {
+  try {
+    execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(cpu), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 interface Started {
   child: ChildProcess;
   ready: ServerReady;
@@ -30,6 +49,7 @@ function start(mode: string): Promise<Started> {
     const child = fork(new URL('./bench-server.ts', import.meta.url).pathname, [mode], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    if (PIN && child.pid !== undefined) pin(child.pid, 1);
     child.once('message', (ready) => resolve({ child, ready: ready as ServerReady }));
     child.once('exit', (code) => reject(new Error(`the ${mode} server exited (${code}) before it was ready`)));
   });
@@ -138,7 +158,8 @@ async function load(label: string, server: Started, connections: number, path: s
 
 async function main(): Promise<void> {
   console.log(`HTTP benchmark: ${DURATION_SECONDS} s per run, ${ROUNDS} rounds, connections ${CONNECTIONS.join(' and ')}, loopback, ` +
-    `load generator and server in separate processes (server clock ×${CLOCK_SPEEDUP} so codes stay fresh).`);
+    `load generator and server in separate processes${PIN ? ', pinned to CPU 0 and CPU 1' : ''} ` +
+    `(server clock ×${CLOCK_SPEEDUP} so codes stay fresh).`);
   const echo = await start('echo');
   const stores: Array<[string, Started]> = [];
   for (const store of ['stub', ...STORES]) {
@@ -148,7 +169,7 @@ async function main(): Promise<void> {
       console.log(`(skipping the ${store} store: ${(error as Error).message})`);
     }
   }
-  const rows: Array<Measured & { ratio?: number; rounds: number }> = [];
+  const rows: Array<Measured & { ratio?: number; ratioRange?: [number, number]; rounds: number }> = [];
   try {
     for (const connections of CONNECTIONS) {
       const sample = JSON.stringify({ organization_id: 'organization-test-00000000-0000-4000-8000-000000000000', member_id: 'member-test-00000000-0000-4000-8000-000000000000', code: '123456', session_token: 'x'.repeat(44) });
@@ -191,7 +212,9 @@ async function main(): Promise<void> {
           serverErrors: sum((m) => m.serverErrors),
           clientSide: sum((m) => m.clientSide),
           rounds: measured.length,
-          ...(first.label.startsWith('bare') ? {} : { ratio: median((m) => m.ratio) }),
+          ...(first.label.startsWith('bare')
+            ? {}
+            : { ratio: median((m) => m.ratio), ratioRange: [Math.min(...measured.map((m) => m.ratio)), Math.max(...measured.map((m) => m.ratio))] }),
         });
       }
     }
@@ -199,11 +222,11 @@ async function main(): Promise<void> {
     for (const s of [echo, ...stores.map(([, started]) => started)]) s.child.disconnect();
   }
   console.log();
-  console.log(`Medians of ${ROUNDS} rounds (${[...ONCE].join(', ')}: one); "vs echo" is the median of each round's ratio to the echo run just before it; response counts are totals.`);
+  console.log(`Medians of ${ROUNDS} rounds (${[...ONCE].join(', ')}: one); "vs echo" is the median of each round's ratio to the echo run just before it (lowest–highest round in brackets); response counts are totals.`);
   console.log('| run | conn | rounds | req/s | p50 ms | p99 ms | server CPU µs/req | of which main thread | 2xx | 4xx | other responses (5xx…) | no response (errors, timeouts) | vs echo |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.label} | ${r.connections} | ${r.rounds} | ${r.requestsPerSecond.toFixed(0)} | ${r.latencyP50} | ${r.latencyP99} | ${r.serverCpuMicrosPerRequest.toFixed(0)} | ${r.serverLoopMicrosPerRequest.toFixed(0)} | ${r.ok} | ${r.clientErrors} | ${r.serverErrors} | ${r.clientSide} | ${r.ratio === undefined ? '1.00x' : `${r.ratio.toFixed(2)}x`} |`);
+    console.log(`| ${r.label} | ${r.connections} | ${r.rounds} | ${r.requestsPerSecond.toFixed(0)} | ${r.latencyP50} | ${r.latencyP99} | ${r.serverCpuMicrosPerRequest.toFixed(0)} | ${r.serverLoopMicrosPerRequest.toFixed(0)} | ${r.ok} | ${r.clientErrors} | ${r.serverErrors} | ${r.clientSide} | ${ratioCell(r)} |`);
   }
   const bad = rows.filter((r) => r.serverErrors > 0);
   const unanswered = rows.filter((r) => r.clientSide > 0);
@@ -213,6 +236,12 @@ async function main(): Promise<void> {
     console.log(`Requests without a response (autocannon errors or 10 s timeouts) in: ${unanswered.map((r) => `${r.label} @${r.connections}`).join(', ')}`);
   }
   console.log('Target: >= 0.80x of the echo on the memory store. Ratios only hold within one run on one machine.');
+}
+
+function ratioCell(row: { ratio?: number; ratioRange?: [number, number]; rounds: number }): string {
+  if (row.ratio === undefined) return '1.00x';
+  const range = row.ratioRange !== undefined && row.rounds > 1 ? ` (${row.ratioRange[0].toFixed(2)}–${row.ratioRange[1].toFixed(2)})` : '';
+  return `${row.ratio.toFixed(2)}x${range}`;
 }
 
 main().catch((error: unknown) => {
