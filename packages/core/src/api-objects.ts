@@ -53,10 +53,14 @@ export function rfc3339(date: Date): string {
   return formatted(date.getTime(), date);
 }
 
+/** The largest time value a Date can hold, either side of the epoch. */
+const MAX_TIME_VALUE = 8.64e15;
+
 /** `rfc3339(new Date(ms))`, with no Date made unless the second is not in the table. */
 export function rfc3339OfMs(ms: number): string {
-  // Only a whole number is its own time value (new Date truncates, and must say whether NaN or a string is valid).
-  return Number.isSafeInteger(ms) ? formatted(ms, undefined) : rfc3339(new Date(ms));
+  // Only a whole number within ±8.64e15 (ECMA-262 §21.4.1.1) is its own time value: new Date truncates, and says
+  // whether anything else (NaN, a string, a time just past the range, whose second the table may hold) is valid.
+  return Number.isSafeInteger(ms) && Math.abs(ms) <= MAX_TIME_VALUE ? formatted(ms, undefined) : rfc3339(new Date(ms));
 }
 
 function formatted(ms: number, date: Date | undefined): string {

@@ -200,6 +200,151 @@ describe('decryptSecret', () => {
   });
 });
 
+describe('the associated data, as encryptSecret and decryptSecret build it (any Unicode IDs)', () => {
+  // encryptSecret writes the IDs into a new array, decryptSecret into a shared buffer that grows past 256 bytes, both
+  // sized by a hand-written UTF-8 length and with an ASCII fast path. Round trips alone cannot see a mistake the two
+  // share, so every stored value is also compared with one sealed independently over referenceAad.
+  const ranges = [[0x00, 0x7f], [0x80, 0x7ff], [0x800, 0xffff], [0x10000, 0x10ffff]] as const; // 1 to 4 UTF-8 bytes
+  /** A code point of `bytes` UTF-8 bytes (never a surrogate), from any natural number. */
+  const ofLength = (bytes: number, n: number) => {
+    const [lo, hi] = ranges[bytes - 1]!;
+    const c = lo + (n % (hi - lo + 1));
+    return String.fromCodePoint(c >= 0xd800 && c <= 0xdfff ? c + 0x800 : c);
+  };
+  const codePoint = fc.tuple(fc.integer({ min: 1, max: 4 }), fc.nat()).map(([bytes, n]) => ofLength(bytes, n));
+  const wellFormed = (text: string) => !/\p{Cs}/u.test(text); // String.prototype.isWellFormed, in ES2022 terms
+  const id = fc.oneof(
+    fc.array(codePoint, { minLength: 1, maxLength: 30, size: 'max' }).map((points) => points.join('')),
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }),
+    fc.string({ minLength: 1, maxLength: 60 }),
+  ).filter((text) => text.length <= 60 && wellFormed(text));
+  // Long IDs too (20 to 40 code points, at most 60 UTF-16 units): about half of these bindings pass 256 bytes.
+  const longId = fc.array(codePoint, { minLength: 20, maxLength: 40 }).map((points) => points.join('')).filter((text) => text.length <= 60);
+  const anyBinding = fc.oneof(
+    fc.record({ organizationId: id, memberId: id, totpRegistrationId: id }),
+    fc.record({ organizationId: longId, memberId: longId, totpRegistrationId: longId }),
+  );
+  const FIELDS = ['organizationId', 'memberId', 'totpRegistrationId'] as const;
+
+  /** What an independent AES-GCM (node:crypto) stores for `secret` under `binding` with `nonce`. */
+  function sealedIndependently(secret: Uint8Array, binding: SecretBinding, nonce: Uint8Array): string {
+    const cipher = createCipheriv('aes-256-gcm', KEY, nonce);
+    cipher.setAAD(referenceAad(binding));
+    return Buffer.concat([nonce, cipher.update(secret), cipher.final(), cipher.getAuthTag()]).toString('base64url');
+  }
+  function expectRoundTrip(secret: Uint8Array, binding: SecretBinding, nonce: Uint8Array): void {
+    const stored = encryptSecret(secret, { binding, keyring: KEYRING, randomBytes: () => nonce.slice() });
+    expect(stored).toEqual({ keyId: 'k1', ciphertext: sealedIndependently(secret, binding, nonce) });
+    expect(decryptSecret(stored, { binding, keyring: KEYRING })).toEqual(secret);
+  }
+
+  it('round-trips, and matches the documented layout, for IDs of 1- to 4-byte characters', () => {
+    let long = 0;
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), anyBinding, fc.uint8Array({ minLength: 12, maxLength: 12 }), (secret, binding, nonce) => {
+        if (referenceAad(binding).length > 256) long += 1;
+        expectRoundTrip(secret, binding, nonce);
+      }),
+      { numRuns: 300 },
+    );
+    // Some associated data was longer than the shared buffer's first 256 bytes, so it grew during the run.
+    expect(long).toBeGreaterThan(10);
+  });
+
+  /** `binding` with one ID changed: one character swapped for another of as many UTF-8 bytes, or for any other. */
+  const oneCharacterChanged = fc
+    .tuple(anyBinding, fc.constantFrom(...FIELDS), fc.nat(), fc.nat(), fc.boolean())
+    .map(([binding, field, at, n, sameLength]) => {
+      const points = Array.from(binding[field]);
+      const i = at % points.length;
+      const old = points[i]!;
+      const bytes = Buffer.byteLength(old, 'utf8');
+      points[i] = ofLength(sameLength ? bytes : (n % 4) + 1, n);
+      return { binding, other: { ...binding, [field]: points.join('') }, nonAsciiOnly: sameLength && bytes > 1 };
+    });
+  /** `binding` with a character moved across the boundary between two adjacent IDs (both stay non-empty). */
+  const characterMoved = fc.tuple(anyBinding, fc.integer({ min: 0, max: 1 }), fc.boolean()).map(([binding, k, forward]) => {
+    const left = Array.from(binding[FIELDS[k]!]);
+    const right = Array.from(binding[FIELDS[k + 1]!]);
+    if (forward && left.length > 1) right.unshift(left.pop()!);
+    else if (!forward && right.length > 1) left.push(right.shift()!);
+    return { binding, other: { ...binding, [FIELDS[k]!]: left.join(''), [FIELDS[k + 1]!]: right.join('') } };
+  });
+
+  it('refuses a binding with one character of one ID changed, non-ASCII ones included', () => {
+    let nonAscii = 0;
+    fc.assert(
+      fc.property(oneCharacterChanged, ({ binding, other, nonAsciiOnly }) => {
+        fc.pre(FIELDS.some((field) => other[field] !== binding[field]));
+        if (nonAsciiOnly) nonAscii += 1;
+        const encrypted = encryptSecret(SECRET, { binding, keyring: KEYRING });
+        expectInternalError(() => decryptSecret(encrypted, { binding: other, keyring: KEYRING }), /failed authentication/);
+        expect(decryptSecret(encrypted, { binding, keyring: KEYRING })).toEqual(SECRET);
+      }),
+      { numRuns: 300 },
+    );
+    // The case that matters most was drawn: same UTF-8 lengths, so only the non-ASCII bytes themselves differ.
+    expect(nonAscii).toBeGreaterThan(20);
+  });
+
+  it('refuses a binding with a character moved from one ID to the next', () => {
+    fc.assert(
+      fc.property(characterMoved, ({ binding, other }) => {
+        fc.pre(FIELDS.some((field) => other[field] !== binding[field]));
+        const encrypted = encryptSecret(SECRET, { binding, keyring: KEYRING });
+        expectInternalError(() => decryptSecret(encrypted, { binding: other, keyring: KEYRING }), /failed authentication/);
+      }),
+      { numRuns: 200 },
+    );
+    // The same bytes in the same order, only the boundary moved: ('é', 'a\u{1F511}') is not ('éa', '\u{1F511}').
+    const a: SecretBinding = { organizationId: 'é', memberId: 'a\u{1F511}', totpRegistrationId: 'r' };
+    const b: SecretBinding = { organizationId: 'éa', memberId: '\u{1F511}', totpRegistrationId: 'r' };
+    expectInternalError(() => decryptSecret(encryptSecret(SECRET, { binding: a, keyring: KEYRING }), { binding: b, keyring: KEYRING }));
+  });
+
+  it('handles bindings over 256 bytes of UTF-8 (the shared buffer grows), then short ones, on either path', () => {
+    const nonce = NONCE;
+    // 39 bytes of label and lengths, then the IDs: totals just under, at, and past the buffer's first 256 bytes.
+    const sized = (total: number, filler: string): SecretBinding => {
+      const each = Math.floor((total - 39) / 3);
+      const last = total - 39 - 2 * each;
+      const text = (bytes: number) => filler.repeat(Math.floor(bytes / Buffer.byteLength(filler))) + 'x'.repeat(bytes % Buffer.byteLength(filler));
+      return { organizationId: text(each), memberId: text(each), totpRegistrationId: text(last) };
+    };
+    const bindings = [
+      ...[255, 256, 257, 300].flatMap((total) => ['x', 'é', '€', '\u{1F511}'].map((filler) => sized(total, filler))),
+      { organizationId: '\u{1F511}'.repeat(60), memberId: '€'.repeat(60), totpRegistrationId: 'é'.repeat(60) },
+      { organizationId: 'x'.repeat(1024), memberId: '€'.repeat(1024), totpRegistrationId: '\u{1F511}'.repeat(512) },
+      BINDING,
+      { organizationId: 'o', memberId: 'm', totpRegistrationId: 'r' },
+      { organizationId: 'é', memberId: '€', totpRegistrationId: '\u{1F511}' },
+    ];
+    expect(bindings.slice(0, 16).map((binding) => referenceAad(binding).length)).toEqual([255, 256, 257, 300].flatMap((total) => Array(4).fill(total)));
+    /** The binding with the last character of its last ID replaced. */
+    const lastChanged = (binding: SecretBinding): SecretBinding => {
+      const points = Array.from(binding.totpRegistrationId);
+      points.push(points.pop() === 'y' ? 'z' : 'y');
+      return { ...binding, totpRegistrationId: points.join('') };
+    };
+    for (const path of ['native', 'noble'] as const) {
+      onCryptoPath(path, () => {
+        const stored = bindings.map((binding) => encryptSecret(SECRET, { binding, keyring: KEYRING, randomBytes: () => nonce.slice() }));
+        // Long, then short, then long again: each decrypt sees exactly its own associated data, never a longer
+        // buffer's leftovers, and a long binding differing only in its last character is still refused.
+        for (const order of [bindings.keys(), [...bindings.keys()].reverse()]) {
+          for (const i of order) {
+            const binding = bindings[i]!;
+            expect(stored[i]!.ciphertext).toBe(sealedIndependently(SECRET, binding, nonce));
+            expect(decryptSecret(stored[i]!, { binding, keyring: KEYRING })).toEqual(SECRET);
+            expectInternalError(() => decryptSecret(stored[i]!, { binding: lastChanged(binding), keyring: KEYRING }), /failed authentication/);
+          }
+        }
+      });
+    }
+  });
+});
+
 describe('node:crypto and @noble/ciphers (internal/native-crypto.ts) write and read the same stored values', () => {
   afterEach(() => forceFallbackCryptoForTesting(false));
   const on = onCryptoPath;

@@ -9,6 +9,7 @@ import {
   aes256GcmDecrypt,
   aes256GcmEncrypt,
   base64urlOfUtf8,
+  base64urlToBytes,
   forceFallbackCryptoForTesting,
   hmacSha256,
   hmacSha256Base64url,
@@ -337,6 +338,70 @@ describe('the native and noble paths give the same bytes', () => {
       }),
     );
     expect(on('native', () => sha256HexOfUtf8('\uD800'))).toBe(on('native', () => sha256HexOfUtf8('\uFFFD')));
+  });
+});
+
+describe('base64urlToBytes: exactly @scure/base base64urlnopad.decode, whichever path runs', () => {
+  // Node decodes only text the module judged canonical; everything else must still reach @scure/base. A check
+  // that admits one text too many (a stray bit in the last digit, a foreign character, a length of 4n+1) makes
+  // Node's lenient decoder answer where @scure/base throws, or answer different bytes.
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const digit = fc.constantFrom(...ALPHABET);
+  const foreign = fc.constantFrom('=', '+', '/', ' ', '\t', '\n', '\r', '\u00a0', '.', '\u0000', '\u00e9', '\uD800', '\u{1F511}');
+
+  /** What decoding did: the bytes (as a plain Uint8Array), or the error's class and message. */
+  function outcome(decode: () => Uint8Array): { bytes: Uint8Array } | { error: string } {
+    let bytes: Uint8Array;
+    try {
+      bytes = decode();
+    } catch (error) {
+      return { error: `${(error as Error).constructor.name}: ${(error as Error).message}` };
+    }
+    // A plain Uint8Array, never a Buffer (whose equality and methods differ), on either path.
+    expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype);
+    return { bytes: Uint8Array.from(bytes) };
+  }
+  const expectSameAsScure = (text: string) => {
+    const expected = outcome(() => base64urlnopad.decode(text));
+    for (const path of PATHS) expect(on(path, () => outcome(() => base64urlToBytes(text)))).toEqual(expected);
+  };
+
+  /** Canonical text of random bytes: the last digit swapped for any other, padding added, a character inserted. */
+  const perturbed = fc
+    .tuple(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.nat(), fc.oneof(digit, foreign, fc.constant('==')), fc.integer({ min: 0, max: 3 }))
+    .map(([bytes, at, extra, how]) => {
+      const text = base64urlnopad.encode(bytes);
+      if (how === 0) return text.slice(0, -1) + ALPHABET[at % 64];
+      if (how === 1) return text + extra;
+      const i = at % (text.length + 1);
+      return how === 2 ? text.slice(0, i) + extra + text.slice(i) : text.slice(0, i) + text.slice(i + 1);
+    });
+
+  it('agrees on arbitrary text: the alphabet, padding, "+" and "/", whitespace, other characters, any length', () => {
+    const text = fc.oneof(
+      fc.string({ unit: digit, maxLength: 70 }),
+      fc.string({ unit: fc.oneof({ weight: 8, arbitrary: digit }, { weight: 1, arbitrary: foreign }), maxLength: 70 }),
+      fc.string({ unit: 'binary', maxLength: 20 }),
+      anyText,
+    );
+    fc.assert(fc.property(text, expectSameAsScure), { numRuns: 500 });
+  });
+
+  it('agrees on canonical encodings with their last digit changed, padded, or a character inserted or removed', () => {
+    fc.assert(fc.property(perturbed, expectSameAsScure), { numRuns: 500 });
+    // Every last digit after 1 and 2 bytes (4 and 2 stray bits): only 4 and 16 of the 64 are canonical.
+    for (const head of ['A', 'AA']) for (const last of ALPHABET) expectSameAsScure(head + last);
+    for (const bad of ['A', 'AAAAA', '====', 'AA==', 'AAA=', ' AAA', 'AAA\n', 'AA+/', 'AA\u0000']) expectSameAsScure(bad);
+  });
+
+  it('decodes the canonical encoding of any bytes to those bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const text = base64urlnopad.encode(bytes);
+        for (const path of PATHS) expect(Uint8Array.from(on(path, () => base64urlToBytes(text)))).toEqual(bytes);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
