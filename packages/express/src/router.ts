@@ -174,9 +174,10 @@ export function createTotpRouter(options: TotpRouterOptions): Router {
         const params = request.params;
         // Spread, never Object.assign: a `__proto__` key must stay a plain own field, not become a prototype.
         const input = params === undefined || !hasOwnKeys(params) ? fields : { ...fields, ...params };
-        const result = (await spec.call(service, input, callOptions)) as { request_id?: unknown; status_code?: unknown };
+        const result = (await spec.call(service, input, callOptions)) as { request_id?: unknown; status_code?: unknown } | null;
         // Core's responses already carry both, first and last: the copy is only for a service that does not.
-        const body = result.request_id === requestId && result.status_code === 200 ? result : { ...result, request_id: requestId, status_code: 200 };
+        const complete = typeof result === 'object' && result !== null && result.request_id === requestId && result.status_code === 200;
+        const body = complete ? result : { ...result, request_id: requestId, status_code: 200 };
         sendJson(response, 200, body);
       } catch (error) {
         failWith(request, response, error);
