@@ -346,6 +346,23 @@ describe('responses', () => {
   });
 });
 
+describe("a host's own service", () => {
+  // The router serializes core's responses as they are; any other answer still gets this request's request_id and
+  // status_code, and a request_id of the service's own is replaced by the one the router logs and answers with.
+  it.each([
+    ['undefined', undefined, {}],
+    ['an object without request_id', { ok: true }, { ok: true }],
+    ['an object with another request_id', { request_id: 'request-id-test-other', status_code: 201, ok: true }, { ok: true }],
+  ])('answering %s is answered with this request_id and status_code 200', async (_n, answer, fields) => {
+    const { service } = createMemoryTotp();
+    const t = createTestApp({ router: { service: { ...service, totps: { ...service.totps, authenticate: async () => answer as never } } } });
+    const res = await t.api.post('/v1/b2b/totp/authenticate', { organization_id: 'acme', member_id: 'm', code: '123456' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ...fields, request_id: expect.stringMatching(/^request-id-test-/), status_code: 200 });
+    expect(res.body.request_id).not.toBe('request-id-test-other');
+  });
+});
+
 describe('unexpected failures', () => {
   function failingService(error: unknown): TotpService {
     const reject = () => Promise.reject(error);
