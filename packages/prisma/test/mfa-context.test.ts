@@ -26,6 +26,11 @@ const stores: Array<[string, () => Promise<TestStore>]> = [
 
 let fixtures = 0;
 
+/** What the exchange sent since the counter's reset, by first keyword: PostgreSQL's one statement, or SQLite's `sqlite`. */
+function expectExchangeStatements(store: TestStore, name: string, sqlite: string[]): void {
+  expect(store.counter.statements.map((s) => s.sql.split(' ')[0])).toEqual(name.startsWith('postgresql') ? ['WITH'] : sqlite);
+}
+
 /** Two organizations; in the first a member with an active and a pending registration, a lock, an IST, a session. */
 async function fixture(store: TestStore) {
   const tag = `${++fixtures}-${process.pid}`;
@@ -259,9 +264,7 @@ describe.each(stores)('findMfaContext and exchangeIntermediateSession on %s', (n
     store.counter.reset();
     expect(await repository.exchangeIntermediateSession(f.istA, at, session)).toEqual({ status: 'exchanged', consumed: before });
     // PostgreSQL: the one statement. SQLite: a transaction, the DELETE first.
-    expect(store.counter.statements.map((s) => s.sql.split(' ')[0])).toEqual(
-      name.startsWith('postgresql') ? ['WITH'] : ['BEGIN', 'DELETE', 'INSERT', 'COMMIT'],
-    );
+    expectExchangeStatements(store, name, ['BEGIN', 'DELETE', 'INSERT', 'COMMIT']);
     expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(session);
     expect(await repository.findIntermediateSession(f.istA)).toBeNull();
 
@@ -292,9 +295,7 @@ describe.each(stores)('exchangeIntermediateSession spending a time step on %s', 
       for (const attempt of [spend(SEED_STEP), spend(SEED_STEP + 1, `member-totp-ctx-p-${f.tag}`)]) {
         store.counter.reset();
         expect(await repository.exchangeIntermediateSession(f.istA, SEED_AT, refused, attempt)).toEqual({ status: 'spend_refused' });
-        expect(store.counter.statements.map((s) => s.sql.split(' ')[0])).toEqual(
-          name.startsWith('postgresql') ? ['WITH'] : ['BEGIN', 'DELETE', 'UPDATE', 'ROLLBACK'],
-        );
+        expectExchangeStatements(store, name, ['BEGIN', 'DELETE', 'UPDATE', 'ROLLBACK']);
         expect(JSON.stringify(await store.dump())).toBe(before);
       }
       // No live IST: not found, and the step is not looked at.
@@ -306,9 +307,7 @@ describe.each(stores)('exchangeIntermediateSession spending a time step on %s', 
       store.counter.reset();
       expect(await repository.exchangeIntermediateSession(f.istA, SEED_AT, session, spend(SEED_STEP + 2))).toEqual({ status: 'exchanged', consumed: ist });
       // PostgreSQL: still the one statement. SQLite: the step's UPDATE joins the transaction.
-      expect(store.counter.statements.map((s) => s.sql.split(' ')[0])).toEqual(
-        name.startsWith('postgresql') ? ['WITH'] : ['BEGIN', 'DELETE', 'UPDATE', 'INSERT', 'COMMIT'],
-      );
+      expectExchangeStatements(store, name, ['BEGIN', 'DELETE', 'UPDATE', 'INSERT', 'COMMIT']);
       expect(await lastStep()).toBe(SEED_STEP + 2);
       expect(await repository.findIntermediateSession(f.istA)).toBeNull();
       expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(session);
@@ -332,9 +331,7 @@ describe.each(stores)('exchangeIntermediateSession spending a recovery code on %
       expect(await repository.exchangeIntermediateSession(f.istA, SEED_AT, refused, spend([{ keyId: codes[0]!.keyId, hash: 'f'.repeat(64) }]))).toEqual({
         status: 'spend_refused',
       });
-      expect(store.counter.statements.map((s) => s.sql.split(' ')[0])).toEqual(
-        name.startsWith('postgresql') ? ['WITH'] : ['BEGIN', 'DELETE', 'DELETE', 'ROLLBACK'],
-      );
+      expectExchangeStatements(store, name, ['BEGIN', 'DELETE', 'DELETE', 'ROLLBACK']);
       expect(await repository.exchangeIntermediateSession(f.istA, SEED_AT, refused, spend([]))).toEqual({ status: 'spend_refused' });
       expect(JSON.stringify(await store.dump())).toBe(before);
 
@@ -348,9 +345,7 @@ describe.each(stores)('exchangeIntermediateSession spending a recovery code on %
         consumed: ist,
         recoveryCodesRemaining: codes.length - 1,
       });
-      expect(store.counter.statements.map((s) => s.sql.split(' ')[0])).toEqual(
-        name.startsWith('postgresql') ? ['WITH'] : ['BEGIN', 'DELETE', 'DELETE', 'SELECT', 'INSERT', 'COMMIT'],
-      );
+      expectExchangeStatements(store, name, ['BEGIN', 'DELETE', 'DELETE', 'SELECT', 'INSERT', 'COMMIT']);
       expect(await repository.listRecoveryCodeHashes(f.active.totpRegistrationId)).toEqual(codes.filter((_, i) => i !== 5));
       expect(await repository.findIntermediateSession(f.istA)).toBeNull();
       expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(session);
