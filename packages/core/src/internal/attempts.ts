@@ -90,19 +90,17 @@ export async function beginMfaAttempt(context: ServiceContext, body: RequestBody
   return { organization, member, registrations, target, durationMinutes, customClaims, nowMs };
 }
 
-/** The query for one pair of lookups, with the presented token's hash (readPresentedTokens allows one kind). */
+/** The query for one pair of lookups, with the presented token's hash, if any (readPresentedTokens allows one kind). */
 function mfaContextQuery(
   organization: OrganizationLookup,
   member: MemberLookup,
   intermediateSessionTokenHash: string | undefined,
   memberSessionTokenHash: string | undefined,
 ): MfaContextQuery {
-  if (intermediateSessionTokenHash !== undefined && memberSessionTokenHash !== undefined) {
-    return { organization, member, intermediateSessionTokenHash, memberSessionTokenHash };
-  }
-  if (intermediateSessionTokenHash !== undefined) return { organization, member, intermediateSessionTokenHash };
-  if (memberSessionTokenHash !== undefined) return { organization, member, memberSessionTokenHash };
-  return { organization, member };
+  const query: MfaContextQuery = { organization, member };
+  if (intermediateSessionTokenHash !== undefined) query.intermediateSessionTokenHash = intermediateSessionTokenHash;
+  if (memberSessionTokenHash !== undefined) query.memberSessionTokenHash = memberSessionTokenHash;
+  return query;
 }
 
 function lockedError(): TotpError {
