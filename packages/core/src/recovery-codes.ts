@@ -1,9 +1,8 @@
 // One-time recovery codes: generated without bias, read back leniently, stored only as keyed hashes.
 // Codes are `xxxx-xxxx-xxxx` over [a-z0-9] (about 62 bits); stored as HMAC-SHA-256 (RFC 2104, FIPS 180-4) under a pepper.
 
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { assertKeyring, assertOptionsObject, isBytes, ownOption } from './internal/argument-checks';
-import { hmacSha256 } from './internal/native-crypto';
+import { hmacSha256Hex } from './internal/native-crypto';
 import { withCurrentKey, withKey, type Keyring } from './keyring';
 import type { RecoveryCodeHash } from './model';
 import { systemRandomBytes, type RandomBytes } from './runtime';
@@ -186,5 +185,5 @@ function assertCanonical(code: unknown, name: string): asserts code is string {
 
 /** The code is ASCII (checked canonical), so its UTF-8 bytes are its characters. */
 function hmacHex(key: Uint8Array, code: string): string {
-  return bytesToHex(hmacSha256(key, code));
+  return hmacSha256Hex(key, code);
 }

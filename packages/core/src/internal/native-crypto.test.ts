@@ -11,7 +11,9 @@ import {
   base64urlOfUtf8,
   base64urlToBytes,
   forceFallbackCryptoForTesting,
+  flatHex,
   hmacSha256,
+  hmacSha256Hex,
   hmacSha256Base64url,
   sha256HexOfUtf8,
   usesNativeCrypto,
@@ -261,7 +263,10 @@ describe.each(PATHS)('on the %s path', (path) => {
         const fromBytes = hmacSha256(key, typeof data === 'string' ? ascii(data) : data);
         expect(hex.encode(fromBytes)).toBe(mac);
         expectPlainBytes(fromBytes);
-        if (typeof data === 'string') expect(hex.encode(hmacSha256(key, data))).toBe(mac);
+        if (typeof data === 'string') {
+          expect(hex.encode(hmacSha256(key, data))).toBe(mac);
+          expect(hmacSha256Hex(key, data)).toBe(mac);
+        }
       });
     });
 
@@ -316,6 +321,24 @@ describe('the native and noble paths give the same bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.oneof(fc.uint8Array({ maxLength: 300 }), anyText), (key, message) => {
         expect(hex.encode(on('native', () => hmacSha256(key, message)))).toBe(hex.encode(on('fallback', () => hmacSha256(key, message))));
+      }),
+    );
+  });
+
+  it('HMAC-SHA-256 as hex, for keys of any length and any text (lone surrogates included)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), anyText, (key, message) => {
+        const native = on('native', () => hmacSha256Hex(key, message));
+        expect(native).toBe(on('fallback', () => hmacSha256Hex(key, message)));
+        expect(native).toBe(hex.encode(on('native', () => hmacSha256(key, message))));
+      }),
+    );
+  });
+
+  it('flatHex writes what a hex encoder writes, for any bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => {
+        expect(flatHex(bytes)).toBe(hex.encode(bytes));
       }),
     );
   });

@@ -53,7 +53,7 @@ interface NodeHmac {
   update(data: Uint8Array): NodeHmac;
   update(data: string, encoding: 'utf8'): NodeHmac;
   digest(): NodeBuffer;
-  digest(encoding: 'base64url'): string;
+  digest(encoding: 'base64url' | 'hex'): string;
 }
 interface NodeHash {
   update(data: string, encoding: 'utf8'): NodeHash;
@@ -139,6 +139,8 @@ function agreesWithFallback(candidate: Native): boolean {
     bytesToHex(nativeHmac(candidate.crypto, longKey, text)) === bytesToHex(hmac(sha256, longKey, utf8ToBytes(text))) &&
     candidate.crypto.createHmac('sha256', longKey).update(text, 'utf8').digest('base64url') ===
       base64urlnopad.encode(hmac(sha256, longKey, utf8ToBytes(text))) &&
+    candidate.crypto.createHmac('sha256', longKey).update(text, 'utf8').digest('hex') ===
+      bytesToHex(hmac(sha256, longKey, utf8ToBytes(text))) &&
     nativeSha256Hex(candidate.crypto, text) === bytesToHex(sha256(utf8ToBytes(text))) &&
     candidate.Buffer.from(text, 'utf8').toString('base64url') === base64urlnopad.encode(utf8ToBytes(text)) &&
     bytesToHex(candidate.Buffer.from(base64urlnopad.encode(sealedFallback), 'base64url')) === bytesToHex(sealedFallback)
@@ -213,10 +215,33 @@ export function hmacSha256Base64url(key: Uint8Array, message: string, rest = '')
   return mac.digest('base64url');
 }
 
+/**
+ * Lower-case hex HMAC-SHA-256 of the UTF-8 bytes of `message`: a recovery code's stored hash. Node writes the hex
+ * natively, as one flat string.
+ */
+export function hmacSha256Hex(key: Uint8Array, message: string): string {
+  const n = nativeOrNull();
+  if (n === null) return flatHex(hmac(sha256, key, utf8ToBytes(message)));
+  return n.crypto.createHmac('sha256', key).update(message, 'utf8').digest('hex');
+}
+
 /** Lower-case hex SHA-256 of the UTF-8 bytes of `text`. */
 export function sha256HexOfUtf8(text: string): string {
   const n = nativeOrNull();
-  return n === null ? bytesToHex(sha256(utf8ToBytes(text))) : nativeSha256Hex(n.crypto, text);
+  return n === null ? flatHex(sha256(utf8ToBytes(text))) : nativeSha256Hex(n.crypto, text);
+}
+
+const HEX_DIGITS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * Lower-case hex of `bytes` as one flat string. `bytesToHex` (@noble/hashes) appends two digits at a time, and in V8
+ * each `+=` leaves a node of a rope: a 64-digit hash kept that way (recovery code hashes in @totp/memory) held 26
+ * nodes, about 830 bytes for 64 characters, and every major GC walked them.
+ */
+export function flatHex(bytes: Uint8Array): string {
+  const digits = new Array<string>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) digits[i] = HEX_DIGITS[bytes[i] as number] as string;
+  return digits.join('');
 }
 
 /** base64url without padding (RFC 4648 §5, as JWS uses it) of the UTF-8 bytes of `text`. */
