@@ -385,6 +385,20 @@ describe('unexpected failures', () => {
     expect(t.logged[0]?.cause).toBe(error);
   });
 
+  it('quote in the error body and the log the request_id the service was given', async () => {
+    const seen: Array<string | undefined> = [];
+    const { service } = createMemoryTotp();
+    const get = (_request: unknown, options?: { requestId?: string }) => {
+      seen.push(options?.requestId);
+      return Promise.reject(new TotpError('service_unavailable', 'the store cannot be reached'));
+    };
+    const t = createTestApp({ router: { service: { ...service, organizations: { ...service.organizations, get } } } });
+    const res = await t.api.get('/v1/b2b/organizations/acme');
+    expectError(res, 503, 'service_unavailable');
+    expect(seen).toEqual([res.body.request_id]);
+    expect(t.logged[0]?.message).toContain(res.body.request_id);
+  });
+
   it('answer a TotpError service_unavailable with 503 and its message, logged', async () => {
     const t = createTestApp({ router: { service: failingService(new TotpError('service_unavailable', 'the store cannot be reached')) } });
     const res = await t.api.get('/v1/b2b/organizations/acme');
