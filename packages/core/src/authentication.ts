@@ -98,6 +98,21 @@ function codeEvent(member: MemberRecord, registration: TotpRegistrationRecord, a
   return { organizationId: member.organizationId, memberId: member.memberId, at, totpRegistrationId: registration.totpRegistrationId, step };
 }
 
+/** Reports the accepted code to a `codeAccepted` handler, if there is one; returns the payload it got, if any. */
+function reportCodeAccepted(
+  context: ServiceContext,
+  member: MemberRecord,
+  registration: TotpRegistrationRecord,
+  nowMs: number,
+  step: number,
+): CodeEvent | undefined {
+  const handler = eventHandler(context, 'codeAccepted');
+  if (handler === undefined) return undefined;
+  const event = codeEvent(member, registration, new Date(nowMs), step);
+  deliver(context, 'codeAccepted', handler, event);
+  return event;
+}
+
 /** Reports the replay to a `replayRefused` handler, if there is one, and returns the error to throw. */
 function replayRefused(
   context: ServiceContext,
@@ -163,11 +178,7 @@ export async function authenticateTotp(
       activating ? { at: new Date(nowMs) } : undefined,
     );
     if (!recorded) throw replayRefused(context, member, registration, nowMs, step);
-    const onAccepted = eventHandler(context, 'codeAccepted');
-    if (onAccepted !== undefined) {
-      accepted = codeEvent(member, registration, new Date(nowMs), step);
-      deliver(context, 'codeAccepted', onAccepted, accepted);
-    }
+    accepted = reportCodeAccepted(context, member, registration, nowMs, step);
   }
   if (activating) {
     const onActivated = eventHandler(context, 'registrationActivated');
@@ -204,9 +215,6 @@ export async function authenticateTotp(
         }
       : undefined,
   );
-  if (spendsWithExchange) {
-    const onAccepted = eventHandler(context, 'codeAccepted');
-    if (onAccepted !== undefined) deliver(context, 'codeAccepted', onAccepted, codeEvent(member, registration, new Date(nowMs), step));
-  }
+  if (spendsWithExchange) reportCodeAccepted(context, member, registration, nowMs, step);
   return mfaSuccessResponse(context, attempt, grant, updated, options);
 }

@@ -207,11 +207,13 @@ function liveMemberSession(session: MemberSessionRecord | null, nowMs: number): 
   return session;
 }
 
+function intermediateSessionNotFound(): TotpError {
+  return new TotpError('intermediate_session_not_found', 'the intermediate session is unknown, expired or already used');
+}
+
 /** `session` if it is live at `nowMs` (found, not consumed, not expired); else `intermediate_session_not_found`. */
 function liveIntermediateSession(session: IntermediateSessionRecord | null, nowMs: number): IntermediateSessionRecord {
-  if (session === null || session.expiresAt.getTime() <= nowMs) {
-    throw new TotpError('intermediate_session_not_found', 'the intermediate session is unknown, expired or already used');
-  }
+  if (session === null || session.expiresAt.getTime() <= nowMs) throw intermediateSessionNotFound();
   return session;
 }
 
@@ -370,9 +372,7 @@ export async function grantSession(
       revokedAt: null,
     };
     const result = await context.repository.exchangeIntermediateSession(target.session.tokenHash, at, session, options.spend?.spend);
-    if (result.status === 'intermediate_session_not_found') {
-      throw new TotpError('intermediate_session_not_found', 'the intermediate session is unknown, expired or already used');
-    }
+    if (result.status === 'intermediate_session_not_found') throw intermediateSessionNotFound();
     if (result.status === 'spend_refused') {
       if (options.spend === undefined) throw new Error('exchangeIntermediateSession refused a spend it was not given');
       throw await options.spend.refused();
@@ -385,7 +385,7 @@ export async function grantSession(
       target.session.memberSessionId,
       customClaims === undefined ? { at, expiresAt, factor } : { at, expiresAt, factor, customClaims },
     );
-    if (extended === null) throw new TotpError('session_not_found', 'the session is unknown, expired or revoked');
+    if (extended === null) throw sessionNotFound();
     session = extended;
     sessionToken = target.sessionToken;
   }
@@ -463,7 +463,7 @@ export async function authenticateSession(
   const found = await findLiveMemberSession(context, tokens, nowMs);
   const organization = await context.repository.findOrganizationById(found.organizationId);
   const member = await context.repository.findMemberById(found.organizationId, found.memberId);
-  if (organization === null || member === null) throw new TotpError('session_not_found', 'the session is unknown, expired or revoked');
+  if (organization === null || member === null) throw sessionNotFound();
   const at = new Date(nowMs);
   const session = await context.repository.extendMemberSession(found.memberSessionId, {
     at,
@@ -471,7 +471,7 @@ export async function authenticateSession(
     expiresAt: durationMinutes === undefined ? found.expiresAt : new Date(nowMs + durationMinutes * 60_000),
     ...(customClaims === undefined ? {} : { customClaims }),
   });
-  if (session === null) throw new TotpError('session_not_found', 'the session is unknown, expired or revoked');
+  if (session === null) throw sessionNotFound();
   return {
     request_id: requestIdFor(context, options),
     member_id: member.memberId,
