@@ -166,12 +166,12 @@ export async function authenticateTotp(
     throw replayRefused(context, member, registration, nowMs, step);
   }
   const activating = registration.status === 'pending';
-  // The step becomes single-use through one atomic write: of concurrent requests, one wins. With an IST that write is
-  // the exchange itself (a round trip fewer, and a request that loses the race for the IST keeps its code unspent);
-  // an activation, or a member session being extended, records the step on its own first.
-  const spendsWithExchange = attempt.target.kind === 'intermediate' && !activating;
+  // The step becomes single-use through one atomic write: of concurrent requests, one wins. That write is the grant
+  // itself, the IST's exchange or the member session's extension (a round trip fewer, and a request whose session
+  // is gone keeps its code unspent); only an activation records the step on its own first.
+  const spendsWithGrant = !activating;
   let accepted: CodeEvent | undefined;
-  if (!spendsWithExchange) {
+  if (!spendsWithGrant) {
     const recorded = await repository.recordAcceptedStep(
       registration.totpRegistrationId,
       step,
@@ -206,7 +206,7 @@ export async function authenticateTotp(
     context,
     attempt,
     totpFactor(nowMs, registration.totpRegistrationId),
-    spendsWithExchange
+    spendsWithGrant
       ? {
           spend: { kind: 'totp_step', totpRegistrationId: registration.totpRegistrationId, step },
           refused() {
@@ -215,6 +215,6 @@ export async function authenticateTotp(
         }
       : undefined,
   );
-  if (spendsWithExchange) reportCodeAccepted(context, member, registration, nowMs, step);
+  if (spendsWithGrant) reportCodeAccepted(context, member, registration, nowMs, step);
   return mfaSuccessResponse(context, attempt, grant, updated, options);
 }

@@ -23,9 +23,11 @@ export type {
 export type {
   ExchangeResult,
   ExchangeSpend,
+  ExtendResult,
   MemberLookup,
   MemberMfaPatch,
   MemberRegistrations,
+  MemberSessionUpdate,
   MfaContext,
   MfaContextQuery,
   OrganizationLookup,

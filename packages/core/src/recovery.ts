@@ -17,7 +17,7 @@ import { type CallOptions, type ServiceContext, emit, requestIdFor } from './int
 import { asRequestBody, field, requiredString } from './internal/request';
 import type { MemberRecord, OrganizationRecord, TotpRegistrationRecord } from './model';
 import { generateRecoveryCodes, hashRecoveryCodes, normalizeRecoveryCode, recoveryCodeLookupHashes } from './recovery-codes';
-import { type SessionGrant, newFactor } from './sessions';
+import { newFactor } from './sessions';
 import { isWellFormedTotpCode } from './totp';
 
 export interface RecoverRequest {
@@ -94,7 +94,6 @@ export async function recoverWithCode(
   const code = readRecoveryCode(field(body, 'recovery_code'));
   const attempt = await beginMfaAttempt(context, body);
   const { member, registrations, nowMs } = attempt;
-  const { repository } = context;
   if (registrations.active === null) {
     // Same answers as authenticate for a missing or expired registration, so the two routes agree.
     registrationToVerify(registrations, nowMs);
@@ -112,22 +111,15 @@ export async function recoverWithCode(
   const factor = newFactor('recovery_codes', 'recovery_code', nowMs, {
     recovery_code_factor: { totp_recovery_code_id: registration.totpRegistrationId },
   });
-  let remaining: number | null;
-  let grant: SessionGrant;
-  if (attempt.target.kind === 'intermediate') {
-    // The code is spent by the IST's exchange, in its one atomic write: a request that loses the IST keeps its code,
-    // and a wrong or used code leaves the IST as it was. Only then is the failure count cleared (below): clearing it
-    // before the code is known to be right would let a guesser reset the count with every guess.
-    ({ grant, recoveryCodesRemaining: remaining } = await grantMfaSession(context, attempt, factor, {
-      spend: { kind: 'recovery_code', totpRegistrationId: registration.totpRegistrationId, candidates },
-      refused: wrongCode,
-    }));
-    if (remaining === null) throw new Error('exchangeIntermediateSession did not count the recovery codes left');
-  } else {
-    remaining = await repository.consumeRecoveryCode(registration.totpRegistrationId, candidates);
-    if (remaining === null) throw await wrongCode();
-    grant = (await grantMfaSession(context, attempt, factor)).grant;
-  }
+  // The code is spent by the grant (the IST's exchange, the member session's extension), in its one atomic write: a
+  // request that loses its session keeps its code, and a wrong or used code leaves the session as it was. Only then
+  // is the failure count cleared (below): clearing it before the code is known to be right would let a guesser reset
+  // the count with every guess.
+  const { grant, recoveryCodesRemaining: remaining } = await grantMfaSession(context, attempt, factor, {
+    spend: { kind: 'recovery_code', totpRegistrationId: registration.totpRegistrationId, candidates },
+    refused: wrongCode,
+  });
+  if (remaining === null) throw new Error('the store did not count the recovery codes left');
   emit(context, 'recoveryCodeUsed', {
     organizationId: member.organizationId,
     memberId: member.memberId,

@@ -21,12 +21,13 @@ export interface MemberRegistrations {
 export type SaveRegistrationResult = 'saved' | 'active_totp_exists';
 
 /**
- * What an IST exchange spends in the same atomic write as the IST (see `exchangeIntermediateSession`), so that a
- * request either gets its session and uses up its code, or does neither.
+ * What a session grant spends in the same atomic write as the session (see `exchangeIntermediateSession` and
+ * `extendMemberSessionWithSpend`), so that a request either gets its session and uses up its code, or does neither.
  * - `totp_step`: as `recordAcceptedStep(totpRegistrationId, step)` without activation: the registration must be
  *   active and `step` newer than its `lastAcceptedStep`, which becomes `step`.
  * - `recovery_code`: as `consumeRecoveryCode(totpRegistrationId, candidates)`: an unused code of the registration
- *   matching one of `candidates` must exist, and is deleted.
+ *   matching one of `candidates` must exist, and is deleted (the registration's status is not looked at: core
+ *   passes only an active registration's codes).
  */
 export type ExchangeSpend =
   | { kind: 'totp_step'; totpRegistrationId: string; step: number }
@@ -42,6 +43,26 @@ export type ExchangeResult =
   /** No live IST with that hash (unknown, expired or already consumed); the spend was not attempted. */
   | { status: 'intermediate_session_not_found' }
   /** The IST was live but the spend's condition failed (step not new, registration not active or gone, no such code). */
+  | { status: 'spend_refused' };
+
+/** What `extendMemberSession` changes on a live member session. */
+export interface MemberSessionUpdate {
+  at: Date;
+  expiresAt: Date;
+  factor?: AuthenticationFactor;
+  customClaims?: Record<string, unknown>;
+}
+
+/** What `extendMemberSessionWithSpend` did. Only `extended` wrote anything. */
+export type ExtendResult =
+  /**
+   * The spend was made and the session extended: `session` is the session as it now stands. With a `recovery_code`
+   * spend, `recoveryCodesRemaining` is the registration's unused codes left (absent otherwise).
+   */
+  | { status: 'extended'; session: MemberSessionRecord; recoveryCodesRemaining?: number }
+  /** No live session with that ID (unknown, revoked or expired); the spend was not attempted. */
+  | { status: 'session_not_found' }
+  /** The session was live but the spend's condition failed (step not new, registration not active or gone, no such code). */
   | { status: 'spend_refused' };
 
 /** How many records `purgeExpired` deleted, by kind. */
@@ -246,10 +267,18 @@ export interface TotpRepository {
    * `delivery_method`; replaces the custom claims when given. Returns the updated session, or null when it is not
    * live. Concurrent calls never lose one another's factor.
    */
-  extendMemberSession(
-    memberSessionId: string,
-    update: { at: Date; expiresAt: Date; factor?: AuthenticationFactor; customClaims?: Record<string, unknown> },
-  ): Promise<MemberSessionRecord | null>;
+  extendMemberSession(memberSessionId: string, update: MemberSessionUpdate): Promise<MemberSessionRecord | null>;
+  /**
+   * Atomic, one transaction. `extendMemberSession` and a spend together, as `exchangeIntermediateSession` does for an
+   * IST: if the session is live (else `session_not_found`: nothing is written and the spend is not attempted) and the
+   * spend's condition holds (else `spend_refused`), the spend is made and the session extended, all together:
+   * `extended`. Any other outcome writes nothing at all, the session's `lastAccessedAt` included. Under any number of
+   * concurrent calls spending one step (or one recovery code), at most one is `extended`, whichever sessions they name;
+   * of concurrent calls on one session, no extended call's factor is lost.
+   * A separate method rather than an optional argument of `extendMemberSession`: an adapter written before it would
+   * ignore the argument, and extend the session without spending anything.
+   */
+  extendMemberSessionWithSpend(memberSessionId: string, update: MemberSessionUpdate, spend: ExchangeSpend): Promise<ExtendResult>;
   /** Marks the session revoked at `at` (no-op if it already is). Returns false when it does not exist. */
   revokeMemberSession(memberSessionId: string, at: Date): Promise<boolean>;
   /**

@@ -8,7 +8,7 @@ import { isId, newId } from './ids';
 import { type CallOptions, type ServiceContext, requestIdFor } from './internal/context';
 import { type RequestBody, asRequestBody, field, optionalString, requiredString } from './internal/request';
 import type { AuthenticationFactor, IntermediateSessionRecord, MemberRecord, MemberSessionRecord, OrganizationRecord } from './model';
-import type { ExchangeSpend } from './repository';
+import type { ExchangeSpend, MemberSessionUpdate } from './repository';
 import { RESERVED_CLAIMS, readSessionJwt, sessionJwtAt, signSessionJwt } from './session-jwt';
 import { hashToken, newOpaqueToken } from './tokens';
 
@@ -318,10 +318,10 @@ export function totpFactor(nowMs: number, totpRegistrationId: string): Authentic
 }
 
 /**
- * What an intermediate session's exchange spends with it (a time step, a recovery code), and the error to throw
- * when the store refuses that spend (the step was taken meanwhile; no such unused code).
+ * What a session grant spends with it (a time step, a recovery code), and the error to throw when the store refuses
+ * that spend (the step was taken meanwhile; no such unused code).
  */
-export interface ExchangeSpendOption {
+export interface GrantSpend {
   spend: ExchangeSpend;
   refused(): TotpError | Promise<TotpError>;
 }
@@ -334,8 +334,8 @@ export interface GrantedSession {
 
 /**
  * Attaches a verified `factor` to the target: an intermediate session is consumed (exactly once, under any
- * concurrency) into a new member session, together with `options.spend` when given; a member session gets the
- * factor and a later expiry (`options.spend` must then be absent: the caller spends its proof itself).
+ * concurrency) into a new member session, a member session gets the factor and a later expiry; either together with
+ * `options.spend` when given (one atomic write: the proof is spent if and only if the session is granted).
  */
 export async function grantSession(
   context: ServiceContext,
@@ -346,7 +346,7 @@ export async function grantSession(
     durationMinutes: number | undefined;
     customClaims: Record<string, unknown> | undefined;
     nowMs: number;
-    spend?: ExchangeSpendOption | undefined;
+    spend?: GrantSpend | undefined;
   },
 ): Promise<GrantedSession> {
   const { nowMs } = options;
@@ -379,14 +379,20 @@ export async function grantSession(
     }
     recoveryCodesRemaining = result.recoveryCodesRemaining ?? null;
   } else {
-    if (options.spend !== undefined) throw new Error('grantSession: only an intermediate session exchange spends a proof');
-    const { customClaims } = options;
-    const extended = await context.repository.extendMemberSession(
-      target.session.memberSessionId,
-      customClaims === undefined ? { at, expiresAt, factor } : { at, expiresAt, factor, customClaims },
-    );
-    if (extended === null) throw sessionNotFound();
-    session = extended;
+    const { customClaims, spend } = options;
+    const update: MemberSessionUpdate = customClaims === undefined ? { at, expiresAt, factor } : { at, expiresAt, factor, customClaims };
+    const { memberSessionId } = target.session;
+    if (spend === undefined) {
+      const extended = await context.repository.extendMemberSession(memberSessionId, update);
+      if (extended === null) throw sessionNotFound();
+      session = extended;
+    } else {
+      const result = await context.repository.extendMemberSessionWithSpend(memberSessionId, update, spend.spend);
+      if (result.status === 'session_not_found') throw sessionNotFound();
+      if (result.status === 'spend_refused') throw await spend.refused();
+      session = result.session;
+      recoveryCodesRemaining = result.recoveryCodesRemaining ?? null;
+    }
     sessionToken = target.sessionToken;
   }
   const grant: SessionGrant = {

@@ -4,11 +4,13 @@
 import {
   TotpError,
   type AuthenticationFactor,
+  type ExchangeSpend,
   type IntermediateSessionRecord,
   type MemberRecord,
   type MemberRegistrations,
   type MemberLookup,
   type MemberSessionRecord,
+  type MemberSessionUpdate,
   type MfaContext,
   type OrganizationLookup,
   type OrganizationRecord,
@@ -170,10 +172,11 @@ const key = (...parts: string[]) => parts.join('\u0000');
 
 /**
  * Drops the factors with `factor`'s type and delivery method and appends a copy of it, in place, as `filter` then
- * a spread would (holes dropped too). Every factor is looked at before anything moves, so a malformed one throws
- * with the array as it was.
+ * a spread would (holes dropped too). The copy is made and every factor looked at before anything moves, so a
+ * malformed one throws with the array as it was.
  */
 function replaceFactor(factors: AuthenticationFactor[], factor: AuthenticationFactor): void {
+  const added = copyFactor(factor);
   let keep = 0;
   for (let i = 0; i < factors.length; i++) {
     if (i in factors && !sameKind(factors[i]!, factor)) keep += 1;
@@ -184,8 +187,32 @@ function replaceFactor(factors: AuthenticationFactor[], factor: AuthenticationFa
       if (i in factors && !sameKind(factors[i]!, factor)) factors[kept++] = factors[i]!;
     }
   }
-  factors[keep] = copyFactor(factor);
+  factors[keep] = added;
   factors.length = keep + 1;
+}
+
+/**
+ * extendMemberSession's update of a live session, made in place: the stored Dates and factor array are the store's
+ * own (every write copies). Whatever can throw (a malformed factor, custom claims that cannot be copied) throws
+ * before anything has changed.
+ */
+function extendInPlace(session: MemberSessionRecord, update: MemberSessionUpdate): void {
+  const claims = update.customClaims === undefined ? undefined : copyClaims(update.customClaims);
+  const atMs = timeOf(update.at);
+  const expiresAtMs = update.expiresAt > session.expiresAt ? timeOf(update.expiresAt) : undefined;
+  const { factor } = update;
+  if (factor) {
+    const factors: unknown = session.authenticationFactors;
+    if (Array.isArray(factors)) {
+      replaceFactor(factors, factor);
+    } else {
+      // Only a caller that stored something else than an array gets here: the old way, whatever its `filter` does.
+      session.authenticationFactors = [...(factors as AuthenticationFactor[]).filter((f) => !sameKind(f, factor)), copy(factor)];
+    }
+  }
+  session.lastAccessedAt.setTime(atMs);
+  if (expiresAtMs !== undefined) session.expiresAt.setTime(expiresAtMs);
+  if (claims !== undefined) session.customClaims = claims;
 }
 
 /** extendMemberSession's rule: a factor replaces the one with its type and delivery method. */
@@ -194,11 +221,14 @@ const sameKind = (f: AuthenticationFactor, factor: AuthenticationFactor) => f.ty
 /** `new Date(value)`'s time value, without making the Date when `value` is one (as core's always is). */
 const timeOf = (value: Date): number => (value instanceof Date ? value.getTime() : new Date(value).getTime());
 
-/** consumeRecoveryCode's match, shared with the exchange's `recovery_code` spend: the index of the code, or -1. */
+/** consumeRecoveryCode's match, shared with the `recovery_code` spend: the index of the code, or -1. */
 const matchingCode = (codes: readonly RecoveryCodeHash[], candidates: readonly RecoveryCodeHash[]) =>
   codes.findIndex((c) => candidates.some((k) => k.keyId === c.keyId && k.hash === c.hash));
 
-/** recordAcceptedStep's condition, shared with the exchange's `totp_step` spend. */
+/** What an exchange without a spend spends: nothing. */
+const NO_SPEND = (): undefined => undefined;
+
+/** recordAcceptedStep's condition, shared with the `totp_step` spend. */
 const stepIsNew = (registration: TotpRegistrationRecord, step: number) =>
   registration.lastAcceptedStep === null || registration.lastAcceptedStep < step;
 
@@ -239,6 +269,32 @@ export function createMemoryRepository(): MemoryRepository {
     return found;
   };
   const memberSessionByTokenHash = (tokenHash: string): MemberSessionRecord | null => memberSessionsByTokenHash.get(tokenHash) ?? null;
+  /** The stored session with this ID if it is live at `at` (not revoked, `expiresAt > at`). */
+  const liveMemberSession = (memberSessionId: string, at: Date): MemberSessionRecord | undefined => {
+    const session = memberSessions.get(memberSessionId);
+    return session === undefined || session.revokedAt !== null || session.expiresAt <= at ? undefined : session;
+  };
+  /**
+   * A spend's condition, checked without changing anything: null when it fails, else the function that makes the
+   * spend (which cannot throw) and returns the recovery codes left for a `recovery_code` spend.
+   */
+  const spendable = (spend: ExchangeSpend): (() => number | undefined) | null => {
+    if (spend.kind === 'totp_step') {
+      const registration = registrations.get(spend.totpRegistrationId);
+      if (registration === undefined || registration.status !== 'active' || !stepIsNew(registration, spend.step)) return null;
+      return () => {
+        registration.lastAcceptedStep = spend.step;
+        return undefined;
+      };
+    }
+    const codes = recoveryCodes.get(spend.totpRegistrationId);
+    const index = codes === undefined ? -1 : matchingCode(codes, spend.candidates);
+    if (codes === undefined || index < 0) return null;
+    return () => {
+      codes.splice(index, 1);
+      return codes.length;
+    };
+  };
   const storeMemberSession = (session: MemberSessionRecord) => {
     if (memberSessions.has(session.memberSessionId) || memberSessionsByTokenHash.has(session.tokenHash)) {
       throw new Error('insertMemberSession: duplicate session ID or token hash');
@@ -493,29 +549,13 @@ export function createMemoryRepository(): MemoryRepository {
       const consumed = intermediateSessions.get(tokenHash);
       if (!consumed || consumed.expiresAt <= at) return { status: 'intermediate_session_not_found' };
       // Every condition is checked before anything changes; then all of it happens, synchronously.
-      let stepOf: TotpRegistrationRecord | undefined;
-      let codes: RecoveryCodeHash[] | undefined;
-      let index = -1;
-      if (spend?.kind === 'totp_step') {
-        stepOf = registrations.get(spend.totpRegistrationId);
-        if (stepOf === undefined || stepOf.status !== 'active' || !stepIsNew(stepOf, spend.step)) {
-          return { status: 'spend_refused' };
-        }
-      } else if (spend?.kind === 'recovery_code') {
-        codes = recoveryCodes.get(spend.totpRegistrationId);
-        index = codes === undefined ? -1 : matchingCode(codes, spend.candidates);
-        if (codes === undefined || index < 0) return { status: 'spend_refused' };
-      }
+      const made = spend === undefined ? NO_SPEND : spendable(spend);
+      if (made === null) return { status: 'spend_refused' };
       storeMemberSession(session); // throws before anything changed if the session cannot be stored
       intermediateSessions.delete(tokenHash);
+      const recoveryCodesRemaining = made();
       // Out of the store now, so the record itself is the caller's to keep: no copy is needed to share nothing.
-      if (spend?.kind === 'totp_step' && stepOf !== undefined) {
-        stepOf.lastAcceptedStep = spend.step;
-      } else if (codes !== undefined) {
-        codes.splice(index, 1);
-        return { status: 'exchanged', consumed, recoveryCodesRemaining: codes.length };
-      }
-      return { status: 'exchanged', consumed };
+      return recoveryCodesRemaining === undefined ? { status: 'exchanged', consumed } : { status: 'exchanged', consumed, recoveryCodesRemaining };
     },
 
     async insertMemberSession(session) {
@@ -531,23 +571,23 @@ export function createMemoryRepository(): MemoryRepository {
     },
 
     async extendMemberSession(memberSessionId, update) {
-      const session = memberSessions.get(memberSessionId);
-      if (!session || session.revokedAt !== null || session.expiresAt <= update.at) return null;
-      // The stored Dates and factor array are the store's own (every write copies), so they are updated in place.
-      session.lastAccessedAt.setTime(timeOf(update.at));
-      if (update.expiresAt > session.expiresAt) session.expiresAt.setTime(timeOf(update.expiresAt));
-      const { factor } = update;
-      if (factor) {
-        const factors: unknown = session.authenticationFactors;
-        if (Array.isArray(factors)) {
-          replaceFactor(factors, factor);
-        } else {
-          // Only a caller that stored something else than an array gets here: the old way, whatever its `filter` does.
-          session.authenticationFactors = [...(factors as AuthenticationFactor[]).filter((f) => !sameKind(f, factor)), copy(factor)];
-        }
-      }
-      if (update.customClaims !== undefined) session.customClaims = copyClaims(update.customClaims);
+      const session = liveMemberSession(memberSessionId, update.at);
+      if (session === undefined) return null;
+      extendInPlace(session, update);
       return copyMemberSession(session);
+    },
+
+    async extendMemberSessionWithSpend(memberSessionId, update, spend) {
+      const session = liveMemberSession(memberSessionId, update.at);
+      if (session === undefined) return { status: 'session_not_found' };
+      const made = spendable(spend);
+      if (made === null) return { status: 'spend_refused' };
+      extendInPlace(session, update); // throws before anything changed, and then nothing is spent either
+      const recoveryCodesRemaining = made();
+      const extended = copyMemberSession(session);
+      return recoveryCodesRemaining === undefined
+        ? { status: 'extended', session: extended }
+        : { status: 'extended', session: extended, recoveryCodesRemaining };
     },
 
     async revokeMemberSession(memberSessionId, at) {

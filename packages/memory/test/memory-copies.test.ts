@@ -59,8 +59,14 @@ describe('memory store copies', () => {
         await repository.findIntermediateSession(hashToken(pendingIst)),
         await repository.findMemberSessionById(done.member_session.member_session_id),
         await repository.extendMemberSession(done.member_session.member_session_id, { at: new Date(nowMs), expiresAt: new Date(nowMs) }),
+        await repository.extendMemberSessionWithSpend(
+          done.member_session.member_session_id,
+          { at: new Date(nowMs), expiresAt: new Date(nowMs) },
+          { kind: 'totp_step', totpRegistrationId: created.totp_registration_id, step: Math.floor(nowMs / 30_000) + ++spentSteps },
+        ),
       ];
     };
+    let spentSteps = 0;
     const first = await reads();
     const second = await reads();
     // An object the store kept and handed out would be in both reads: none is; nor is one shared between records.
@@ -68,8 +74,10 @@ describe('memory store copies', () => {
       expectNothingShared(first[i], second[i]);
       for (let j = i + 1; j < first.length; j++) expectNothingShared(first[i], first[j]);
     }
-    // And the values are right: the two reads agree (the extension only moved lastAccessedAt).
+    // And the values are right: the two reads agree (the extensions only moved lastAccessedAt), each spend was made.
     expect(second[0]).toMatchObject({ organization: first[1], member: first[3] });
+    expect(first.at(-1)).toMatchObject({ status: 'extended', session: first.at(-2) });
+    expect(second.at(-1)).toMatchObject({ status: 'extended', session: second.at(-2) });
   });
 });
 
@@ -268,10 +276,8 @@ describe('member session factors and custom claims, for any JSON', () => {
             // Not live: nothing changes.
             expect(await repository.extendMemberSession(inserted.memberSessionId, request)).toBeNull();
           } else if (added && model.authenticationFactors.includes(null as unknown as AuthenticationFactor)) {
-            // A null factor has no `type`: the call throws, having moved lastAccessedAt, with the factors as they were.
+            // A null factor has no `type`: the call throws, and nothing has changed.
             await expect(repository.extendMemberSession(inserted.memberSessionId, request)).rejects.toThrow(TypeError);
-            model.lastAccessedAt = new Date(nowMs);
-            if (expiresAt > model.expiresAt) model.expiresAt = new Date(expiresAt.getTime());
           } else {
             const returned = await repository.extendMemberSession(inserted.memberSessionId, request);
             model.lastAccessedAt = new Date(nowMs);
@@ -300,5 +306,37 @@ describe('member session factors and custom claims, for any JSON', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('extendMemberSessionWithSpend', () => {
+  it('spends nothing when the extension throws (a stored factor it cannot read)', async () => {
+    let nowMs = Date.UTC(2026, 10, 29, 12, 0, 5);
+    const { service, repository } = createMemoryTotp({ clock: () => nowMs });
+    await service.organizations.create({ organization_name: 'Acme', organization_slug: 'acme' });
+    const { member_id, organization } = await service.organizations.members.create({ organization_id: 'acme', email_address: 'd@acme.example' });
+    const created = await service.totps.create({ organization_id: organization.organization_id, member_id });
+    const session: MemberSessionRecord = {
+      memberSessionId: 'member-session-test-00000000-0000-4000-8000-00000000000d',
+      tokenHash: hashToken('broken-session'),
+      organizationId: organization.organization_id,
+      memberId: member_id,
+      startedAt: new Date(nowMs),
+      lastAccessedAt: new Date(nowMs),
+      expiresAt: new Date(nowMs + 3_600_000),
+      // The port takes any JSON; a null factor has no `type` to compare, so extending this session throws.
+      authenticationFactors: [null as unknown as AuthenticationFactor],
+      customClaims: {},
+      revokedAt: null,
+    };
+    await repository.insertMemberSession(session);
+    const codes = await repository.listRecoveryCodeHashes(created.totp_registration_id);
+    nowMs += 1000;
+    const update = { at: new Date(nowMs), expiresAt: new Date(nowMs + 7_200_000), factor: { type: 'totp', delivery_method: 'authenticator_app', last_authenticated_at: '', created_at: '', updated_at: '' } };
+    // A pending registration's codes are the store's all the same: the spend's condition holds, the extension throws.
+    const spend = { kind: 'recovery_code', totpRegistrationId: created.totp_registration_id, candidates: [codes[0]!] } as const;
+    await expect(repository.extendMemberSessionWithSpend(session.memberSessionId, update, spend)).rejects.toThrow(TypeError);
+    expect(await repository.listRecoveryCodeHashes(created.totp_registration_id)).toEqual(codes);
+    expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(session);
   });
 });

@@ -185,6 +185,14 @@ export interface TotpMemberSessionDelegate {
       | { memberId: string; revokedAt: null };
     data: { revokedAt?: Date; lastAccessedAt?: Date };
   }): PromiseLike<BatchCount>;
+  /**
+   * `UPDATE … RETURNING`, used only where the database is known to be PostgreSQL or SQLite (Prisma generates it for
+   * those, not for every database); optional, so that a client without it still fits.
+   */
+  updateManyAndReturn?(args: {
+    where: { memberSessionId: string; revokedAt: null; expiresAt: { gt: Date } };
+    data: { lastAccessedAt: Date };
+  }): PromiseLike<TotpMemberSessionRow[]>;
   deleteMany(args: { where: { OR: Array<{ expiresAt?: { lte: Date }; revokedAt?: { lte: Date } }> } }): PromiseLike<BatchCount>;
 }
 

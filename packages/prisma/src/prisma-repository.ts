@@ -1,5 +1,6 @@
 // The @totp/core repository port over a host app's PrismaClient, on PostgreSQL and SQLite, safe across processes.
-// Every atomic method is one conditional statement, or a transaction whose first statement locks the member's row.
+// Every atomic method is one conditional statement, or a transaction whose first statement locks the row it is about:
+// the member's, or, for the session writes, the member session's or the intermediate session's.
 // Two methods are raw SQL (internal/raw-statements.ts) so that an MFA attempt costs few round trips: findMfaContext
 // (one SELECT) and, on PostgreSQL, exchangeIntermediateSession (one statement: DELETE + INSERT, with the spend of a
 // time step or recovery code), over the table and column names of the host's client (internal/table-names.ts).
@@ -8,10 +9,13 @@ import {
   TotpError,
   type AuthenticationFactor,
   type ExchangeResult,
+  type ExchangeSpend,
+  type ExtendResult,
   type IntermediateSessionRecord,
   type MemberRecord,
   type MemberRegistrations,
   type MemberSessionRecord,
+  type MemberSessionUpdate,
   type MfaContext,
   type MfaContextQuery,
   type OrganizationRecord,
@@ -263,8 +267,13 @@ function withFactor(factors: AuthenticationFactor[], factor: AuthenticationFacto
  * It is a write that changes nothing (`failed_mfa_attempts + 0`): on PostgreSQL any UPDATE locks the row until
  * commit (SELECT … FOR UPDATE would need raw SQL, and so the table's name); on SQLite a write as the first statement
  * takes the database's write lock at once, so a transaction never has to upgrade a read lock (which can fail with
- * SQLITE_BUSY between processes). Every multi-statement transaction starts here, so they all lock in one order
- * (member, then registrations, then codes) and cannot deadlock one another.
+ * SQLITE_BUSY between processes). Every multi-statement transaction about a member starts here, so they all lock in
+ * one order (member, then registrations, then codes) and cannot deadlock one another. The session writes start with
+ * their session's row instead (the extensions the member session's, the exchange the IST's), then lock at most a
+ * registration or a code, and never wait on a member's row (a new session's foreign key check takes a share lock that
+ * the no-op UPDATE above does not conflict with). Nothing of the adapter locks a registration or a code and then a
+ * session, so no cycle can close; only a cascading delete of a member or organization, which locks in the order of its
+ * foreign keys, can meet one the other way round (PostgreSQL then aborts one of the two: service_unavailable).
  */
 async function lockMemberRow(tx: TotpPrismaDelegates, organizationId: string, memberId: string): Promise<boolean> {
   const { count } = await tx.totpMember.updateMany({
@@ -281,10 +290,38 @@ const stepIsNew = (step: bigint) => [{ lastAcceptedStep: null }, { lastAcceptedS
 const codeMatches = (candidates: readonly RecoveryCodeHash[]) => candidates.map((c) => ({ keyId: c.keyId, hash: c.hash }));
 
 const IST_NOT_FOUND = { status: 'intermediate_session_not_found' } as const satisfies ExchangeResult;
-const SPEND_REFUSED = { status: 'spend_refused' } as const satisfies ExchangeResult;
+const SESSION_NOT_FOUND = { status: 'session_not_found' } as const satisfies ExtendResult;
+const SPEND_REFUSED = { status: 'spend_refused' } as const satisfies ExchangeResult & ExtendResult;
 
-/** Thrown inside the SQLite exchange's transaction when its spend changes nothing, to roll the IST's DELETE back. */
+/**
+ * Thrown inside a transaction when its spend changes nothing, to roll back what the transaction wrote before it (the
+ * IST's DELETE of SQLite's exchange, the session's `last_accessed_at` of an extension).
+ */
 class SpendRefused extends Error {}
+
+/**
+ * Makes `spend` inside `tx`, after the transaction's first statement has locked the IST or session it goes with:
+ * the step's conditional UPDATE (recordAcceptedStep's) or the code's DELETE (consumeRecoveryCode's), each the
+ * single-use guarantee by itself, as its row lock makes concurrent spenders re-check it. Throws SpendRefused when it
+ * changes nothing. Returns the registration's codes left after a recovery code (undefined for a step).
+ */
+async function makeSpend(tx: TotpPrismaDelegates, spend: ExchangeSpend): Promise<number | undefined> {
+  if (spend.kind === 'totp_step') {
+    const lastAcceptedStep = BigInt(spend.step);
+    const { count } = await tx.totpRegistration.updateMany({
+      where: { totpRegistrationId: spend.totpRegistrationId, status: 'active', OR: stepIsNew(lastAcceptedStep) },
+      data: { lastAcceptedStep },
+    });
+    if (count !== 1) throw new SpendRefused();
+    return undefined;
+  }
+  // No candidate, no code can match: refused without asking (Prisma would send an empty OR, which matches nothing).
+  if (spend.candidates.length === 0) throw new SpendRefused();
+  const { totpRegistrationId } = spend;
+  const { count } = await tx.totpRecoveryCode.deleteMany({ where: { totpRegistrationId, OR: codeMatches(spend.candidates) } });
+  if (count === 0) throw new SpendRefused();
+  return tx.totpRecoveryCode.count({ where: { totpRegistrationId } });
+}
 
 /** A boolean column as drivers give it: true, 1 or 't'. */
 const isTrue = (value: unknown) => value === true || value === 1 || value === 't' || value === 1n;
@@ -438,6 +475,43 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
       }
     }
     return new Error('@totp/prisma: insertMember: a member with this ID exists', { cause });
+  }
+
+  /**
+   * extendMemberSession's transaction, and extendMemberSessionWithSpend's with `spend` (see makeSpend). The first
+   * statement is a conditional UPDATE of the live session: it checks liveness and takes the row lock (on SQLite the
+   * write lock), so concurrent extensions of one session run one after the other and each reads the factors the
+   * previous one wrote. Where the dialect is known it is `UPDATE … RETURNING` (updateManyAndReturn, which Prisma has
+   * for PostgreSQL and SQLite only), so the row it locked is read in the same round trip. Null when the session is not
+   * live: nothing was written, and the spend was not attempted.
+   */
+  async function extendSession(
+    memberSessionId: string,
+    update: MemberSessionUpdate,
+    spend?: ExchangeSpend,
+  ): Promise<{ session: MemberSessionRecord; recoveryCodesRemaining: number | undefined } | null> {
+    return transaction(async (tx) => {
+      const at = copyDate(update.at);
+      const where = { memberSessionId, revokedAt: null, expiresAt: { gt: at } };
+      let row: TotpMemberSessionRow | null | undefined;
+      if (raw !== undefined && tx.totpMemberSession.updateManyAndReturn !== undefined) {
+        [row] = await tx.totpMemberSession.updateManyAndReturn({ where, data: { lastAccessedAt: at } });
+      } else {
+        const { count } = await tx.totpMemberSession.updateMany({ where, data: { lastAccessedAt: at } });
+        row = count === 1 ? await tx.totpMemberSession.findUnique({ where: { memberSessionId } }) : null;
+      }
+      if (row === undefined || row === null) return null;
+      const recoveryCodesRemaining = spend === undefined ? undefined : await makeSpend(tx, spend);
+      const current = memberSessionRecord(row);
+      const data: { lastAccessedAt: Date; expiresAt: Date; authenticationFactors: JsonInput; customClaims?: JsonInput } = {
+        lastAccessedAt: at,
+        expiresAt: update.expiresAt > current.expiresAt ? copyDate(update.expiresAt) : current.expiresAt,
+        authenticationFactors: toJson(withFactor(current.authenticationFactors, update.factor)),
+      };
+      if (update.customClaims !== undefined) data.customClaims = toJson(update.customClaims);
+      const updated = await tx.totpMemberSession.update({ where: { memberSessionId }, data });
+      return { session: memberSessionRecord(updated), recoveryCodesRemaining };
+    });
   }
 
   // The single finders, unqueued: for use inside an operation that already runs in the queue.
@@ -819,20 +893,8 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
               if (isRecordNotFound(error)) return IST_NOT_FOUND;
               throw error;
             }
-            let recoveryCodesRemaining: number | undefined;
-            if (spend?.kind === 'totp_step') {
-              const lastAcceptedStep = BigInt(spend.step);
-              const { count } = await tx.totpRegistration.updateMany({
-                where: { totpRegistrationId: spend.totpRegistrationId, status: 'active', OR: stepIsNew(lastAcceptedStep) },
-                data: { lastAcceptedStep },
-              });
-              if (count !== 1) throw new SpendRefused(); // rolls the DELETE back
-            } else if (spend?.kind === 'recovery_code') {
-              const { totpRegistrationId } = spend;
-              const { count } = await tx.totpRecoveryCode.deleteMany({ where: { totpRegistrationId, OR: codeMatches(spend.candidates) } });
-              if (count === 0) throw new SpendRefused();
-              recoveryCodesRemaining = await tx.totpRecoveryCode.count({ where: { totpRegistrationId } });
-            }
+            // A refused spend throws SpendRefused, which rolls the DELETE back.
+            const recoveryCodesRemaining = spend === undefined ? undefined : await makeSpend(tx, spend);
             if (raw === undefined) {
               await tx.totpMemberSession.create({ data: memberSessionRow(session) });
             } else {
@@ -866,30 +928,27 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
         return row === null ? null : memberSessionRecord(row);
       }),
 
-    // The first statement is a conditional UPDATE of the live session: it checks liveness and takes the row lock,
-    // so concurrent extensions run one after the other and each reads the factors the previous one wrote.
     extendMemberSession: (memberSessionId, update) =>
-      run('extendMemberSession', () =>
-        transaction(async (tx) => {
-          const at = copyDate(update.at);
-          const { count } = await tx.totpMemberSession.updateMany({
-            where: { memberSessionId, revokedAt: null, expiresAt: { gt: at } },
-            data: { lastAccessedAt: at },
-          });
-          if (count !== 1) return null;
-          const row = await tx.totpMemberSession.findUnique({ where: { memberSessionId } });
-          if (row === null) return null;
-          const current = memberSessionRecord(row);
-          const data: { lastAccessedAt: Date; expiresAt: Date; authenticationFactors: JsonInput; customClaims?: JsonInput } = {
-            lastAccessedAt: at,
-            expiresAt: update.expiresAt > current.expiresAt ? copyDate(update.expiresAt) : current.expiresAt,
-            authenticationFactors: toJson(withFactor(current.authenticationFactors, update.factor)),
-          };
-          if (update.customClaims !== undefined) data.customClaims = toJson(update.customClaims);
-          const updated = await tx.totpMemberSession.update({ where: { memberSessionId }, data });
-          return memberSessionRecord(updated);
-        }),
-      ),
+      run('extendMemberSession', async () => (await extendSession(memberSessionId, update))?.session ?? null),
+
+    // The extension's transaction with the spend between the session's lock and its write: the session is checked
+    // (and locked) first, so with no live session nothing is spent; a refused spend rolls back the session's
+    // `last_accessed_at`, the one thing written before it. Concurrent calls spending one step or code, on any
+    // sessions, queue on that registration's or code's row lock and re-check it: one spends, the others roll back.
+    extendMemberSessionWithSpend: (memberSessionId, update, spend) =>
+      run('extendMemberSessionWithSpend', async (): Promise<ExtendResult> => {
+        try {
+          const extended = await extendSession(memberSessionId, update, spend);
+          if (extended === null) return SESSION_NOT_FOUND;
+          const { session, recoveryCodesRemaining } = extended;
+          return recoveryCodesRemaining === undefined
+            ? { status: 'extended', session }
+            : { status: 'extended', session, recoveryCodesRemaining };
+        } catch (error) {
+          if (error instanceof SpendRefused) return SPEND_REFUSED;
+          throw error;
+        }
+      }),
 
     revokeMemberSession: (memberSessionId, at) =>
       run('revokeMemberSession', async () => {

@@ -86,8 +86,9 @@ export function isStoreUnreachable(error: unknown): boolean {
 /**
  * True when the database aborted the statement to break a deadlock or a serialization conflict (SQLSTATE 40P01,
  * 40001; Prisma's P2034, the driver adapter's `TransactionWriteConflict`): nothing was written, and the same call may
- * well succeed if made again. Our single-use statements lock in one order (IST, then registration or code), but a
- * host's own transactions, or a member deleted while it signs in (the cascade locks in another order), can meet them.
+ * well succeed if made again. Our single-use statements lock in one order (IST or member session, then registration or
+ * code), but a host's own transactions, or a member deleted while it signs in (the cascade locks in another order), can
+ * meet them.
  */
 export function isTransientConflict(error: unknown): boolean {
   for (const e of chain(error)) {

@@ -16,7 +16,7 @@ import { type MemberObject, type OrganizationObject, toMemberObject, toOrganizat
 import type { AuthenticationFactor, MemberRecord, OrganizationRecord } from '../model';
 import type { MemberLookup, MemberRegistrations, MfaContext, MfaContextQuery, OrganizationLookup } from '../repository';
 import {
-  type ExchangeSpendOption,
+  type GrantSpend,
   type GrantedSession,
   type MfaTarget,
   parseCustomClaims,
@@ -162,14 +162,14 @@ export interface MfaSuccessResponse extends SessionGrant {
 }
 
 /**
- * Attaches `factor` to the attempt's session: an IST is exchanged (together with `spend` when given), a member
- * session extended.
+ * Attaches `factor` to the attempt's session, an IST exchanged or a member session extended, together with `spend`
+ * when given.
  */
 export function grantMfaSession(
   context: ServiceContext,
   attempt: MfaAttempt,
   factor: AuthenticationFactor,
-  spend?: ExchangeSpendOption,
+  spend?: GrantSpend,
 ): Promise<GrantedSession> {
   const { organization, target, durationMinutes, customClaims, nowMs } = attempt;
   return grantSession(context, target, factor, organization, { durationMinutes, customClaims, nowMs, spend });

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { MemberSessionRecord, RecoveryCodeHash } from '../model';
-import type { ExchangeResult, ExchangeSpend, TotpRepository } from '../repository';
+import type { ExchangeResult, ExchangeSpend, MemberSessionUpdate, TotpRepository } from '../repository';
 import { decodeSecret, encodeSecret } from '../secret';
 import { generateTotp } from '../totp';
 import { hashToken } from '../tokens';
@@ -259,6 +259,49 @@ export function mfaContract(harness: () => ContractHarness): void {
       );
       expect(results.filter((r) => r === 'succeeded')).toHaveLength(1);
       expect(results.filter((r) => r === 'totp_code_already_authenticated')).toHaveLength(19);
+    });
+
+    it('of 20 concurrent step-ups of one member session with the same code, exactly one succeeds', async () => {
+      const e = await active();
+      const theCode = code(e.secret);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => errorTypeOf(h().service.totps.authenticate({
+          organization_id: e.organizationId, member_id: e.memberId, code: theCode, session_token: e.sessionToken,
+        }))),
+      );
+      expect(results.filter((r) => r === 'succeeded')).toHaveLength(1);
+      expect(results.filter((r) => r === 'totp_code_already_authenticated')).toHaveLength(19);
+    });
+
+    it('a step-up whose member session is revoked while it runs fails, and its code (or recovery code) stays unspent', async () => {
+      const e = await active();
+      const repo = h().repository;
+      const { member_session } = await h().service.sessions.authenticate({ session_token: e.sessionToken });
+      const realFind = repo.findMfaContext;
+      // The session is read live, then revoked before the request's write, as a concurrent revoke would.
+      repo.findMfaContext = async (query) => {
+        const found = await realFind.call(repo, query);
+        await repo.revokeMemberSession(member_session.member_session_id, new Date(h().now()));
+        return found;
+      };
+      const theCode = code(e.secret);
+      const ids = { organization_id: e.organizationId, member_id: e.memberId };
+      try {
+        expect(await errorTypeOf(h().service.totps.authenticate({ ...ids, code: theCode, session_token: e.sessionToken }))).toBe('session_not_found');
+        expect(await errorTypeOf(h().service.recoveryCodes.recover({ ...ids, recovery_code: e.recoveryCodes[2]!, session_token: e.sessionToken }))).toBe(
+          'session_not_found',
+        );
+      } finally {
+        repo.findMfaContext = realFind;
+      }
+      // Neither proof was spent: both still work, with an IST.
+      expect(await errorTypeOf(h().service.totps.authenticate({ ...ids, code: theCode, intermediate_session_token: await ist(e.organizationId, e.memberId) }))).toBe(
+        'succeeded',
+      );
+      expect(
+        (await h().service.recoveryCodes.recover({ ...ids, recovery_code: e.recoveryCodes[2]!, intermediate_session_token: await ist(e.organizationId, e.memberId) }))
+          .recovery_codes_remaining,
+      ).toBe(9);
     });
 
     it('of 20 concurrent recovers with the same recovery code, exactly one succeeds', async () => {
@@ -527,6 +570,138 @@ export function mfaContract(harness: () => ContractHarness): void {
       const step = (await h().repository.findRegistrations(e.organizationId, e.memberId)).active!.lastAcceptedStep! + 1;
       await raceSpendingOneProof(e, 'spend-race', { kind: 'totp_step', totpRegistrationId: e.registrationId, step });
       expect((await h().repository.findRegistrations(e.organizationId, e.memberId)).active!.lastAcceptedStep).toBe(step);
+    });
+  });
+
+  describe('repository: extending a member session with a spend', () => {
+    const EXTENDED_BY_MS = 2 * 60 * MINUTE_MS;
+    /** A stored, live member session of `e`'s, and the update that extends it with a recovery-code factor at `at`. */
+    async function storedSession(e: Enrolled, label: string) {
+      const at = new Date(h().now());
+      const session = memberSession(e, label, at);
+      await h().repository.insertMemberSession(session);
+      const factor = {
+        type: 'recovery_codes',
+        delivery_method: 'recovery_code',
+        last_authenticated_at: at.toISOString(),
+        created_at: at.toISOString(),
+        updated_at: at.toISOString(),
+      };
+      const later = new Date(at.getTime() + 1000);
+      const update: MemberSessionUpdate = { at: later, expiresAt: new Date(later.getTime() + EXTENDED_BY_MS), factor, customClaims: { label, extended: true } };
+      const expected: MemberSessionRecord = {
+        ...session,
+        lastAccessedAt: update.at,
+        expiresAt: update.expiresAt,
+        authenticationFactors: [...session.authenticationFactors, factor],
+        customClaims: update.customClaims!,
+      };
+      return { session, update, expected };
+    }
+
+    it('with a totp_step spend: the step and the extension go together, or nothing', async () => {
+      const e = await active();
+      const repo = h().repository;
+      const lastStep = async () => (await repo.findRegistrations(e.organizationId, e.memberId)).active!.lastAcceptedStep!;
+      const first = await lastStep();
+      const spend = (step: number, totpRegistrationId = e.registrationId) => ({ kind: 'totp_step', totpRegistrationId, step }) as const;
+      const { session, update, expected } = await storedSession(e, 'extend-step');
+      // The step is not new (equal, then lower), the registration unknown, or not active: refused, nothing written.
+      const p = await pending();
+      for (const refused of [
+        spend(first),
+        spend(first - 1),
+        spend(first + 1, 'member-totp-test-00000000-0000-4000-8000-000000000000'),
+        spend(first + 1, p.registrationId),
+      ]) {
+        expect(await repo.extendMemberSessionWithSpend(session.memberSessionId, update, refused)).toEqual({ status: 'spend_refused' });
+        expect(await repo.findMemberSessionById(session.memberSessionId)).toEqual(session);
+        expect(await lastStep()).toBe(first);
+      }
+      expect((await repo.findRegistrations(p.organizationId, p.memberId)).pending!.lastAcceptedStep).toBeNull();
+      // All conditions hold: the step recorded, the session extended, and returned as it now stands.
+      expect(await repo.extendMemberSessionWithSpend(session.memberSessionId, update, spend(first + 1))).toEqual({ status: 'extended', session: expected });
+      expect(await repo.findMemberSessionById(session.memberSessionId)).toEqual(expected);
+      expect(await lastStep()).toBe(first + 1);
+    });
+
+    it('with a totp_step spend: a session that is not live is reported first, and the step is not spent', async () => {
+      const e = await active();
+      const repo = h().repository;
+      const step = (await repo.findRegistrations(e.organizationId, e.memberId)).active!.lastAcceptedStep! + 1;
+      const spend = { kind: 'totp_step', totpRegistrationId: e.registrationId, step } as const;
+      const NO_SESSION = { status: 'session_not_found' };
+      const revoked = await storedSession(e, 'extend-revoked');
+      await repo.revokeMemberSession(revoked.session.memberSessionId, new Date(h().now()));
+      const stale = await storedSession(e, 'extend-expired');
+      const expired = { ...stale.update, at: stale.session.expiresAt };
+      const unknown = await storedSession(e, 'extend-unknown');
+      for (const [memberSessionId, update] of [
+        [revoked.session.memberSessionId, revoked.update],
+        [stale.session.memberSessionId, expired],
+        ['member-session-test-00000000-0000-4000-8000-000000000000', unknown.update],
+      ] as const) {
+        expect(await repo.extendMemberSessionWithSpend(memberSessionId, update, spend)).toEqual(NO_SESSION);
+      }
+      expect(await repo.findMemberSessionById(stale.session.memberSessionId)).toEqual(stale.session);
+      expect((await repo.findRegistrations(e.organizationId, e.memberId)).active!.lastAcceptedStep).toBe(step - 1);
+      // One millisecond before its expiry the session is still live.
+      const inTime = { ...stale.update, at: new Date(stale.session.expiresAt.getTime() - 1) };
+      expect(await repo.extendMemberSessionWithSpend(stale.session.memberSessionId, inTime, spend)).toMatchObject({ status: 'extended' });
+    });
+
+    it('with a recovery_code spend: the code and the extension go together, or nothing', async () => {
+      const e = await active();
+      const repo = h().repository;
+      const codes = await repo.listRecoveryCodeHashes(e.registrationId);
+      const spend = (candidates: RecoveryCodeHash[], totpRegistrationId = e.registrationId) => ({ kind: 'recovery_code', totpRegistrationId, candidates }) as const;
+      const unknownCode = { keyId: codes[0]!.keyId, hash: 'f'.repeat(64) };
+      const other = await active();
+      const { session, update, expected } = await storedSession(e, 'extend-code');
+      for (const refused of [
+        spend([unknownCode]),
+        spend([{ keyId: 'no-such-key', hash: codes[0]!.hash }]),
+        spend([codes[0]!], other.registrationId),
+        spend([]),
+      ]) {
+        expect(await repo.extendMemberSessionWithSpend(session.memberSessionId, update, refused)).toEqual({ status: 'spend_refused' });
+        expect(await repo.findMemberSessionById(session.memberSessionId)).toEqual(session);
+        expect(await repo.listRecoveryCodeHashes(e.registrationId)).toEqual(codes);
+      }
+      await repo.revokeMemberSession(session.memberSessionId, new Date(h().now()));
+      expect(await repo.extendMemberSessionWithSpend(session.memberSessionId, update, spend([codes[3]!]))).toEqual({ status: 'session_not_found' });
+      expect(await repo.listRecoveryCodeHashes(e.registrationId)).toEqual(codes);
+      // A match among the candidates (one per pepper key): the code gone, the session extended, the count left.
+      const live = await storedSession(e, 'extend-code-ok');
+      expect(await repo.extendMemberSessionWithSpend(live.session.memberSessionId, live.update, spend([unknownCode, codes[3]!]))).toEqual({
+        status: 'extended',
+        session: live.expected,
+        recoveryCodesRemaining: 9,
+      });
+      expect(await repo.listRecoveryCodeHashes(e.registrationId)).toEqual(codes.filter((_, i) => i !== 3));
+      expect(await repo.findMemberSessionById(live.session.memberSessionId)).toEqual(live.expected);
+    });
+
+    it('of 20 concurrent calls on 20 sessions spending one step, or one recovery code, exactly one is extended', async () => {
+      const e = await active();
+      const repo = h().repository;
+      const step = (await repo.findRegistrations(e.organizationId, e.memberId)).active!.lastAcceptedStep! + 1;
+      const [code] = await repo.listRecoveryCodeHashes(e.registrationId);
+      for (const spend of [
+        { kind: 'totp_step', totpRegistrationId: e.registrationId, step },
+        { kind: 'recovery_code', totpRegistrationId: e.registrationId, candidates: [code!] },
+      ] as const) {
+        const stored = await Promise.all(Array.from({ length: 20 }, (_, i) => storedSession(e, `extend-race-${spend.kind}-${i}`)));
+        const results = await Promise.all(stored.map((s) => repo.extendMemberSessionWithSpend(s.session.memberSessionId, s.update, spend)));
+        const winners = results.flatMap((r, i) => (r.status === 'extended' ? [i] : []));
+        expect(winners).toHaveLength(1);
+        expect(results.filter((r) => r.status === 'spend_refused')).toHaveLength(19);
+        // Only the winner's session changed.
+        const after = await Promise.all(stored.map((s) => repo.findMemberSessionById(s.session.memberSessionId)));
+        after.forEach((s, i) => expect(s).toEqual(i === winners[0] ? stored[i]!.expected : stored[i]!.session));
+      }
+      expect((await repo.findRegistrations(e.organizationId, e.memberId)).active!.lastAcceptedStep).toBe(step);
+      expect(await repo.listRecoveryCodeHashes(e.registrationId)).toHaveLength(9);
     });
   });
 
