@@ -62,6 +62,14 @@ export async function exerciseEveryMethod(repository: TotpRepository): Promise<v
   await repository.findMemberSessionByTokenHash(session.tokenHash);
   await repository.findMemberSessionById(session.memberSessionId);
   await repository.extendMemberSession(session.memberSessionId, { at: SEED_AT, expiresAt: session.expiresAt });
+  const [next] = await repository.listRecoveryCodeHashes(totpRegistrationId);
+  for (const spend of [
+    { kind: 'totp_step', totpRegistrationId, step: SEED_STEP + 2 },
+    { kind: 'recovery_code', totpRegistrationId, candidates: [{ keyId: 'old', hash: 'f'.repeat(64) }, next!] },
+  ] as const) {
+    const extended = await repository.extendMemberSessionWithSpend(session.memberSessionId, { at: SEED_AT, expiresAt: session.expiresAt }, spend);
+    if (extended.status !== 'extended') throw new Error(`exercise: the extension spending a ${spend.kind} was ${extended.status}`);
+  }
   await repository.revokeMemberSession(session.memberSessionId, SEED_AT);
   await repository.revokeMemberSessions(session.memberId, SEED_AT);
   await repository.purgeExpired(new Date(SEED_AT.getTime() - 1));

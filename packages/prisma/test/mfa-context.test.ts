@@ -2,8 +2,10 @@
 // findMfaContext (one SELECT: organization, member, registrations, sessions) must give exactly what the single finders
 // give, for every way of naming the organization and the member, and null for every part that is not there;
 // exchangeIntermediateSession must consume a live IST into exactly the given session, and write nothing otherwise.
+// The same for the session grant that spends a proof on a member session instead: extendMemberSessionWithSpend
+// (a transaction, on both databases) extends the live session and spends the step or code, or writes nothing at all.
 
-import type { MemberSessionRecord, MfaContextQuery, RecoveryCodeHash, TotpRepository } from '@totp/core';
+import type { AuthenticationFactor, MemberSessionRecord, MemberSessionUpdate, MfaContextQuery, RecoveryCodeHash, TotpRepository } from '@totp/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrismaClient as SqliteClient } from '../generated/sqlite/client/client.ts';
 import { createPrismaRepository } from '../src/prisma-repository';
@@ -355,6 +357,188 @@ describe.each(stores)('exchangeIntermediateSession spending a recovery code on %
   });
 });
 
+/** What a call sent since the counter's reset, by first keyword. */
+const sentSince = (store: TestStore) => store.counter.statements.map((s) => s.sql.split(' ')[0]);
+
+/** A live session of the fixture's first member, and an update that changes every field an extension may change. */
+async function liveSession(store: TestStore, f: Fixture, tag: string) {
+  const session = memberSessionFor({ organizationId: f.orgA, memberId: f.memberA }, `${tag}-${f.tag}`);
+  await store.repository.insertMemberSession(session);
+  const factor = (type: string, minutes: number): AuthenticationFactor => ({
+    type,
+    delivery_method: type === 'totp' ? 'authenticator_app' : 'recovery_code',
+    last_authenticated_at: new Date(SEED_AT.getTime() + minutes * 60_000).toISOString(),
+    created_at: SEED_AT.toISOString(),
+    updated_at: SEED_AT.toISOString(),
+  });
+  const update = (minutes: number, type = 'totp'): MemberSessionUpdate => ({
+    at: new Date(SEED_AT.getTime() + minutes * 60_000),
+    expiresAt: new Date(SEED_AT.getTime() + 3_600_000 + minutes * 60_000),
+    factor: factor(type, minutes),
+    customClaims: { extended: minutes },
+  });
+  /** The session as an extension by `update(minutes, type)` leaves `from`. */
+  const extended = (from: MemberSessionRecord, minutes: number, type = 'totp'): MemberSessionRecord => {
+    const u = update(minutes, type);
+    return {
+      ...from,
+      lastAccessedAt: u.at,
+      expiresAt: u.expiresAt > from.expiresAt ? u.expiresAt : from.expiresAt,
+      // The factor replaces the one with its type and delivery method, and goes last.
+      authenticationFactors: [...from.authenticationFactors.filter((x) => x.type !== u.factor!.type || x.delivery_method !== u.factor!.delivery_method), u.factor!],
+      customClaims: u.customClaims!,
+    };
+  };
+  return { session, update, extended };
+}
+
+/** Sessions that are not live: f.session (revoked), one expired at `at` to the millisecond, and an unknown ID. */
+async function deadSessions(store: TestStore, f: Fixture, at: Date): Promise<string[]> {
+  const expired = { ...memberSessionFor({ organizationId: f.orgA, memberId: f.memberA }, `expired-${f.tag}`), expiresAt: at };
+  await store.repository.insertMemberSession(expired);
+  return [f.session.memberSessionId, expired.memberSessionId, `member-session-none-${f.tag}`];
+}
+
+describe.each(stores)('extendMemberSessionWithSpend spending a time step on %s', (_name, createStore) => {
+  it('spends the step with the extension in one transaction, or refuses and writes nothing, not even the access time', async () => {
+    const store = await createStore();
+    try {
+      const f = await fixture(store);
+      const repository = store.repository;
+      const { session, update, extended } = await liveSession(store, f, 'extend-step');
+      const lastStep = async () => (await repository.findRegistrations(f.orgA, f.memberA)).active!.lastAcceptedStep;
+      const spend = (step: number, totpRegistrationId = f.active.totpRegistrationId) => ({ kind: 'totp_step', totpRegistrationId, step }) as const;
+      const dead = await deadSessions(store, f, update(1).at);
+      const before = JSON.stringify(await store.dump());
+
+      // The step already accepted, a pending registration, one that does not exist: refused, and the session's
+      // UPDATE (its last_accessed_at) rolled back with it.
+      for (const attempt of [spend(SEED_STEP), spend(SEED_STEP - 1), spend(SEED_STEP + 1, `member-totp-ctx-p-${f.tag}`), spend(SEED_STEP + 1, 'member-totp-none')]) {
+        store.counter.reset();
+        expect(await repository.extendMemberSessionWithSpend(session.memberSessionId, update(1), attempt)).toEqual({ status: 'spend_refused' });
+        // The session's UPDATE … RETURNING, the step's UPDATE, then the rollback.
+        expect(sentSince(store)).toEqual(['BEGIN', 'UPDATE', 'UPDATE', 'ROLLBACK']);
+        expect(JSON.stringify(await store.dump())).toBe(before);
+      }
+      // No live session (revoked, expired, unknown): not found, and the step, new as it is, is not looked at.
+      for (const memberSessionId of dead) {
+        store.counter.reset();
+        expect(await repository.extendMemberSessionWithSpend(memberSessionId, update(1), spend(SEED_STEP + 1))).toEqual({ status: 'session_not_found' });
+        expect(sentSince(store)).toEqual(['BEGIN', 'UPDATE', 'COMMIT']);
+      }
+      expect(JSON.stringify(await store.dump())).toBe(before);
+      expect(await lastStep()).toBe(SEED_STEP);
+
+      store.counter.reset();
+      const first = await repository.extendMemberSessionWithSpend(session.memberSessionId, update(2), spend(SEED_STEP + 2));
+      const afterFirst = extended(session, 2);
+      expect(first).toStrictEqual({ status: 'extended', session: afterFirst });
+      expect(sentSince(store)).toEqual(['BEGIN', 'UPDATE', 'UPDATE', 'UPDATE', 'COMMIT']);
+      expect(await lastStep()).toBe(SEED_STEP + 2);
+      expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(afterFirst);
+      // Replayed on the same session: refused, and the session stays as the first call left it.
+      expect(await repository.extendMemberSessionWithSpend(session.memberSessionId, update(3), spend(SEED_STEP + 2))).toEqual({ status: 'spend_refused' });
+      expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(afterFirst);
+      // A later step, another kind of factor, an earlier expiry: the factor is added, the expiry kept.
+      const shorter = { ...update(4, 'sms_otp'), expiresAt: SEED_AT };
+      const second = await repository.extendMemberSessionWithSpend(session.memberSessionId, shorter, spend(SEED_STEP + 4));
+      const afterSecond = { ...extended(afterFirst, 4, 'sms_otp'), expiresAt: afterFirst.expiresAt };
+      expect(second).toStrictEqual({ status: 'extended', session: afterSecond });
+      expect(afterSecond.authenticationFactors.map((x) => x.type)).toEqual(['totp', 'sms_otp']);
+      expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(afterSecond);
+      expect(await lastStep()).toBe(SEED_STEP + 4);
+      // Nothing else changed: the other sessions, the codes, the other registrations (by value: columns may be renamed).
+      const others = (dump: Record<string, Array<Record<string, unknown>>>) =>
+        Object.fromEntries(
+          Object.entries(dump).map(([table, rows]) => [
+            table,
+            table === 'totp_registrations' || table === 'totp_member_sessions'
+              ? rows.filter((r) => !Object.values(r).includes(f.active.totpRegistrationId) && !Object.values(r).includes(session.memberSessionId))
+              : rows,
+          ]),
+        );
+      expect(JSON.stringify(others(await store.dump()))).toBe(JSON.stringify(others(JSON.parse(before) as Record<string, Array<Record<string, unknown>>>)));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('extendMemberSession, without a spend: the same transaction, the session read back by its first UPDATE', async () => {
+    const store = await createStore();
+    try {
+      const f = await fixture(store);
+      const { session, update, extended } = await liveSession(store, f, 'extend-plain');
+      store.counter.reset();
+      expect(await store.repository.extendMemberSession(session.memberSessionId, update(2))).toEqual(extended(session, 2));
+      expect(sentSince(store)).toEqual(['BEGIN', 'UPDATE', 'UPDATE', 'COMMIT']);
+      expect(await store.repository.findMemberSessionById(session.memberSessionId)).toEqual(extended(session, 2));
+      for (const memberSessionId of await deadSessions(store, f, update(3).at)) {
+        expect(await store.repository.extendMemberSession(memberSessionId, update(3))).toBeNull();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe.each(stores)('extendMemberSessionWithSpend spending a recovery code on %s', (_name, createStore) => {
+  it('spends the code with the extension in one transaction and counts the codes left, or refuses and writes nothing', async () => {
+    const store = await createStore();
+    try {
+      const f = await fixture(store);
+      const repository = store.repository;
+      const { session, update, extended } = await liveSession(store, f, 'extend-code');
+      const codes = await repository.listRecoveryCodeHashes(f.active.totpRegistrationId);
+      const spend = (candidates: RecoveryCodeHash[], totpRegistrationId = f.active.totpRegistrationId) =>
+        ({ kind: 'recovery_code', totpRegistrationId, candidates }) as const;
+      const dead = await deadSessions(store, f, update(1).at);
+      const before = JSON.stringify(await store.dump());
+
+      // A wrong code, a right code of another registration, no candidates at all: refused, nothing written.
+      for (const [attempt, sent] of [
+        [spend([{ keyId: codes[0]!.keyId, hash: 'f'.repeat(64) }]), ['BEGIN', 'UPDATE', 'DELETE', 'ROLLBACK']],
+        [spend([codes[0]!], `member-totp-ctx-b-${f.tag}`), ['BEGIN', 'UPDATE', 'DELETE', 'ROLLBACK']],
+        [spend([]), ['BEGIN', 'UPDATE', 'ROLLBACK']],
+      ] as const) {
+        store.counter.reset();
+        expect(await repository.extendMemberSessionWithSpend(session.memberSessionId, update(1, 'recovery_codes'), attempt)).toEqual({ status: 'spend_refused' });
+        expect(sentSince(store)).toEqual(sent);
+        expect(JSON.stringify(await store.dump())).toBe(before);
+      }
+      // No live session: not found, the right code is not looked at (and stays); with no candidates too.
+      for (const memberSessionId of dead) {
+        for (const candidates of [[codes[0]!], []]) {
+          expect(await repository.extendMemberSessionWithSpend(memberSessionId, update(1, 'recovery_codes'), spend(candidates))).toEqual({ status: 'session_not_found' });
+        }
+      }
+      expect(JSON.stringify(await store.dump())).toBe(before);
+
+      store.counter.reset();
+      // Two candidates, as with two pepper keys: either may match.
+      const candidates = [{ keyId: 'old-key', hash: codes[5]!.hash }, codes[5]!];
+      expect(await repository.extendMemberSessionWithSpend(session.memberSessionId, update(2, 'recovery_codes'), spend(candidates))).toStrictEqual({
+        status: 'extended',
+        session: extended(session, 2, 'recovery_codes'),
+        recoveryCodesRemaining: codes.length - 1,
+      });
+      expect(sentSince(store)).toEqual(['BEGIN', 'UPDATE', 'DELETE', 'SELECT', 'UPDATE', 'COMMIT']);
+      expect(await repository.listRecoveryCodeHashes(f.active.totpRegistrationId)).toEqual(codes.filter((_, i) => i !== 5));
+      expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(extended(session, 2, 'recovery_codes'));
+      // The same code again: used up. The session stays as the first call left it.
+      expect(await repository.extendMemberSessionWithSpend(session.memberSessionId, update(3, 'recovery_codes'), spend([codes[5]!]))).toEqual({ status: 'spend_refused' });
+      expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(extended(session, 2, 'recovery_codes'));
+      expect(await repository.extendMemberSessionWithSpend(session.memberSessionId, update(4, 'recovery_codes'), spend([codes[0]!]))).toMatchObject({
+        status: 'extended',
+        recoveryCodesRemaining: codes.length - 2,
+      });
+      // The other registration's codes are all there.
+      expect(await repository.listRecoveryCodeHashes(`member-totp-ctx-b-${f.tag}`)).toHaveLength(10);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe.each(stores)('exchangeIntermediateSession on %s stores JSON as it is given', (_name, createStore) => {
   it('keeps a custom claim named "__proto__" as an own key, in the store and in what is read back', async () => {
     const store = await createStore();
@@ -409,7 +593,7 @@ describe('a client extended with $extends', () => {
 });
 
 describe('a client whose database the repository cannot tell', () => {
-  it('reads the same context through the query API, statement by statement, and exchanges in a transaction', async () => {
+  it('reads the same context through the query API, statement by statement, and exchanges and extends in a transaction', async () => {
     const store = await createSqliteStore();
     try {
       const f = await fixture(store);
@@ -431,6 +615,25 @@ describe('a client whose database the repository cannot tell', () => {
       const before = await repository.findIntermediateSession(f.istA);
       expect(await repository.exchangeIntermediateSession(f.istA, SEED_AT, session)).toEqual({ status: 'exchanged', consumed: before });
       expect(await repository.findMemberSessionById(session.memberSessionId)).toEqual(session);
+
+      // The extension without UPDATE … RETURNING: the session's UPDATE, then its SELECT, in the same transaction.
+      const live = await liveSession(store, f, 'hidden-extend');
+      const { update, extended } = live;
+      const spend = (step: number) => ({ kind: 'totp_step', totpRegistrationId: f.active.totpRegistrationId, step }) as const;
+      const dump = JSON.stringify(await store.dump());
+      store.counter.reset();
+      expect(await repository.extendMemberSessionWithSpend(live.session.memberSessionId, update(2), spend(SEED_STEP))).toEqual({ status: 'spend_refused' });
+      expect(sentSince(store)).toEqual(['BEGIN', 'UPDATE', 'SELECT', 'UPDATE', 'ROLLBACK']);
+      expect(JSON.stringify(await store.dump())).toBe(dump);
+      store.counter.reset();
+      expect(await repository.extendMemberSessionWithSpend(live.session.memberSessionId, update(2), spend(SEED_STEP + 1))).toStrictEqual({
+        status: 'extended',
+        session: extended(live.session, 2),
+      });
+      expect(sentSince(store)).toEqual(['BEGIN', 'UPDATE', 'SELECT', 'UPDATE', 'UPDATE', 'COMMIT']);
+      expect(await repository.extendMemberSession(live.session.memberSessionId, update(3))).toEqual(extended(extended(live.session, 2), 3));
+      expect(await repository.extendMemberSessionWithSpend(f.session.memberSessionId, update(4), spend(SEED_STEP + 5))).toEqual({ status: 'session_not_found' });
+      expect((await store.repository.findRegistrations(f.orgA, f.memberA)).active!.lastAcceptedStep).toBe(SEED_STEP + 1);
     } finally {
       await store.close();
     }

@@ -1,7 +1,8 @@
-// A deadlock between the IST exchange and another transaction. The exchange locks the IST, then the registration (or
-// code); a transaction that locks them the other way round, such as a host's own, or deleting a member while it
-// signs in (the cascade), can close a cycle. PostgreSQL then aborts one of the two: when it is ours, the caller must
-// get a clean service_unavailable (a 503, try again), find nothing written, and succeed on the retry.
+// A deadlock between the IST exchange (or a member session's extension) and another transaction. The exchange locks
+// the IST, the extension the member session, then the registration (or code); a transaction that locks them the other
+// way round, such as a host's own, or deleting a member while it signs in (the cascade), can close a cycle. PostgreSQL
+// then aborts one of the two: when it is ours, the caller must get a clean service_unavailable (a 503, try again), find
+// nothing written, and succeed on the retry.
 
 import { TotpError } from '@totp/core';
 import pg from 'pg';
@@ -23,13 +24,13 @@ afterAll(async () => {
   await store?.close();
 });
 
-async function untilSomeoneWaitsForALock(): Promise<void> {
+async function untilSomeoneWaitsForALock(what = 'the exchange'): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const { rows } = await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
     if ((rows[0] as { n: number }).n > 0) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error('the exchange never waited for the registration lock');
+  throw new Error(`${what} never waited for the registration lock`);
 }
 
 it('an exchange aborted to break a deadlock is service_unavailable, writes nothing, and succeeds when retried', async () => {
@@ -67,4 +68,42 @@ it('an exchange aborted to break a deadlock is service_unavailable, writes nothi
   expect(registration!.last_accepted_step).toBeNull();
   // And the same call, made again, goes through.
   expect((await store.repository.exchangeIntermediateSession(s.istHashes[0]!, SEED_AT, session, spend)).status).toBe('exchanged');
+}, 30_000);
+
+it('an extension spending a step, aborted to break a deadlock, is service_unavailable, writes nothing, and succeeds when retried', async () => {
+  const s = await seed(store.repository);
+  const registrations = store.qualify('totp_registrations');
+  const sessions = store.qualify('totp_member_sessions');
+  const session = memberSessionFor(s, 'deadlock-extend');
+  await store.repository.insertMemberSession(session);
+  await other.query("SET deadlock_timeout = '10s'");
+  await other.query('BEGIN');
+  await other.query(`UPDATE ${registrations} SET last_accepted_step = last_accepted_step WHERE totp_registration_id = $1`, [s.totpRegistrationId]);
+  const update = { at: new Date(SEED_AT.getTime() + 60_000), expiresAt: new Date(SEED_AT.getTime() + 7_200_000) };
+  const spend = { kind: 'totp_step', totpRegistrationId: s.totpRegistrationId, step: SEED_STEP } as const;
+  // The extension locks the session, then waits for the registration the other transaction holds…
+  const extension = store.repository.extendMemberSessionWithSpend(session.memberSessionId, update, spend).then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error }),
+  );
+  await untilSomeoneWaitsForALock('the extension');
+  // …which now asks for the session: a cycle.
+  const otherLock = other.query(`SELECT 1 FROM ${sessions} WHERE member_session_id = $1 FOR UPDATE`, [session.memberSessionId]);
+  const outcome = await extension;
+  expect('error' in outcome).toBe(true);
+  const error = (outcome as { error: unknown }).error;
+  expect(error).toBeInstanceOf(TotpError);
+  expect((error as TotpError).error_type).toBe('service_unavailable');
+  await otherLock;
+  await other.query('ROLLBACK');
+
+  // Nothing was written: the session as it was (its access time too), the step as before.
+  expect(await store.repository.findMemberSessionById(session.memberSessionId)).toEqual(session);
+  const [registration] = await store.rows('totp_registrations', `totp_registration_id = '${s.totpRegistrationId}'`);
+  expect(registration!.last_accepted_step).toBeNull();
+  // And the same call, made again, goes through.
+  expect(await store.repository.extendMemberSessionWithSpend(session.memberSessionId, update, spend)).toMatchObject({
+    status: 'extended',
+    session: { lastAccessedAt: update.at, expiresAt: update.expiresAt },
+  });
 }, 30_000);

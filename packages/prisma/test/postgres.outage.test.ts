@@ -78,6 +78,9 @@ describe('PostgreSQL going away and coming back', () => {
     await expectUnavailable(store.repository.saveRegistration(next, codesFor('d0w')));
     await expectUnavailable(store.repository.replaceRecoveryCodes(s.totpRegistrationId, codesFor('d0w')));
     await expectUnavailable(store.repository.incrementFailedMfaAttempts(s.organizationId, s.memberId));
+    const extension = { at: new Date(SEED_AT.getTime() + 60_000), expiresAt: new Date(SEED_AT.getTime() + 7_200_000) };
+    const spendStep = (step: number) => ({ kind: 'totp_step', totpRegistrationId: s.totpRegistrationId, step }) as const;
+    await expectUnavailable(store.repository.extendMemberSessionWithSpend(memberSessionFor(s, 'before').memberSessionId, extension, spendStep(SEED_STEP + 1)));
 
     expect(await cluster.start()).toBe(url); // same port: the client's URL stays valid
     // The acknowledged writes survived; none of the refused ones happened.
@@ -90,11 +93,16 @@ describe('PostgreSQL going away and coming back', () => {
     expect(await store.rows('totp_intermediate_sessions', `member_id = '${s.memberId}'`)).toHaveLength(1);
     const sessions = await store.rows('totp_member_sessions', `member_id = '${s.memberId}'`);
     expect(sessions.map((r) => r.member_session_id)).toEqual([memberSessionFor(s, 'before').memberSessionId]);
+    expect(sessions[0]).toMatchObject({ last_accessed_at: SEED_AT, expires_at: memberSessionFor(s, 'before').expiresAt });
 
     // The same repository, the same client: it works again.
     expect(await store.repository.recordAcceptedStep(s.totpRegistrationId, SEED_STEP + 1)).toBe(true);
     expect(await store.repository.consumeRecoveryCode(s.totpRegistrationId, [s.codes[1]!])).toBe(8);
     expect(await store.repository.exchangeIntermediateSession(s.istHashes[1]!, SEED_AT, memberSessionFor(s, 'after'))).toMatchObject({ status: 'exchanged' });
+    expect(await store.repository.extendMemberSessionWithSpend(memberSessionFor(s, 'before').memberSessionId, extension, spendStep(SEED_STEP + 2))).toMatchObject({
+      status: 'extended',
+      session: { lastAccessedAt: extension.at, expiresAt: extension.expiresAt },
+    });
     const context = await store.repository.findMfaContext({
       organization: { by: 'id', value: s.organizationId },
       member: { by: 'id', value: s.memberId },
@@ -152,6 +160,9 @@ describe('PostgreSQL going away and coming back', () => {
       await expectUnavailable(repository.exchangeIntermediateSession('h', SEED_AT, memberSessionFor({ organizationId: 'o', memberId: 'm' }, 'x')));
       await expectUnavailable(repository.saveRegistration(registrationFor('o', 'm', 'r', 'pending'), codesFor('n0')));
       await expectUnavailable(repository.extendMemberSession('s', { at: SEED_AT, expiresAt: SEED_AT }));
+      await expectUnavailable(
+        repository.extendMemberSessionWithSpend('s', { at: SEED_AT, expiresAt: SEED_AT }, { kind: 'recovery_code', totpRegistrationId: 'r', candidates: [] }),
+      );
     } finally {
       await prisma.$disconnect();
     }

@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { AuthenticationFactor, ExchangeResult, ExchangeSpend } from '@totp/core';
+import type { AuthenticationFactor, ExchangeResult, ExchangeSpend, ExtendResult, MemberSessionUpdate } from '@totp/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from './support/paths';
@@ -199,6 +199,113 @@ describe('PostgreSQL: 50 concurrent requests on 50 connections', () => {
     );
     expect(stored!.expiresAt.getTime()).toBe(SEED_AT.getTime() + 3_600_000 + (CONCURRENCY - 1) * 1000);
   });
+
+  const factorNamed = (type: string): AuthenticationFactor => ({
+    type,
+    delivery_method: 'test',
+    last_authenticated_at: SEED_AT.toISOString(),
+    created_at: SEED_AT.toISOString(),
+    updated_at: SEED_AT.toISOString(),
+  });
+
+  /** `count` live sessions of `s`'s member, none with a factor yet; their IDs. */
+  async function sessionsOf(s: Seeded, label: string, count: number): Promise<string[]> {
+    const sessions = Array.from({ length: count }, (_, i) => ({ ...memberSessionFor(s, `${label}-a${i}`), authenticationFactors: [] }));
+    for (const session of sessions) await store.repository.insertMemberSession(session);
+    return sessions.map((session) => session.memberSessionId);
+  }
+
+  /**
+   * One round of 50 extensions on 50 connections, each of its own session with its own factor, all spending `spend`:
+   * exactly one is extended and 49 refused; the winner's session alone changed, as its update says, and the others'
+   * rows are exactly as they were (not even `last_accessed_at` moved). Returns the winner's result.
+   */
+  async function raceExtendingWithOneProof(sessionIds: string[], round: number, spend: ExchangeSpend): Promise<Extract<ExtendResult, { status: 'extended' }>> {
+    const where = `member_session_id IN (${sessionIds.map((id) => `'${id}'`).join(', ')}) ORDER BY member_session_id`;
+    const before = await store.rows('totp_member_sessions', where);
+    const update = (i: number): MemberSessionUpdate => ({
+      at: new Date(SEED_AT.getTime() + (round + 1) * 60_000 + i),
+      expiresAt: new Date(SEED_AT.getTime() + 7_200_000 + round * 60_000),
+      factor: factorNamed(`extend-r${round}-a${i}`),
+    });
+    const results = await Promise.all(sessionIds.map((id, i) => store.repository.extendMemberSessionWithSpend(id, update(i), spend)));
+    const winners = results.flatMap((r, i) => (r.status === 'extended' ? [i] : []));
+    expect(winners).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'spend_refused')).toHaveLength(sessionIds.length - 1);
+    const winner = winners[0]!;
+    const after = await store.rows('totp_member_sessions', where);
+    const others = (rows: Array<Record<string, unknown>>) => rows.filter((r) => r.member_session_id !== sessionIds[winner]);
+    expect(others(after)).toEqual(others(before));
+    const won = results[winner] as Extract<ExtendResult, { status: 'extended' }>;
+    expect(won.session).toEqual(await store.repository.findMemberSessionById(sessionIds[winner]!));
+    expect(won.session).toMatchObject({ lastAccessedAt: update(winner).at, expiresAt: update(winner).expiresAt });
+    expect(won.session.authenticationFactors.map((f) => f.type)).toContain(`extend-r${round}-a${winner}`);
+    return won;
+  }
+
+  it('extendMemberSessionWithSpend spending one step from 50 sessions: one winner, the other sessions untouched', async () => {
+    const s = await seed(store.repository);
+    const sessionIds = await sessionsOf(s, 'extend-step', CONCURRENCY);
+    for (let round = 0; round < ROUNDS; round++) {
+      const step = SEED_STEP + round;
+      const won = await raceExtendingWithOneProof(sessionIds, round, { kind: 'totp_step', totpRegistrationId: s.totpRegistrationId, step });
+      expect(won.recoveryCodesRemaining).toBeUndefined();
+      const [registration] = await store.rows('totp_registrations', `totp_registration_id = '${s.totpRegistrationId}'`);
+      expect(registration!.last_accepted_step).toBe(String(step));
+    }
+  });
+
+  it('extendMemberSessionWithSpend spending one recovery code from 50 sessions: one winner, only that code gone', async () => {
+    const s = await seed(store.repository);
+    const sessionIds = await sessionsOf(s, 'extend-code', CONCURRENCY);
+    for (let round = 0; round < ROUNDS; round++) {
+      const code = s.codes[round]!;
+      const won = await raceExtendingWithOneProof(sessionIds, round, { kind: 'recovery_code', totpRegistrationId: s.totpRegistrationId, candidates: [code] });
+      expect(won.recoveryCodesRemaining).toBe(9 - round);
+      const left = await store.rows('totp_recovery_codes', `totp_registration_id = '${s.totpRegistrationId}'`);
+      expect(left.map((r) => r.hash).sort()).toEqual(s.codes.slice(round + 1).map((c) => c.hash).sort());
+    }
+  });
+
+  it('extendMemberSessionWithSpend of one session spending 50 different steps: no extended factor lost, none refused kept', async () => {
+    const s = await seed(store.repository);
+    for (let round = 0; round < ROUNDS; round++) {
+      const [memberSessionId] = await sessionsOf(s, `extend-one-r${round}`, 1);
+      // The calls go out in index order with their steps shuffled (17 is prime to 50), above every earlier round's.
+      // They queue on the session's row lock in some order, and each is extended if and only if its step is above
+      // every step extended before it in that order: so at least the first in the queue and the highest step.
+      const steps = Array.from({ length: CONCURRENCY }, (_, i) => SEED_STEP + 1000 * (round + 1) + ((i * 17) % CONCURRENCY));
+      const update = (i: number): MemberSessionUpdate => ({
+        at: new Date(SEED_AT.getTime() + i),
+        expiresAt: new Date(SEED_AT.getTime() + 3_600_000 + i * 1000),
+        factor: factorNamed(`factor-${i}`),
+      });
+      const results = await Promise.all(
+        steps.map((step, i) =>
+          store.repository.extendMemberSessionWithSpend(memberSessionId!, update(i), { kind: 'totp_step', totpRegistrationId: s.totpRegistrationId, step }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'session_not_found')).toEqual([]);
+      const extended = results.flatMap((r, i) => (r.status === 'extended' ? [i] : []));
+      const highest = steps.indexOf(Math.max(...steps));
+      expect(extended).toContain(highest);
+      // The extended calls ran one after another, in increasing step order: each saw exactly the factors of those
+      // before it (none lost), and the last, the highest step, left the session as it now stands.
+      const byStep = [...extended].sort((a, b) => steps[a]! - steps[b]!);
+      for (const [position, i] of byStep.entries()) {
+        const result = results[i] as Extract<ExtendResult, { status: 'extended' }>;
+        expect(result.session.authenticationFactors.map((f) => f.type).sort()).toEqual(byStep.slice(0, position + 1).map((j) => `factor-${j}`).sort());
+      }
+      const stored = await store.repository.findMemberSessionById(memberSessionId!);
+      expect(stored).toEqual((results[highest] as Extract<ExtendResult, { status: 'extended' }>).session);
+      // Exactly the extended calls' factors, none of a refused one's; the last one's access time, the latest expiry.
+      expect(stored!.authenticationFactors.map((f) => f.type).sort()).toEqual(extended.map((i) => `factor-${i}`).sort());
+      expect(stored!.lastAccessedAt).toEqual(update(highest).at);
+      expect(stored!.expiresAt).toEqual(update(Math.max(...extended)).expiresAt);
+      const [registration] = await store.rows('totp_registrations', `totp_registration_id = '${s.totpRegistrationId}'`);
+      expect(registration!.last_accepted_step).toBe(String(steps[highest]));
+    }
+  });
 });
 
 describe('PostgreSQL: separate Node processes racing on one code, step and IST', () => {
@@ -220,11 +327,25 @@ describe('PostgreSQL: separate Node processes racing on one code, step and IST',
     // that its steps do not race the first member's recordAcceptedStep calls.
     const perRound = PROCESSES * PER_PROCESS;
     const spender = await seed(store.repository, { ists: ROUNDS * perRound });
+    // A third member for the extensions that spend a step: a live session for every attempt of every process, the
+    // same sessions each round.
+    const extender = await seed(store.repository);
+    const extensionIds: string[] = [];
+    for (let worker = 0; worker < PROCESSES; worker++) {
+      for (let i = 0; i < PER_PROCESS; i++) {
+        const session = memberSessionFor(extender, `extend-proc-w${worker}-a${i}`);
+        await store.repository.insertMemberSession(session);
+        extensionIds.push(session.memberSessionId);
+      }
+    }
+    const extensions = `member_session_id IN (${extensionIds.map((id) => `'${id}'`).join(', ')})`;
     const rounds = Array.from({ length: ROUNDS }, (_, r) => ({
       step: SEED_STEP + r,
       code: s.codes[r]!,
       istHash: s.istHashes[r]!,
       spendIstHashes: spender.istHashes.slice(r * perRound, (r + 1) * perRound),
+      // Each round's extension its own access time, so the table shows which sessions it moved.
+      extendAt: new Date(SEED_AT.getTime() + (r + 1) * 60_000).toISOString(),
     }));
     const job = {
       url: postgresUrl(),
@@ -233,6 +354,7 @@ describe('PostgreSQL: separate Node processes racing on one code, step and IST',
       memberId: s.memberId,
       totpRegistrationId: s.totpRegistrationId,
       spender: { organizationId: spender.organizationId, memberId: spender.memberId, totpRegistrationId: spender.totpRegistrationId },
+      extender: { organizationId: extender.organizationId, memberId: extender.memberId, totpRegistrationId: extender.totpRegistrationId },
       at: SEED_AT.toISOString(),
       perProcess: PER_PROCESS,
       rounds,
@@ -264,7 +386,21 @@ describe('PostgreSQL: separate Node processes racing on one code, step and IST',
         for (const w of workers) w.child.stdin!.write(`go ${r}\n`);
         const results = await Promise.all(workers.map(async (w) => JSON.parse(await w.next()) as Record<string, number>));
         const total = (key: string) => results.reduce((sum, x) => sum + x[key]!, 0);
-        expect({ step: total('step'), code: total('code'), ist: total('ist'), spend: total('spend') }).toEqual({ step: 1, code: 1, ist: 1, spend: 1 });
+        expect({ step: total('step'), code: total('code'), ist: total('ist'), spend: total('spend'), extend: total('extend') }).toEqual({
+          step: 1,
+          code: 1,
+          ist: 1,
+          spend: 1,
+          extend: 1,
+        });
+        expect(total('extendRefused')).toBe(perRound - 1);
+        // One extension won across the processes: its session alone moved this round, and the step is spent.
+        const [extended] = await store.rows('totp_registrations', `totp_registration_id = '${extender.totpRegistrationId}'`);
+        expect(extended!.last_accepted_step).toBe(String(rounds[r]!.step));
+        const moved = (await store.rows('totp_member_sessions', extensions)).filter((row) => (row.last_accessed_at as Date).toISOString() === rounds[r]!.extendAt);
+        expect(moved).toHaveLength(1);
+        const extendWinner = results.findIndex((x) => x.extend === 1);
+        expect(String(moved[0]!.member_session_id)).toMatch(new RegExp(`^member-session-test-extend-proc-w${extendWinner}-a\\d+-`));
         const [spent] = await store.rows('totp_registrations', `totp_registration_id = '${spender.totpRegistrationId}'`);
         expect(spent!.last_accepted_step).toBe(String(rounds[r]!.step));
         const spendLeft = await store.rows('totp_intermediate_sessions', `member_id = '${spender.memberId}'`);

@@ -1,10 +1,11 @@
 // Multi-row writes are all or nothing: a failure at any statement inside the transaction of saveRegistration,
-// replaceRecoveryCodes, deleteRegistrations, an activation or a session extension leaves every table as it was, and
-// so does one during an IST exchange (a transaction on SQLite, one statement on PostgreSQL): the IST stays, no session.
+// replaceRecoveryCodes, deleteRegistrations, an activation or a session extension (with or without a step or recovery
+// code spent with it) leaves every table as it was, and so does one during an IST exchange (a transaction on SQLite,
+// one statement on PostgreSQL): the IST stays, no session.
 // The failure is injected under Prisma, in the driver adapter, at each statement in turn; also by a trigger that makes
 // the database itself raise halfway through.
 
-import { TotpError, type TotpRepository } from '@totp/core';
+import { TotpError, type ExtendResult, type TotpRepository } from '@totp/core';
 import { describe, expect, it } from 'vitest';
 import { SEED_AT, SEED_STEP, codesFor, memberSessionFor, registrationFor, seed } from './support/seed';
 import { createPostgresStore, createSqliteStore, type StoreOptions, type TestStore } from './support/stores';
@@ -17,6 +18,26 @@ interface Operation {
   name: string;
   /** Makes the rows the operation will change; returns the call to make. */
   prepare(repository: TotpRepository): Promise<(repository: TotpRepository) => Promise<unknown>>;
+  /** How many statements it sends inside its transaction, when the test pins it (else at least 2). */
+  statements?: number;
+}
+
+const FACTOR = { type: 'totp', delivery_method: 'authenticator_app', last_authenticated_at: '', created_at: '', updated_at: '' };
+
+/** A session of a fresh member with no factor and custom claims { a: 1 }, and an update that changes all of it. */
+async function sessionToExtend(repository: TotpRepository, tag: string) {
+  const s = await seed(repository);
+  const session = { ...memberSessionFor(s, tag), authenticationFactors: [], customClaims: { a: 1 } };
+  await repository.insertMemberSession(session);
+  const update = { at: SEED_AT, expiresAt: new Date(SEED_AT.getTime() + 7_200_000), factor: FACTOR, customClaims: { b: 2 } };
+  return { s, memberSessionId: session.memberSessionId, update };
+}
+
+/** The call's result, checked: an extension that is not `extended` wrote nothing, and the test would prove nothing. */
+async function extended(result: Promise<ExtendResult>): Promise<ExtendResult> {
+  const r = await result;
+  if (r.status !== 'extended') throw new Error(`expected the extension to go through, got ${r.status}`);
+  return r;
 }
 
 const operations: Operation[] = [
@@ -60,13 +81,30 @@ const operations: Operation[] = [
   },
   {
     name: 'extendMemberSession',
+    // The session's UPDATE … RETURNING, its write.
+    statements: 2,
     prepare: async (repository) => {
-      const s = await seed(repository);
-      const { memberSessionId } = memberSessionFor(s, 'extend-fault');
-      await repository.insertMemberSession({ ...memberSessionFor(s, 'extend-fault'), authenticationFactors: [], customClaims: { a: 1 } });
-      const factor = { type: 'totp', delivery_method: 'authenticator_app', last_authenticated_at: '', created_at: '', updated_at: '' };
-      return (r) =>
-        r.extendMemberSession(memberSessionId, { at: SEED_AT, expiresAt: new Date(SEED_AT.getTime() + 7_200_000), factor, customClaims: { b: 2 } });
+      const { memberSessionId, update } = await sessionToExtend(repository, 'extend-fault');
+      return (r) => r.extendMemberSession(memberSessionId, update);
+    },
+  },
+  {
+    name: 'extendMemberSessionWithSpend (a time step)',
+    // The session's UPDATE … RETURNING, the step's UPDATE, the session's write.
+    statements: 3,
+    prepare: async (repository) => {
+      const { s, memberSessionId, update } = await sessionToExtend(repository, 'extend-step-fault');
+      return (r) => extended(r.extendMemberSessionWithSpend(memberSessionId, update, { kind: 'totp_step', totpRegistrationId: s.totpRegistrationId, step: SEED_STEP }));
+    },
+  },
+  {
+    name: 'extendMemberSessionWithSpend (a recovery code)',
+    // The session's UPDATE … RETURNING, the code's DELETE, the count of codes left, the session's write.
+    statements: 4,
+    prepare: async (repository) => {
+      const { s, memberSessionId, update } = await sessionToExtend(repository, 'extend-code-fault');
+      const spend = { kind: 'recovery_code', totpRegistrationId: s.totpRegistrationId, candidates: [s.codes[3]!] } as const;
+      return (r) => extended(r.extendMemberSessionWithSpend(memberSessionId, update, spend));
     },
   },
 ];
@@ -110,7 +148,8 @@ describe.each(databases)('transactions on %s are all or nothing', (_name, create
         expect(JSON.stringify(await store.dump())).toBe(before);
       }
       // Every statement was failed once; then the untouched call did its work.
-      expect(statements).toBeGreaterThanOrEqual(operation.name.startsWith('extend') ? 3 : 2);
+      if (operation.statements === undefined) expect(statements).toBeGreaterThanOrEqual(2);
+      else expect(statements).toBe(operation.statements);
       expect(JSON.stringify(await store.dump())).not.toBe(before);
     } finally {
       failAt = -1;

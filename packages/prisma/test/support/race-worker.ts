@@ -1,6 +1,7 @@
 // One racing process for postgres.race.test.ts: connects, warms up its pool, then for each round waits for "go" and
 // fires its attempts at the round's step, recovery code and IST (each attempt exchanging it for its own member
-// session), and its exchanges of distinct ISTs that all spend one step, at once. Prints how many of each it won.
+// session), its exchanges of distinct ISTs that all spend one step, and its extensions of distinct member sessions that
+// all spend one step, at once. Prints how many of each it won.
 
 import { createInterface } from 'node:readline';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -19,14 +20,16 @@ interface Job {
   totpRegistrationId: string;
   /** The member whose registration's step the spending exchanges race for, each attempt with its own IST. */
   spender: { organizationId: string; memberId: string; totpRegistrationId: string };
+  /** The member whose registration's step the spending extensions race for, each attempt with its own session. */
+  extender: { organizationId: string; memberId: string; totpRegistrationId: string };
   at: string;
   perProcess: number;
-  rounds: Array<{ step: number; code: RecoveryCodeHash; istHash: string; spendIstHashes: string[] }>;
+  rounds: Array<{ step: number; code: RecoveryCodeHash; istHash: string; spendIstHashes: string[]; extendAt: string }>;
 }
 
 const job = JSON.parse(process.env.TOTP_RACE_JOB ?? '') as Job;
-// Four operations race at once, each with perProcess attempts: a connection for every attempt.
-const OPERATIONS = 4;
+// Five operations race at once, each with perProcess attempts: a connection for every attempt.
+const OPERATIONS = 5;
 const prisma = new PrismaClient({
   adapter: new PrismaPg({ connectionString: job.url, max: job.perProcess * OPERATIONS }, { schema: job.schema }),
 });
@@ -43,7 +46,9 @@ for (const [index, round] of job.rounds.entries()) {
   if (go.done || go.value !== `go ${index}`) throw new Error(`race worker: expected "go ${index}"`);
   const attempts = Array.from({ length: job.perProcess });
   const spend = { kind: 'totp_step', totpRegistrationId: job.spender.totpRegistrationId, step: round.step } as const;
-  const [steps, codes, ists, spends] = await Promise.all([
+  const extendSpend = { kind: 'totp_step', totpRegistrationId: job.extender.totpRegistrationId, step: round.step } as const;
+  const extension = { at: new Date(round.extendAt), expiresAt: new Date(round.extendAt) };
+  const [steps, codes, ists, spends, extensions] = await Promise.all([
     Promise.all(attempts.map(() => repository.recordAcceptedStep(job.totpRegistrationId, round.step))),
     Promise.all(attempts.map(() => repository.consumeRecoveryCode(job.totpRegistrationId, [round.code]))),
     Promise.all(
@@ -61,6 +66,15 @@ for (const [index, round] of job.rounds.entries()) {
         ),
       ),
     ),
+    Promise.all(
+      attempts.map((_, i) =>
+        repository.extendMemberSessionWithSpend(
+          memberSessionFor(job.extender, `extend-proc-w${job.worker}-a${i}`).memberSessionId,
+          { ...extension, factor: { type: `extend-w${job.worker}-a${i}`, delivery_method: 'test', last_authenticated_at: '', created_at: '', updated_at: '' } },
+          extendSpend,
+        ),
+      ),
+    ),
   ]);
   process.stdout.write(
     `${JSON.stringify({
@@ -68,6 +82,8 @@ for (const [index, round] of job.rounds.entries()) {
       code: codes.filter((c) => c !== null).length,
       ist: ists.filter((s) => s.status === 'exchanged').length,
       spend: spends.filter((s) => s.status === 'exchanged').length,
+      extend: extensions.filter((s) => s.status === 'extended').length,
+      extendRefused: extensions.filter((s) => s.status === 'spend_refused').length,
     })}\n`,
   );
 }
