@@ -1,5 +1,7 @@
 // TOTP authenticate and recovery-code recover through the real service over @totp/memory (the ceiling), Prisma on a
 // SQLite file and Prisma on PostgreSQL over loopback: latency (median, p99), throughput, database round trips per call.
+// authenticate and recover bring an intermediate session token (the exchange); step-up is an authenticate that brings
+// the member's session_token instead, adding the factor to a live session (extendMemberSessionWithSpend).
 // Measured side by side in one run (architecture.md, "Benchmarks"); it prints ratios and the targets, and never fails.
 
 import { execFileSync } from 'node:child_process';
@@ -126,6 +128,8 @@ interface Member {
   memberId: string;
   secret: Uint8Array;
   codes: string[];
+  /** The member's session, from the activation's authenticate: what a step-up extends. */
+  sessionToken: string;
 }
 
 interface Measured {
@@ -156,8 +160,11 @@ async function prepare(repository: TotpRepository) {
       email_address: `bench-${prepared}-${i}@example.com`,
     });
     const created = await service.totps.create({ organization_id: organizationId, member_id: memberId });
-    const member: Member = { organizationId, memberId, secret: decodeSecret(created.secret), codes: created.recovery_codes };
-    await authenticate(service, member, nowMs, await ist(service, member)); // activates the registration
+    const member: Member = { organizationId, memberId, secret: decodeSecret(created.secret), codes: created.recovery_codes, sessionToken: '' };
+    // Activates the registration, and gives the member the session a step-up extends (each step-up extends it by
+    // the default hour again; every member has one every 8 requests, 4 minutes of the bench's clock).
+    const activated = await authenticate(service, member, nowMs, { intermediate_session_token: await ist(service, member) });
+    member.sessionToken = activated.session_token;
     members.push(member);
   }
   return { service, members, advance: () => (nowMs += 30_000), now: () => nowMs };
@@ -168,12 +175,18 @@ async function ist(service: TotpService, member: Member): Promise<string> {
   return started.intermediate_session_token;
 }
 
-const authenticate = (service: TotpService, member: Member, nowMs: number, token: string) =>
+/** With an intermediate session token (the exchange), or with the member's session token (a step-up). */
+const authenticate = (
+  service: TotpService,
+  member: Member,
+  nowMs: number,
+  token: { intermediate_session_token: string } | { session_token: string },
+) =>
   service.totps.authenticate({
     organization_id: member.organizationId,
     member_id: member.memberId,
     code: generateTotp(member.secret, { nowMs }),
-    intermediate_session_token: token,
+    ...token,
   });
 
 async function recoveryCode(service: TotpService, member: Member): Promise<string> {
@@ -192,13 +205,15 @@ const recover = (service: TotpService, member: Member, code: string, token: stri
     intermediate_session_token: token,
   });
 
-type Operation = 'authenticate' | 'recover';
+const OPERATIONS = ['authenticate', 'recover', 'step-up'] as const;
+type Operation = (typeof OPERATIONS)[number];
 
 async function measure(store: Store, operation: Operation): Promise<Measured> {
   const { service, members, advance, now } = await prepare(store.repository);
   const call = async (member: Member): Promise<() => Promise<unknown>> => {
+    if (operation === 'step-up') return () => authenticate(service, member, now(), { session_token: member.sessionToken });
     const token = await ist(service, member);
-    if (operation === 'authenticate') return () => authenticate(service, member, now(), token);
+    if (operation === 'authenticate') return () => authenticate(service, member, now(), { intermediate_session_token: token });
     const code = await recoveryCode(service, member);
     return () => recover(service, member, code, token);
   };
@@ -258,7 +273,7 @@ async function main() {
   const results = new Map<string, Measured>();
   let floor: { pgMs: number; prismaMs: number } | undefined;
   try {
-    for (const operation of ['authenticate', 'recover'] as const) {
+    for (const operation of OPERATIONS) {
       for (const store of stores) results.set(`${operation}/${store.name}`, await measure(store, operation));
     }
     floor = await pg?.floor();
@@ -270,7 +285,7 @@ async function main() {
 
   const header = ['operation', 'store', 'median', 'p99', 'ops/s (8 in flight)', 'median ÷ memory', 'round trips'];
   const rows: string[][] = [];
-  for (const operation of ['authenticate', 'recover'] as const) {
+  for (const operation of OPERATIONS) {
     const ceiling = quantile(results.get(`${operation}/memory`)!.latenciesMs, 0.5);
     for (const store of stores) {
       const m = results.get(`${operation}/${store.name}`)!;

@@ -223,8 +223,9 @@ export interface TotpPrismaClient extends TotpPrismaDelegates {
   $transaction<R>(fn: (tx: TotpPrismaDelegates) => Promise<R>, options?: TotpTransactionOptions): PromiseLike<R>;
   /**
    * Raw SQL with positional parameters (`$1` on PostgreSQL, `?` on SQLite), for the statements the query API cannot
-   * make one round trip (findMfaContext, exchangeIntermediateSession). Table and column names come from the client's
-   * runtime data model (`_runtimeDataModel`, read at run time, not part of this type); values are never interpolated.
+   * make one round trip (findMfaContext; on PostgreSQL exchangeIntermediateSession, extendMemberSession and
+   * extendMemberSessionWithSpend). Table and column names come from the client's runtime data model
+   * (`_runtimeDataModel`, read at run time, not part of this type); values are never interpolated.
    */
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
 }

@@ -1,9 +1,11 @@
 // The @totp/core repository port over a host app's PrismaClient, on PostgreSQL and SQLite, safe across processes.
 // Every atomic method is one conditional statement, or a transaction whose first statement locks the row it is about:
 // the member's, or, for the session writes, the member session's or the intermediate session's.
-// Two methods are raw SQL (internal/raw-statements.ts) so that an MFA attempt costs few round trips: findMfaContext
-// (one SELECT) and, on PostgreSQL, exchangeIntermediateSession (one statement: DELETE + INSERT, with the spend of a
-// time step or recovery code), over the table and column names of the host's client (internal/table-names.ts).
+// Some methods are raw SQL (internal/raw-statements.ts) so that an MFA attempt costs few round trips, over the table
+// and column names of the host's client (internal/table-names.ts): findMfaContext (one SELECT) and, on PostgreSQL,
+// exchangeIntermediateSession (one statement: DELETE + INSERT, with the spend of a time step or recovery code) and the
+// session extensions, extendMemberSession and extendMemberSessionWithSpend (one statement: the UPDATE, with the factor
+// merged in SQL, after the spend of a time step or recovery code), so a step-up is 2 statements as an authenticate is.
 
 import {
   TotpError,
@@ -38,6 +40,7 @@ import type {
 } from './client-shape';
 import {
   buildExchangeStatement,
+  buildExtendSessionStatement,
   buildInsertSessionStatement,
   buildMfaContextStatement,
   readPart,
@@ -417,6 +420,10 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
   /** The recovery-code exchange, by how many candidate hashes it matches (one per pepper key). */
   const exchangeCodeStatements = new Map<number, RawStatement>();
   let insertSessionStatement: RawStatement | undefined;
+  let extendStatement: RawStatement | undefined;
+  let extendStepStatement: RawStatement | undefined;
+  /** The extension spending a recovery code, by how many candidate hashes it matches. */
+  const extendCodeStatements = new Map<number, RawStatement>();
 
   // Unknown provider: queue too. It costs throughput, never correctness.
   let queue: SerialQueue | undefined;
@@ -478,12 +485,50 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
   }
 
   /**
-   * extendMemberSession's transaction, and extendMemberSessionWithSpend's with `spend` (see makeSpend). The first
-   * statement is a conditional UPDATE of the live session: it checks liveness and takes the row lock (on SQLite the
-   * write lock), so concurrent extensions of one session run one after the other and each reads the factors the
-   * previous one wrote. Where the dialect is known it is `UPDATE … RETURNING` (updateManyAndReturn, which Prisma has
-   * for PostgreSQL and SQLite only), so the row it locked is read in the same round trip. Null when the session is not
-   * live: nothing was written, and the spend was not attempted.
+   * extendMemberSession's and extendMemberSessionWithSpend's one statement on PostgreSQL (buildExtendSessionStatement):
+   * the session's UPDATE with the factor merged in SQL and, with `spend`, the spend first, after the session's row lock.
+   * The session comes back from the UPDATE's RETURNING, read as the finders read it. Without a spend, not live is
+   * `session_not_found`; with one, the statement also says whether the session was live, to tell `spend_refused`.
+   */
+  async function extendInOneStatement(memberSessionId: string, update: MemberSessionUpdate, spend?: ExchangeSpend): Promise<ExtendResult> {
+    const names = raw!.names;
+    const values: unknown[] = [
+      memberSessionId,
+      copyDate(update.at),
+      copyDate(update.expiresAt),
+      // JSON as text, cast to jsonb in the statement: exactly JSON.stringify of the value, an own `__proto__` key included.
+      update.factor === undefined ? null : JSON.stringify(update.factor),
+      update.customClaims === undefined ? null : JSON.stringify(update.customClaims),
+    ];
+    let statement: RawStatement;
+    if (spend === undefined) {
+      statement = extendStatement ??= buildExtendSessionStatement(names);
+    } else if (spend.kind === 'totp_step') {
+      statement = extendStepStatement ??= buildExtendSessionStatement(names, { kind: 'totp_step' });
+      values.push(BigInt(spend.step), spend.totpRegistrationId);
+    } else {
+      const count = spend.candidates.length;
+      statement = extendCodeStatements.get(count) ?? buildExtendSessionStatement(names, { kind: 'recovery_code', candidates: count });
+      extendCodeStatements.set(count, statement);
+      values.push(spend.totpRegistrationId, ...spend.candidates.flatMap((c) => [c.keyId, c.hash]));
+    }
+    const rows = await prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(statement.sql, ...values);
+    const row = rows[0];
+    const extended = row === undefined ? null : readPart<TotpMemberSessionRow>(row, 's', 'TotpMemberSession');
+    if (extended === null) return spend !== undefined && isTrue(row?.live) ? SPEND_REFUSED : SESSION_NOT_FOUND;
+    const session = memberSessionRecord(extended);
+    return spend?.kind === 'recovery_code'
+      ? { status: 'extended', session, recoveryCodesRemaining: Number(row!.remaining) }
+      : { status: 'extended', session };
+  }
+
+  /**
+   * SQLite (and unknown databases): extendMemberSession's transaction, and extendMemberSessionWithSpend's with `spend`
+   * (see makeSpend). The first statement is a conditional UPDATE of the live session: it checks liveness and takes the
+   * row lock (on SQLite the write lock), so concurrent extensions of one session run one after the other and each
+   * reads the factors the previous one wrote. Where the dialect is known it is `UPDATE … RETURNING`
+   * (updateManyAndReturn, which Prisma has for PostgreSQL and SQLite only), so the row it locked is read in the same
+   * round trip. Null when the session is not live: nothing was written, and the spend was not attempted.
    */
   async function extendSession(
     memberSessionId: string,
@@ -928,15 +973,34 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
         return row === null ? null : memberSessionRecord(row);
       }),
 
+    // PostgreSQL: one UPDATE … RETURNING, the factor merged in SQL (raw-statements.ts); a concurrent extension of the
+    // session waits for its row lock and merges into what this one wrote. Elsewhere: a transaction (extendSession).
     extendMemberSession: (memberSessionId, update) =>
-      run('extendMemberSession', async () => (await extendSession(memberSessionId, update))?.session ?? null),
+      run('extendMemberSession', async () => {
+        if (raw?.dialect === 'postgresql') {
+          const result = await extendInOneStatement(memberSessionId, update);
+          return result.status === 'extended' ? result.session : null;
+        }
+        return (await extendSession(memberSessionId, update))?.session ?? null;
+      }),
 
-    // The extension's transaction with the spend between the session's lock and its write: the session is checked
-    // (and locked) first, so with no live session nothing is spent; a refused spend rolls back the session's
-    // `last_accessed_at`, the one thing written before it. Concurrent calls spending one step or code, on any
-    // sessions, queue on that registration's or code's row lock and re-check it: one spends, the others roll back.
+    // The session is checked (and locked) first, so with no live session nothing is spent; then the spend; then the
+    // session's write, only if the spend changed a row. Concurrent calls spending one step or code, on any sessions,
+    // queue on that registration's or code's row lock and re-check it: one spends, the others write nothing.
+    // PostgreSQL: one statement (`live … FOR UPDATE`, `spent`, `extended`; raw-statements.ts), no transaction.
+    // SQLite (and unknown databases): the extension's transaction with the spend between the session's lock and its
+    // write; a refused spend rolls back the session's `last_accessed_at`, the one thing written before it.
     extendMemberSessionWithSpend: (memberSessionId, update, spend) =>
       run('extendMemberSessionWithSpend', async (): Promise<ExtendResult> => {
+        if (raw?.dialect === 'postgresql') {
+          if (spend.kind === 'recovery_code' && spend.candidates.length === 0) {
+            // No code can match: refused, as consumeRecoveryCode answers null, once the session is known to be live
+            // (one read, nothing locked or written; the transaction elsewhere refuses in makeSpend, before any spend).
+            const live = await prisma.totpMemberSession.findUnique({ where: { memberSessionId } });
+            return live !== null && live.revokedAt === null && live.expiresAt > update.at ? SPEND_REFUSED : SESSION_NOT_FOUND;
+          }
+          return extendInOneStatement(memberSessionId, update, spend);
+        }
         try {
           const extended = await extendSession(memberSessionId, update, spend);
           if (extended === null) return SESSION_NOT_FOUND;

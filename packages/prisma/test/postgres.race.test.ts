@@ -27,6 +27,10 @@ describe('PostgreSQL: 50 concurrent requests on 50 connections', () => {
   });
 
   const all = <T>(attempt: () => Promise<T>) => Promise.all(Array.from({ length: CONCURRENCY }, attempt));
+  /** The first keyword of every statement sent since the counter's reset. */
+  const sent = () => store.counter.statements.map((statement) => statement.sql.split(' ')[0]);
+  /** `CONCURRENCY` times `keyword`: each call one statement (the extensions' raw statement), no transaction. */
+  const oneStatementEach = (keyword: string) => Array.from({ length: CONCURRENCY }, () => keyword);
 
   it('recordAcceptedStep: one winner per step, and the row holds that step', async () => {
     const s = await seed(store.repository);
@@ -183,6 +187,7 @@ describe('PostgreSQL: 50 concurrent requests on 50 connections', () => {
       created_at: SEED_AT.toISOString(),
       updated_at: SEED_AT.toISOString(),
     });
+    store.counter.reset();
     const results = await Promise.all(
       Array.from({ length: CONCURRENCY }, (_, i) =>
         store.repository.extendMemberSession(memberSessionId, {
@@ -192,6 +197,8 @@ describe('PostgreSQL: 50 concurrent requests on 50 connections', () => {
         }),
       ),
     );
+    // Each call was the one UPDATE … RETURNING (a waiting UPDATE merges into the row the one before it wrote).
+    expect(sent()).toEqual(oneStatementEach('UPDATE'));
     expect(results.every((r) => r !== null)).toBe(true);
     const stored = await store.repository.findMemberSessionById(memberSessionId);
     expect(stored!.authenticationFactors.map((f) => f.type).sort()).toEqual(
@@ -228,7 +235,9 @@ describe('PostgreSQL: 50 concurrent requests on 50 connections', () => {
       expiresAt: new Date(SEED_AT.getTime() + 7_200_000 + round * 60_000),
       factor: factorNamed(`extend-r${round}-a${i}`),
     });
+    store.counter.reset();
     const results = await Promise.all(sessionIds.map((id, i) => store.repository.extendMemberSessionWithSpend(id, update(i), spend)));
+    expect(sent()).toEqual(oneStatementEach('WITH'));
     const winners = results.flatMap((r, i) => (r.status === 'extended' ? [i] : []));
     expect(winners).toHaveLength(1);
     expect(results.filter((r) => r.status === 'spend_refused')).toHaveLength(sessionIds.length - 1);
@@ -280,11 +289,15 @@ describe('PostgreSQL: 50 concurrent requests on 50 connections', () => {
         expiresAt: new Date(SEED_AT.getTime() + 3_600_000 + i * 1000),
         factor: factorNamed(`factor-${i}`),
       });
+      store.counter.reset();
       const results = await Promise.all(
         steps.map((step, i) =>
           store.repository.extendMemberSessionWithSpend(memberSessionId!, update(i), { kind: 'totp_step', totpRegistrationId: s.totpRegistrationId, step }),
         ),
       );
+      // Each call was the one statement: they queue on the session's row lock (`live … FOR UPDATE`), and each one's
+      // UPDATE merges into the row the one before it wrote.
+      expect(sent()).toEqual(oneStatementEach('WITH'));
       expect(results.filter((r) => r.status === 'session_not_found')).toEqual([]);
       const extended = results.flatMap((r, i) => (r.status === 'extended' ? [i] : []));
       const highest = steps.indexOf(Math.max(...steps));

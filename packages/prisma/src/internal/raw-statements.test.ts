@@ -9,7 +9,14 @@ import { PrismaClient as PostgresClient } from '../../generated/postgresql/clien
 import { PrismaClient as RenamedPostgresClient } from '../../generated/postgresql-renamed/client/client.ts';
 import { PrismaClient as RenamedSqliteClient } from '../../generated/sqlite-renamed/client/client.ts';
 import { PrismaClient as SqliteClient } from '../../generated/sqlite/client/client.ts';
-import { buildExchangeStatement, buildMfaContextStatement, readPart, type MfaContextVariant } from './raw-statements';
+import {
+  EXTEND_SESSION_PARAMS,
+  buildExchangeStatement,
+  buildExtendSessionStatement,
+  buildMfaContextStatement,
+  readPart,
+  type MfaContextVariant,
+} from './raw-statements';
 import { RAW_MODELS, adapterSchemaOf, namesForClient, resolveNames, runtimeDataModelOf, type RuntimeDataModel } from './table-names';
 
 /** A data model where every table and column has a name no default shares, some of them hostile to unquoted SQL. */
@@ -153,6 +160,97 @@ describe('buildExchangeStatement', () => {
     expect(sql).toContain('"inserted" AS (INSERT INTO "tenant"."host ""totp_member_sessions""" ("x.member_session_id", "x.token_hash"');
     expect(sql).toContain('SELECT $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM "consumed")');
     for (const shipped of SHIPPED_NAMES) expect(identifiers(sql)).not.toContain(shipped);
+  });
+});
+
+/** The `$n` placeholders of a statement, each once, in increasing order. */
+const placeholders = (sql: string) => [...new Set([...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])))].sort((a, b) => a - b);
+/** Every `'…'` literal of a statement. */
+const literals = (sql: string) => [...sql.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!);
+
+describe('buildExtendSessionStatement', () => {
+  const names = resolveNames(renamedModel(), 'tenant');
+  const sessions = '"tenant"."host ""totp_member_sessions"""';
+
+  it('without a spend: one UPDATE … RETURNING of the live session, over the data model’s names', () => {
+    const { sql, params } = buildExtendSessionStatement(names);
+    expect(params).toEqual(['memberSessionId', 'at', 'expiresAt', 'factor', 'customClaims']);
+    expect(
+      sql.startsWith(
+        `UPDATE ${sessions} AS "s" SET "x.last_accessed_at" = $2, "x.expires_at" = GREATEST("s"."x.expires_at", $3), ` +
+          `"x.authentication_factors" = CASE WHEN $4::jsonb IS NULL THEN "s"."x.authentication_factors" ELSE `,
+      ),
+    ).toBe(true);
+    expect(sql).toContain(
+      '"x.custom_claims" = COALESCE($5::jsonb, "s"."x.custom_claims") WHERE "s"."x.member_session_id" = $1 AND "s"."x.revoked_at" IS NULL AND "s"."x.expires_at" > $2 RETURNING ',
+    );
+    // Every column back, under the names readPart reads.
+    for (const [field, [column]] of Object.entries(RAW_MODELS.TotpMemberSession.fields)) expect(sql).toContain(`"s"."x.${column}" AS "s.${field}"`);
+    expect(sql).not.toMatch(/^WITH|FOR UPDATE|"live"|"spent"/);
+  });
+
+  it('the merge: the stored elements in their order but those of the factor’s type and delivery method as JSON values, then the factor', () => {
+    const { sql } = buildExtendSessionStatement(names);
+    expect(sql).toContain(
+      'ELSE COALESCE((SELECT jsonb_agg("e"."f" ORDER BY "e"."n") FROM jsonb_array_elements("s"."x.authentication_factors") WITH ORDINALITY AS "e"("f", "n") WHERE ',
+    );
+    expect(sql).toContain(`), '[]'::jsonb) || jsonb_build_array($4::jsonb) END`);
+    // JSON values compared (->, not ->>), NULL-safe; objects and arrays never equal; a JSON null element kept.
+    for (const key of ['type', 'delivery_method']) {
+      expect(sql).toContain(`("e"."f" -> '${key}' IS DISTINCT FROM $4::jsonb -> '${key}' OR COALESCE(jsonb_typeof("e"."f" -> '${key}'), '') IN ('object', 'array'))`);
+    }
+    expect(sql).toContain(`WHERE jsonb_typeof("e"."f") = 'null' OR (`);
+    expect(sql).not.toContain('->>');
+  });
+
+  it('with a spend: the session locked first, then the spend, then the session’s UPDATE only if the spend changed a row', () => {
+    const step = buildExtendSessionStatement(names, { kind: 'totp_step' });
+    expect(step.params).toEqual([...EXTEND_SESSION_PARAMS, 'step', 'totpRegistrationId']);
+    expect(
+      step.sql.startsWith(
+        `WITH "live" AS (SELECT 1 FROM ${sessions} WHERE "x.member_session_id" = $1 AND "x.revoked_at" IS NULL AND "x.expires_at" > $2 FOR UPDATE), ` +
+          `"spent" AS (UPDATE "tenant"."host ""totp_registrations""" SET "x.last_accepted_step" = $6 WHERE "x.totp_registration_id" = $7 AND "x.status" = 'active' ` +
+          `AND ("x.last_accepted_step" IS NULL OR "x.last_accepted_step" < $6) AND EXISTS (SELECT 1 FROM "live") RETURNING 1), ` +
+          `"extended" AS (UPDATE ${sessions} AS "s" SET `,
+      ),
+    ).toBe(true);
+    expect(step.sql).toContain(' WHERE "s"."x.member_session_id" = $1 AND EXISTS (SELECT 1 FROM "spent") RETURNING ');
+    expect(step.sql).toMatch(/\) SELECT EXISTS \(SELECT 1 FROM "live"\) AS "live", "s\.memberSessionId", .*"s\.revokedAt" FROM \(SELECT 1 AS "one"\) AS "q" LEFT JOIN "extended" ON TRUE$/);
+    expect(step.sql).not.toContain('"remaining"');
+
+    const code = buildExtendSessionStatement(names, { kind: 'recovery_code', candidates: 2 });
+    expect(code.params).toEqual([...EXTEND_SESSION_PARAMS, 'totpRegistrationId', 'keyId0', 'hash0', 'keyId1', 'hash1']);
+    expect(code.sql).toContain(
+      `"spent" AS (DELETE FROM "tenant"."host ""totp_recovery_codes""" WHERE "x.totp_registration_id" = $6 AND (("x.key_id" = $7 AND "x.hash" = $8) OR ("x.key_id" = $9 AND "x.hash" = $10)) AND EXISTS (SELECT 1 FROM "live") RETURNING 1)`,
+    );
+    expect(code.sql).toContain(
+      `SELECT EXISTS (SELECT 1 FROM "live") AS "live", CAST((SELECT count(*) FROM "tenant"."host ""totp_recovery_codes""" WHERE "x.totp_registration_id" = $6) - (SELECT count(*) FROM "spent") AS INTEGER) AS "remaining", "s.memberSessionId"`,
+    );
+    // The session's UPDATE is the one of the statement without a spend, but for its WHERE.
+    const plain = buildExtendSessionStatement(names).sql;
+    const set = plain.slice(plain.indexOf(' SET '), plain.indexOf(' WHERE "s"."x.member_session_id"'));
+    expect(set.length).toBeGreaterThan(100);
+    expect(step.sql).toContain(set);
+    expect(code.sql).toContain(set);
+  });
+
+  it('names only what the data model names, and every value is a positional parameter', () => {
+    const plainLiterals = literals(buildExtendSessionStatement(names).sql);
+    expect(plainLiterals.sort()).toEqual(['', '', '[]', 'array', 'array', 'delivery_method', 'delivery_method', 'delivery_method', 'null', 'object', 'object', 'type', 'type', 'type']);
+    for (const spend of [{ kind: 'none' }, { kind: 'totp_step' }, { kind: 'recovery_code', candidates: 1 }, { kind: 'recovery_code', candidates: 3 }] as const) {
+      const { sql, params } = buildExtendSessionStatement(names, spend);
+      for (const shipped of SHIPPED_NAMES) expect(identifiers(sql)).not.toContain(shipped);
+      expect(sql).not.toMatch(/\bFROM totp_|UPDATE totp_/);
+      // $1 … $n, each parameter used, none past the last.
+      expect(placeholders(sql)).toEqual(params.map((_, i) => i + 1));
+      // The only literals are the adapter's own constants.
+      expect(new Set(literals(sql))).toEqual(new Set([...plainLiterals, ...(spend.kind === 'totp_step' ? ['active'] : [])]));
+    }
+    // The same spend, the same text; another candidate count, another statement.
+    expect(buildExtendSessionStatement(names, { kind: 'recovery_code', candidates: 3 })).toEqual(buildExtendSessionStatement(names, { kind: 'recovery_code', candidates: 3 }));
+    expect(buildExtendSessionStatement(names, { kind: 'recovery_code', candidates: 3 }).sql).not.toBe(
+      buildExtendSessionStatement(names, { kind: 'recovery_code', candidates: 1 }).sql,
+    );
   });
 });
 

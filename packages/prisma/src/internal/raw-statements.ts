@@ -1,8 +1,11 @@
-// The two statements Prisma's query API cannot express as one round trip, written as raw SQL over the names the host's
+// The statements Prisma's query API cannot express as one round trip, written as raw SQL over the names the host's
 // client resolves (table-names.ts), and the reading of their rows back into the row shapes of client-shape.ts.
 //   findMfaContext: organization + member + its registrations + the presented sessions, one SELECT (both databases).
 //   exchangeIntermediateSession: DELETE the IST and INSERT the member session (and spend a time step or a recovery
 //   code when asked), one statement (PostgreSQL only).
+//   extendMemberSession / extendMemberSessionWithSpend: UPDATE the live member session, merging the factor in SQL
+//   (and spend a time step or a recovery code first, for the latter), one statement (PostgreSQL only).
+// (And the plain session INSERT the SQLite exchange writes its session with.)
 // Values always travel as positional parameters; the only literals are the adapter's own constants.
 
 import type { MemberLookup, OrganizationLookup } from '@totp/core';
@@ -177,12 +180,34 @@ export function buildExchangeStatement(names: ResolvedNames, spend: ExchangeStat
     return { sql, params };
   }
   let next = EXCHANGE_SESSION_FIELDS.length + 3;
-  const param = (name: string) => {
+  const { spent, remaining } = spendParts(names, spend, (name) => {
     params.push(name);
     return `$${next++}`;
-  };
-  let spent: string;
-  let remaining = '';
+  });
+  const sql =
+    `WITH "live" AS (SELECT 1 FROM ${qualifiedTable(ist)} WHERE ${live} FOR UPDATE), ` +
+    `"spent" AS (${spent}), ` +
+    `"consumed" AS (DELETE FROM ${qualifiedTable(ist)} WHERE ${live} AND EXISTS (SELECT 1 FROM "spent") RETURNING ${returning.join(', ')}), ` +
+    `${inserted} ` +
+    `SELECT EXISTS (SELECT 1 FROM "live") AS "live", ${remaining}${consumed.join(', ')} FROM (SELECT 1 AS "one") AS "q" LEFT JOIN "consumed" ON TRUE`;
+  return { sql, params };
+}
+
+/**
+ * The `spent` part of a statement that spends a proof after its `live` part has locked the row the proof goes with
+ * (the exchange's IST, the extension's member session), and, for a recovery code, the `"remaining", ` select item.
+ * `param` names the next positional parameter and returns its placeholder. A time step takes `step` then
+ * `totpRegistrationId`; a recovery code `totpRegistrationId`, then `keyId<i>` and `hash<i>` per candidate.
+ *   totp_step      UPDATE the registration's last_accepted_step where it is active and the step new;
+ *   recovery_code  DELETE the registration's code matching one of the candidates (key ID and hash);
+ * each only if `live` found its row. `remaining` counts the registration's codes as of the statement's snapshot, less
+ * the one `spent` deleted (the DELETE's own effect is not visible to the count: one snapshot for the whole statement).
+ */
+function spendParts(
+  names: ResolvedNames,
+  spend: Exclude<ExchangeStatementSpend, { kind: 'none' }>,
+  param: (name: string) => string,
+): { spent: string; remaining: string } {
   if (spend.kind === 'totp_step') {
     const registration = names.tables.TotpRegistration;
     const step = quoteIdentifier(registration.columns.lastAcceptedStep!);
@@ -190,23 +215,104 @@ export function buildExchangeStatement(names: ResolvedNames, spend: ExchangeStat
     const stepIsNew =
       `${quoteIdentifier(registration.columns.totpRegistrationId!)} = ${registrationParam} AND ` +
       `${quoteIdentifier(registration.columns.status!)} = 'active' AND (${step} IS NULL OR ${step} < ${stepParam})`;
-    spent = `UPDATE ${qualifiedTable(registration)} SET ${step} = ${stepParam} WHERE ${stepIsNew} AND EXISTS (SELECT 1 FROM "live") RETURNING 1`;
-  } else {
-    const codes = names.tables.TotpRecoveryCode;
-    const ofRegistration = `${quoteIdentifier(codes.columns.totpRegistrationId!)} = ${param('totpRegistrationId')}`;
-    const matches = Array.from(
-      { length: spend.candidates },
-      (_, i) => `(${quoteIdentifier(codes.columns.keyId!)} = ${param(`keyId${i}`)} AND ${quoteIdentifier(codes.columns.hash!)} = ${param(`hash${i}`)})`,
-    );
-    spent = `DELETE FROM ${qualifiedTable(codes)} WHERE ${ofRegistration} AND (${matches.join(' OR ')}) AND EXISTS (SELECT 1 FROM "live") RETURNING 1`;
-    remaining = `CAST((SELECT count(*) FROM ${qualifiedTable(codes)} WHERE ${ofRegistration}) - (SELECT count(*) FROM "spent") AS INTEGER) AS "remaining", `;
+    return {
+      spent: `UPDATE ${qualifiedTable(registration)} SET ${step} = ${stepParam} WHERE ${stepIsNew} AND EXISTS (SELECT 1 FROM "live") RETURNING 1`,
+      remaining: '',
+    };
   }
+  const codes = names.tables.TotpRecoveryCode;
+  const ofRegistration = `${quoteIdentifier(codes.columns.totpRegistrationId!)} = ${param('totpRegistrationId')}`;
+  const matches = Array.from(
+    { length: spend.candidates },
+    (_, i) => `(${quoteIdentifier(codes.columns.keyId!)} = ${param(`keyId${i}`)} AND ${quoteIdentifier(codes.columns.hash!)} = ${param(`hash${i}`)})`,
+  );
+  return {
+    spent: `DELETE FROM ${qualifiedTable(codes)} WHERE ${ofRegistration} AND (${matches.join(' OR ')}) AND EXISTS (SELECT 1 FROM "live") RETURNING 1`,
+    remaining: `CAST((SELECT count(*) FROM ${qualifiedTable(codes)} WHERE ${ofRegistration}) - (SELECT count(*) FROM "spent") AS INTEGER) AS "remaining", `,
+  };
+}
+
+/** The parameters every extension statement starts with, in order (the spend's follow, as spendParts names them). */
+export const EXTEND_SESSION_PARAMS = ['memberSessionId', 'at', 'expiresAt', 'factor', 'customClaims'] as const;
+
+/**
+ * PostgreSQL, one statement: extendMemberSession's, or extendMemberSessionWithSpend's with a time step or a recovery
+ * code (`candidates` hashes). Parameters: EXTEND_SESSION_PARAMS, then the spend's (see spendParts). `factor` and
+ * `customClaims` are `JSON.stringify` text or NULL (no factor to add; claims unchanged), cast to jsonb; `at` and
+ * `expiresAt` take their types from the columns they meet.
+ *
+ * The session's write, `extended`, is one `UPDATE … AS "s" SET last_accessed_at = $2,
+ * expires_at = GREATEST(s.expires_at, $3), authentication_factors = <merged>, custom_claims = COALESCE($5, s.…)
+ * RETURNING` every column (under `s.<field>`, for readPart). <merged> is withFactor's merge in SQL: the elements of
+ * the stored array, in their order (WITH ORDINALITY … ORDER BY), but those whose `type` and `delivery_method` are both
+ * equal to the factor's as JSON values (so 1 and "1" differ, and a key that is missing matches only a missing key),
+ * then the factor; '[]' rather than NULL when none is kept; the array unchanged when $4 is NULL. JavaScript's `===`
+ * never holds between two objects, so an object or array `type` or `delivery_method` never matches; a JSON null
+ * element, on which withFactor would throw, is kept.
+ *
+ * Without a spend the statement is that UPDATE alone, `WHERE member_session_id = $1 AND revoked_at IS NULL AND
+ * expires_at > $2`, and returns the session's row or none. The UPDATE takes the row lock; a concurrent extension of
+ * the same session waits for it and then, under READ COMMITTED, re-checks the WHERE on the newest version of the row
+ * and computes the SET from that version (PostgreSQL's EvalPlanQual), so it merges its factor into the factors the
+ * other wrote, and none is lost.
+ *
+ * With a spend (lock order: session, then registration or code, as the exchange's IST then registration or code):
+ *   live      SELECT 1 … FOR UPDATE the live session: locks it first, so the spend is looked at only with a live
+ *             session, and concurrent calls on one session run one after the other from here on (a waiting one
+ *             re-checks liveness on the row the other left);
+ *   spent     the step's UPDATE or the code's DELETE (spendParts), only if `live` found the session: concurrent
+ *             spenders of one step or code, on any sessions, queue on that row's lock and re-check it; one changes it;
+ *   extended  the UPDATE above, by primary key alone (`live` holds the row's lock, so it is still live), only if
+ *             `spent` changed a row. Its scan may find the row's version of the statement's snapshot, older than the
+ *             one `live` locked after waiting; the UPDATE then follows to the newest version and computes the SET
+ *             from it, as above, so the factors another call wrote meanwhile are kept.
+ * The one row returned says whether the session was live (`live`), how many codes are left for a recovery code
+ * (`remaining`, as of the statement's snapshot, less the one spent: codes spent by others after the snapshot was
+ * taken still count) and carries the session as `extended` left it (NULLs when nothing was written). A call whose
+ * session is not live writes nothing and spends nothing; one whose spend changes no row writes nothing either, not even
+ * `last_accessed_at` (the only UPDATE of the session is `extended`).
+ */
+export function buildExtendSessionStatement(names: ResolvedNames, spend: ExchangeStatementSpend = { kind: 'none' }): RawStatement {
+  const session = names.tables.TotpMemberSession;
+  const name = (field: string) => quoteIdentifier(session.columns[field]!);
+  const s = (field: string) => `"s".${name(field)}`;
+  const fields = Object.keys(RAW_MODELS.TotpMemberSession.fields);
+  const returning = fields.map((field) => `${s(field)} AS ${quoteIdentifier(`s.${field}`)}`);
+  const table = qualifiedTable(session);
+
+  // The factor merge: JavaScript's `element.type === factor.type && element.delivery_method === factor.delivery_method`
+  // on JSON values. `->` gives NULL for a key that is not there (and on an element that is not an object), which IS
+  // NOT DISTINCT FROM only another missing key, as undefined === undefined.
+  const element = '"e"."f"';
+  const differs = (key: string) =>
+    `(${element} -> '${key}' IS DISTINCT FROM $4::jsonb -> '${key}' OR COALESCE(jsonb_typeof(${element} -> '${key}'), '') IN ('object', 'array'))`;
+  const kept =
+    `SELECT jsonb_agg(${element} ORDER BY "e"."n") FROM jsonb_array_elements(${s('authenticationFactors')}) WITH ORDINALITY AS "e"("f", "n") ` +
+    `WHERE jsonb_typeof(${element}) = 'null' OR ${differs('type')} OR ${differs('delivery_method')}`;
+  const set = [
+    `${name('lastAccessedAt')} = $2`,
+    `${name('expiresAt')} = GREATEST(${s('expiresAt')}, $3)`,
+    `${name('authenticationFactors')} = CASE WHEN $4::jsonb IS NULL THEN ${s('authenticationFactors')} ` +
+      `ELSE COALESCE((${kept}), '[]'::jsonb) || jsonb_build_array($4::jsonb) END`,
+    `${name('customClaims')} = COALESCE($5::jsonb, ${s('customClaims')})`,
+  ].join(', ');
+  const live = `${name('memberSessionId')} = $1 AND ${name('revokedAt')} IS NULL AND ${name('expiresAt')} > $2`;
+  const update = (where: string) => `UPDATE ${table} AS "s" SET ${set} WHERE ${where} RETURNING ${returning.join(', ')}`;
+  const params: string[] = [...EXTEND_SESSION_PARAMS];
+  if (spend.kind === 'none') {
+    return { sql: update(`${s('memberSessionId')} = $1 AND ${s('revokedAt')} IS NULL AND ${s('expiresAt')} > $2`), params };
+  }
+  let next = EXTEND_SESSION_PARAMS.length + 1;
+  const { spent, remaining } = spendParts(names, spend, (param) => {
+    params.push(param);
+    return `$${next++}`;
+  });
+  const extended = fields.map((field) => quoteIdentifier(`s.${field}`));
   const sql =
-    `WITH "live" AS (SELECT 1 FROM ${qualifiedTable(ist)} WHERE ${live} FOR UPDATE), ` +
+    `WITH "live" AS (SELECT 1 FROM ${table} WHERE ${live} FOR UPDATE), ` +
     `"spent" AS (${spent}), ` +
-    `"consumed" AS (DELETE FROM ${qualifiedTable(ist)} WHERE ${live} AND EXISTS (SELECT 1 FROM "spent") RETURNING ${returning.join(', ')}), ` +
-    `${inserted} ` +
-    `SELECT EXISTS (SELECT 1 FROM "live") AS "live", ${remaining}${consumed.join(', ')} FROM (SELECT 1 AS "one") AS "q" LEFT JOIN "consumed" ON TRUE`;
+    `"extended" AS (${update(`${s('memberSessionId')} = $1 AND EXISTS (SELECT 1 FROM "spent")`)}) ` +
+    `SELECT EXISTS (SELECT 1 FROM "live") AS "live", ${remaining}${extended.join(', ')} FROM (SELECT 1 AS "one") AS "q" LEFT JOIN "extended" ON TRUE`;
   return { sql, params };
 }
 
