@@ -202,19 +202,15 @@ export async function authenticateTotp(
     await repository.updateMemberMfa(member.organizationId, member.memberId, patch);
     updated = { ...updated, ...patch };
   }
-  const { grant } = await grantMfaSession(
+  const granted = await grantMfaSession(
     context,
     attempt,
     totpFactor(nowMs, registration.totpRegistrationId),
-    spendsWithGrant
-      ? {
-          spend: { kind: 'totp_step', totpRegistrationId: registration.totpRegistrationId, step },
-          refused() {
-            return replayRefused(context, member, registration, nowMs, step);
-          },
-        }
-      : undefined,
+    spendsWithGrant ? { kind: 'totp_step', totpRegistrationId: registration.totpRegistrationId, step } : undefined,
   );
+  // Refused: another request took this step (or a later one) meanwhile.
+  if (granted === null) throw replayRefused(context, member, registration, nowMs, step);
+  const { grant } = granted;
   if (spendsWithGrant) reportCodeAccepted(context, member, registration, nowMs, step);
   return mfaSuccessResponse(context, attempt, grant, updated, options);
 }

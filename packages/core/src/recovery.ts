@@ -101,13 +101,6 @@ export async function recoverWithCode(
   }
   const registration = registrations.active;
   const candidates = recoveryCodeLookupHashes(code, context.recoveryCodePepper);
-  const wrongCode = () =>
-    recordFailedAttempt(
-      context,
-      member,
-      new TotpError('unable_to_authenticate_recovery_code', 'the recovery code is wrong or was already used'),
-      nowMs,
-    );
   const factor = newFactor('recovery_codes', 'recovery_code', nowMs, {
     recovery_code_factor: { totp_recovery_code_id: registration.totpRegistrationId },
   });
@@ -115,10 +108,17 @@ export async function recoverWithCode(
   // request that loses its session keeps its code, and a wrong or used code leaves the session as it was. Only then
   // is the failure count cleared (below): clearing it before the code is known to be right would let a guesser reset
   // the count with every guess.
-  const { grant, recoveryCodesRemaining: remaining } = await grantMfaSession(context, attempt, factor, {
-    spend: { kind: 'recovery_code', totpRegistrationId: registration.totpRegistrationId, candidates },
-    refused: wrongCode,
+  const granted = await grantMfaSession(context, attempt, factor, {
+    kind: 'recovery_code',
+    totpRegistrationId: registration.totpRegistrationId,
+    candidates,
   });
+  if (granted === null) {
+    // No such unused code: a failure like any wrong code.
+    const wrong = new TotpError('unable_to_authenticate_recovery_code', 'the recovery code is wrong or was already used');
+    throw await recordFailedAttempt(context, member, wrong, nowMs);
+  }
+  const { grant, recoveryCodesRemaining: remaining } = granted;
   if (remaining === null) throw new Error('the store did not count the recovery codes left');
   emit(context, 'recoveryCodeUsed', {
     organizationId: member.organizationId,

@@ -317,15 +317,6 @@ export function totpFactor(nowMs: number, totpRegistrationId: string): Authentic
   };
 }
 
-/**
- * What a session grant spends with it (a time step, a recovery code), and the error to throw when the store refuses
- * that spend (the step was taken meanwhile; no such unused code).
- */
-export interface GrantSpend {
-  spend: ExchangeSpend;
-  refused(): TotpError | Promise<TotpError>;
-}
-
 /** A granted session, and what a `recovery_code` spend left (null for every other grant). */
 export interface GrantedSession {
   grant: SessionGrant;
@@ -335,7 +326,9 @@ export interface GrantedSession {
 /**
  * Attaches a verified `factor` to the target: an intermediate session is consumed (exactly once, under any
  * concurrency) into a new member session, a member session gets the factor and a later expiry; either together with
- * `options.spend` when given (one atomic write: the proof is spent if and only if the session is granted).
+ * `options.spend` when given (one atomic write: the proof is spent if and only if the session is granted). Null when
+ * the store refused the spend (the step was taken meanwhile; no such unused code): nothing was written, and the caller
+ * throws its own error. A plain value rather than a callback, so a grant makes no closure.
  */
 export async function grantSession(
   context: ServiceContext,
@@ -346,9 +339,9 @@ export async function grantSession(
     durationMinutes: number | undefined;
     customClaims: Record<string, unknown> | undefined;
     nowMs: number;
-    spend?: GrantSpend | undefined;
+    spend?: ExchangeSpend | undefined;
   },
-): Promise<GrantedSession> {
+): Promise<GrantedSession | null> {
   const { nowMs } = options;
   const at = new Date(nowMs);
   const expiresAt = new Date(nowMs + (options.durationMinutes ?? DEFAULT_SESSION_DURATION_MINUTES) * 60_000);
@@ -371,11 +364,11 @@ export async function grantSession(
       customClaims: options.customClaims ?? {},
       revokedAt: null,
     };
-    const result = await context.repository.exchangeIntermediateSession(target.session.tokenHash, at, session, options.spend?.spend);
+    const result = await context.repository.exchangeIntermediateSession(target.session.tokenHash, at, session, options.spend);
     if (result.status === 'intermediate_session_not_found') throw intermediateSessionNotFound();
     if (result.status === 'spend_refused') {
       if (options.spend === undefined) throw new Error('exchangeIntermediateSession refused a spend it was not given');
-      throw await options.spend.refused();
+      return null;
     }
     recoveryCodesRemaining = result.recoveryCodesRemaining ?? null;
   } else {
@@ -387,9 +380,9 @@ export async function grantSession(
       if (extended === null) throw sessionNotFound();
       session = extended;
     } else {
-      const result = await context.repository.extendMemberSessionWithSpend(memberSessionId, update, spend.spend);
+      const result = await context.repository.extendMemberSessionWithSpend(memberSessionId, update, spend);
       if (result.status === 'session_not_found') throw sessionNotFound();
-      if (result.status === 'spend_refused') throw await spend.refused();
+      if (result.status === 'spend_refused') return null;
       session = result.session;
       recoveryCodesRemaining = result.recoveryCodesRemaining ?? null;
     }

@@ -225,9 +225,6 @@ const timeOf = (value: Date): number => (value instanceof Date ? value.getTime()
 const matchingCode = (codes: readonly RecoveryCodeHash[], candidates: readonly RecoveryCodeHash[]) =>
   codes.findIndex((c) => candidates.some((k) => k.keyId === c.keyId && k.hash === c.hash));
 
-/** What an exchange without a spend spends: nothing. */
-const NO_SPEND = (): undefined => undefined;
-
 /** recordAcceptedStep's condition, shared with the `totp_step` spend. */
 const stepIsNew = (registration: TotpRegistrationRecord, step: number) =>
   registration.lastAcceptedStep === null || registration.lastAcceptedStep < step;
@@ -274,26 +271,27 @@ export function createMemoryRepository(): MemoryRepository {
     const session = memberSessions.get(memberSessionId);
     return session === undefined || session.revokedAt !== null || session.expiresAt <= at ? undefined : session;
   };
-  /**
-   * A spend's condition, checked without changing anything: null when it fails, else the function that makes the
-   * spend (which cannot throw) and returns the recovery codes left for a `recovery_code` spend.
-   */
-  const spendable = (spend: ExchangeSpend): (() => number | undefined) | null => {
+  /** A spend's condition, checked without changing anything (makeSpend then makes it, and cannot throw). */
+  const canSpend = (spend: ExchangeSpend): boolean => {
     if (spend.kind === 'totp_step') {
       const registration = registrations.get(spend.totpRegistrationId);
-      if (registration === undefined || registration.status !== 'active' || !stepIsNew(registration, spend.step)) return null;
-      return () => {
-        registration.lastAcceptedStep = spend.step;
-        return undefined;
-      };
+      return registration !== undefined && registration.status === 'active' && stepIsNew(registration, spend.step);
     }
     const codes = recoveryCodes.get(spend.totpRegistrationId);
-    const index = codes === undefined ? -1 : matchingCode(codes, spend.candidates);
-    if (codes === undefined || index < 0) return null;
-    return () => {
-      codes.splice(index, 1);
-      return codes.length;
-    };
+    return codes !== undefined && matchingCode(codes, spend.candidates) >= 0;
+  };
+  /**
+   * Makes a spend canSpend allowed, with no await in between: returns the recovery codes left for a `recovery_code`
+   * spend. Looked up again rather than carried over in a closure: a grant then allocates nothing for its spend.
+   */
+  const makeSpend = (spend: ExchangeSpend): number | undefined => {
+    if (spend.kind === 'totp_step') {
+      registrations.get(spend.totpRegistrationId)!.lastAcceptedStep = spend.step;
+      return undefined;
+    }
+    const codes = recoveryCodes.get(spend.totpRegistrationId)!;
+    codes.splice(matchingCode(codes, spend.candidates), 1);
+    return codes.length;
   };
   const storeMemberSession = (session: MemberSessionRecord) => {
     if (memberSessions.has(session.memberSessionId) || memberSessionsByTokenHash.has(session.tokenHash)) {
@@ -549,11 +547,10 @@ export function createMemoryRepository(): MemoryRepository {
       const consumed = intermediateSessions.get(tokenHash);
       if (!consumed || consumed.expiresAt <= at) return { status: 'intermediate_session_not_found' };
       // Every condition is checked before anything changes; then all of it happens, synchronously.
-      const made = spend === undefined ? NO_SPEND : spendable(spend);
-      if (made === null) return { status: 'spend_refused' };
+      if (spend !== undefined && !canSpend(spend)) return { status: 'spend_refused' };
       storeMemberSession(session); // throws before anything changed if the session cannot be stored
       intermediateSessions.delete(tokenHash);
-      const recoveryCodesRemaining = made();
+      const recoveryCodesRemaining = spend === undefined ? undefined : makeSpend(spend);
       // Out of the store now, so the record itself is the caller's to keep: no copy is needed to share nothing.
       return recoveryCodesRemaining === undefined ? { status: 'exchanged', consumed } : { status: 'exchanged', consumed, recoveryCodesRemaining };
     },
@@ -580,10 +577,9 @@ export function createMemoryRepository(): MemoryRepository {
     async extendMemberSessionWithSpend(memberSessionId, update, spend) {
       const session = liveMemberSession(memberSessionId, update.at);
       if (session === undefined) return { status: 'session_not_found' };
-      const made = spendable(spend);
-      if (made === null) return { status: 'spend_refused' };
+      if (!canSpend(spend)) return { status: 'spend_refused' };
       extendInPlace(session, update); // throws before anything changed, and then nothing is spent either
-      const recoveryCodesRemaining = made();
+      const recoveryCodesRemaining = makeSpend(spend);
       const extended = copyMemberSession(session);
       return recoveryCodesRemaining === undefined
         ? { status: 'extended', session: extended }

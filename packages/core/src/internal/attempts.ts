@@ -14,9 +14,8 @@ import {
 import { isLocked, nextLockoutState } from '../lockout-policy';
 import { type MemberObject, type OrganizationObject, toMemberObject, toOrganizationObject } from '../api-objects';
 import type { AuthenticationFactor, MemberRecord, OrganizationRecord } from '../model';
-import type { MemberLookup, MemberRegistrations, MfaContext, MfaContextQuery, OrganizationLookup } from '../repository';
+import type { ExchangeSpend, MemberLookup, MemberRegistrations, MfaContext, MfaContextQuery, OrganizationLookup } from '../repository';
 import {
-  type GrantSpend,
   type GrantedSession,
   type MfaTarget,
   parseCustomClaims,
@@ -163,14 +162,14 @@ export interface MfaSuccessResponse extends SessionGrant {
 
 /**
  * Attaches `factor` to the attempt's session, an IST exchanged or a member session extended, together with `spend`
- * when given.
+ * when given. Null when the store refused the spend (see grantSession).
  */
 export function grantMfaSession(
   context: ServiceContext,
   attempt: MfaAttempt,
   factor: AuthenticationFactor,
-  spend?: GrantSpend,
-): Promise<GrantedSession> {
+  spend?: ExchangeSpend,
+): Promise<GrantedSession | null> {
   const { organization, target, durationMinutes, customClaims, nowMs } = attempt;
   return grantSession(context, target, factor, organization, { durationMinutes, customClaims, nowMs, spend });
 }

@@ -657,7 +657,7 @@ export function mfaContract(harness: () => ContractHarness): void {
       const spend = (candidates: RecoveryCodeHash[], totpRegistrationId = e.registrationId) => ({ kind: 'recovery_code', totpRegistrationId, candidates }) as const;
       const unknownCode = { keyId: codes[0]!.keyId, hash: 'f'.repeat(64) };
       const other = await active();
-      const { session, update, expected } = await storedSession(e, 'extend-code');
+      const { session, update } = await storedSession(e, 'extend-code');
       for (const refused of [
         spend([unknownCode]),
         spend([{ keyId: 'no-such-key', hash: codes[0]!.hash }]),
