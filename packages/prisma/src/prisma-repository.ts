@@ -44,6 +44,7 @@ import {
   buildInsertSessionStatement,
   buildMfaContextStatement,
   readPart,
+  type ExchangeStatementSpend,
   type MfaContextVariant,
   type RawStatement,
 } from './internal/raw-statements';
@@ -326,6 +327,34 @@ async function makeSpend(tx: TotpPrismaDelegates, spend: ExchangeSpend): Promise
   return tx.totpRecoveryCode.count({ where: { totpRegistrationId } });
 }
 
+/**
+ * The statements of one family (the PostgreSQL exchange, the PostgreSQL extension) by what they spend, each built on
+ * first use: one without a spend, one for a time step, one per count of recovery code candidates (one per pepper key).
+ */
+function statementPerSpend(build: (spend: ExchangeStatementSpend) => RawStatement): (spend: ExchangeSpend | undefined) => RawStatement {
+  let none: RawStatement | undefined;
+  let step: RawStatement | undefined;
+  const codes = new Map<number, RawStatement>();
+  return (spend) => {
+    if (spend === undefined) return (none ??= build({ kind: 'none' }));
+    if (spend.kind === 'totp_step') return (step ??= build({ kind: 'totp_step' }));
+    const count = spend.candidates.length;
+    let statement = codes.get(count);
+    if (statement === undefined) {
+      statement = build({ kind: 'recovery_code', candidates: count });
+      codes.set(count, statement);
+    }
+    return statement;
+  };
+}
+
+/** A spend's parameters, after the statement's own, in the order raw-statements.ts's spendParts names them. */
+function spendValues(spend: ExchangeSpend | undefined): unknown[] {
+  if (spend === undefined) return [];
+  if (spend.kind === 'totp_step') return [BigInt(spend.step), spend.totpRegistrationId];
+  return [spend.totpRegistrationId, ...spend.candidates.flatMap((c) => [c.keyId, c.hash])];
+}
+
 /** A boolean column as drivers give it: true, 1 or 't'. */
 const isTrue = (value: unknown) => value === true || value === 1 || value === 't' || value === 1n;
 
@@ -415,15 +444,9 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
     }
     return statement;
   };
-  let exchangeStatement: RawStatement | undefined;
-  let exchangeStepStatement: RawStatement | undefined;
-  /** The recovery-code exchange, by how many candidate hashes it matches (one per pepper key). */
-  const exchangeCodeStatements = new Map<number, RawStatement>();
+  const exchangeStatement = statementPerSpend((spend) => buildExchangeStatement(raw!.names, spend));
+  const extendStatement = statementPerSpend((spend) => buildExtendSessionStatement(raw!.names, spend));
   let insertSessionStatement: RawStatement | undefined;
-  let extendStatement: RawStatement | undefined;
-  let extendStepStatement: RawStatement | undefined;
-  /** The extension spending a recovery code, by how many candidate hashes it matches. */
-  const extendCodeStatements = new Map<number, RawStatement>();
 
   // Unknown provider: queue too. It costs throughput, never correctness.
   let queue: SerialQueue | undefined;
@@ -491,7 +514,6 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
    * `session_not_found`; with one, the statement also says whether the session was live, to tell `spend_refused`.
    */
   async function extendInOneStatement(memberSessionId: string, update: MemberSessionUpdate, spend?: ExchangeSpend): Promise<ExtendResult> {
-    const names = raw!.names;
     const values: unknown[] = [
       memberSessionId,
       copyDate(update.at),
@@ -499,20 +521,9 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
       // JSON as text, cast to jsonb in the statement: exactly JSON.stringify of the value, an own `__proto__` key included.
       update.factor === undefined ? null : JSON.stringify(update.factor),
       update.customClaims === undefined ? null : JSON.stringify(update.customClaims),
+      ...spendValues(spend),
     ];
-    let statement: RawStatement;
-    if (spend === undefined) {
-      statement = extendStatement ??= buildExtendSessionStatement(names);
-    } else if (spend.kind === 'totp_step') {
-      statement = extendStepStatement ??= buildExtendSessionStatement(names, { kind: 'totp_step' });
-      values.push(BigInt(spend.step), spend.totpRegistrationId);
-    } else {
-      const count = spend.candidates.length;
-      statement = extendCodeStatements.get(count) ?? buildExtendSessionStatement(names, { kind: 'recovery_code', candidates: count });
-      extendCodeStatements.set(count, statement);
-      values.push(spend.totpRegistrationId, ...spend.candidates.flatMap((c) => [c.keyId, c.hash]));
-    }
-    const rows = await prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(statement.sql, ...values);
+    const rows = await prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(extendStatement(spend).sql, ...values);
     const row = rows[0];
     const extended = row === undefined ? null : readPart<TotpMemberSessionRow>(row, 's', 'TotpMemberSession');
     if (extended === null) return spend !== undefined && isTrue(row?.live) ? SPEND_REFUSED : SESSION_NOT_FOUND;
@@ -907,21 +918,8 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
           return live !== null && live.expiresAt > at ? SPEND_REFUSED : IST_NOT_FOUND;
         }
         if (raw?.dialect === 'postgresql') {
-          const names = raw.names;
-          let statement: RawStatement;
-          const values = [tokenHash, copyDate(at), ...sessionValues(session)];
-          if (spend === undefined) {
-            statement = exchangeStatement ??= buildExchangeStatement(names);
-          } else if (spend.kind === 'totp_step') {
-            statement = exchangeStepStatement ??= buildExchangeStatement(names, { kind: 'totp_step' });
-            values.push(BigInt(spend.step), spend.totpRegistrationId);
-          } else {
-            const count = spend.candidates.length;
-            statement = exchangeCodeStatements.get(count) ?? buildExchangeStatement(names, { kind: 'recovery_code', candidates: count });
-            exchangeCodeStatements.set(count, statement);
-            values.push(spend.totpRegistrationId, ...spend.candidates.flatMap((c) => [c.keyId, c.hash]));
-          }
-          const rows = await prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(statement.sql, ...values);
+          const values = [tokenHash, copyDate(at), ...sessionValues(session), ...spendValues(spend)];
+          const rows = await prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(exchangeStatement(spend).sql, ...values);
           const row = rows[0];
           const consumed = row === undefined ? null : readPart<TotpIntermediateSessionRow>(row, 'i', 'TotpIntermediateSession');
           if (consumed === null) return spend !== undefined && isTrue(row?.live) ? SPEND_REFUSED : IST_NOT_FOUND;

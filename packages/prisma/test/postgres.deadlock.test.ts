@@ -8,21 +8,16 @@ import { TotpError } from '@totp/core';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SEED_AT, SEED_STEP, memberSessionFor, seed } from './support/seed';
-import { createPostgresStore, postgresUrl, type TestStore } from './support/stores';
+import { postgresStoreWithLockClients, type TestStore } from './support/stores';
 
 let store: TestStore;
 let other: pg.Client;
 let watcher: pg.Client;
+let close: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  store = await createPostgresStore();
-  other = new pg.Client({ connectionString: postgresUrl() });
-  watcher = new pg.Client({ connectionString: postgresUrl() });
-  await Promise.all([other.connect(), watcher.connect()]);
+  ({ store, other, watcher, close } = await postgresStoreWithLockClients());
 });
-afterAll(async () => {
-  await Promise.all([other?.end(), watcher?.end()]);
-  await store?.close();
-});
+afterAll(() => close?.());
 
 async function untilSomeoneWaitsForALock(what = 'the exchange'): Promise<void> {
   for (let i = 0; i < 200; i++) {

@@ -10,21 +10,16 @@ import type { AuthenticationFactor, MemberSessionRecord, MemberSessionUpdate } f
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_AT, SEED_STEP, memberSessionFor, seed, type Seeded } from './support/seed';
-import { createPostgresStore, postgresUrl, type TestStore } from './support/stores';
+import { postgresStoreWithLockClients, type TestStore } from './support/stores';
 
 let store: TestStore;
 let other: pg.Client;
 let watcher: pg.Client;
+let close: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  store = await createPostgresStore();
-  other = new pg.Client({ connectionString: postgresUrl() });
-  watcher = new pg.Client({ connectionString: postgresUrl() });
-  await Promise.all([other.connect(), watcher.connect()]);
+  ({ store, other, watcher, close } = await postgresStoreWithLockClients());
 });
-afterAll(async () => {
-  await Promise.all([other?.end(), watcher?.end()]);
-  await store?.close();
-});
+afterAll(() => close?.());
 
 /** Resolves once a statement of this test's schema waits for a row lock (other test files may be waiting on theirs). */
 async function untilTheCallWaits(): Promise<void> {

@@ -176,3 +176,23 @@ export async function createRenamedPostgresStore(options: StoreOptions = {}): Pr
     }
   });
 }
+
+/**
+ * A PostgreSQL store and two plain connections to its database beside it: `other`, to hold row locks in a transaction
+ * of its own, and `watcher`, to see a statement of the store wait for them. `close` ends all three.
+ */
+export async function postgresStoreWithLockClients(): Promise<{ store: TestStore; other: pg.Client; watcher: pg.Client; close(): Promise<void> }> {
+  const store = await createPostgresStore();
+  const other = new pg.Client({ connectionString: postgresUrl() });
+  const watcher = new pg.Client({ connectionString: postgresUrl() });
+  await Promise.all([other.connect(), watcher.connect()]);
+  return {
+    store,
+    other,
+    watcher,
+    async close() {
+      await Promise.all([other.end(), watcher.end()]);
+      await store.close();
+    },
+  };
+}
