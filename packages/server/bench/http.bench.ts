@@ -2,6 +2,7 @@
 // code) against a bare Express 5 JSON echo measured in the same run; prints throughput as a ratio. Never fails.
 // Settings: BENCH_STORES (memory,sqlite; also crypto), BENCH_CONNECTIONS (10,50), BENCH_DURATION_SECONDS (10),
 // BENCH_ROUNDS (3), BENCH_PIN (0 to leave CPU placement to the scheduler), BENCH_PROFILE_DIR (CPU profiles).
+// Two ratios per row: requests per second against the echo's, and the echo's CPU time per request against the row's.
 
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -198,8 +199,8 @@ async function main(): Promise<void> {
             return JSON.stringify({ ...member, code });
           });
           const after = await measureEcho();
-          // The same against CPU time: what a CPU-bound server's throughput would be, without the time the machine
-          // spent elsewhere (other guests, the load generator's spill-over), which moves req/s far more than CPU/req.
+          // The same against CPU time: what a CPU-bound server's throughput would be, leaving out time the process
+          // did not run (stolen by other guests or the load generator's spill-over), which req/s counts.
           const echoCpu = (before.serverCpuMicrosPerRequest + after.serverCpuMicrosPerRequest) / 2;
           keep(
             measured,
@@ -216,6 +217,10 @@ async function main(): Promise<void> {
         };
         const first = measured[0] as Measured & { ratio: number; cpuRatio: number };
         const sum = (pick: (m: Measured) => number) => measured.reduce((total, m) => total + pick(m), 0);
+        const spread = (pick: (m: Measured & { ratio: number; cpuRatio: number }) => number): [number, number] => [
+          Math.min(...measured.map(pick)),
+          Math.max(...measured.map(pick)),
+        ];
         rows.push({
           ...first,
           requestsPerSecond: median((m) => m.requestsPerSecond),
@@ -232,9 +237,9 @@ async function main(): Promise<void> {
             ? {}
             : {
                 ratio: median((m) => m.ratio),
-                ratioRange: [Math.min(...measured.map((m) => m.ratio)), Math.max(...measured.map((m) => m.ratio))],
+                ratioRange: spread((m) => m.ratio),
                 cpuRatio: median((m) => m.cpuRatio),
-                cpuRatioRange: [Math.min(...measured.map((m) => m.cpuRatio)), Math.max(...measured.map((m) => m.cpuRatio))],
+                cpuRatioRange: spread((m) => m.cpuRatio),
               }),
         });
       }
