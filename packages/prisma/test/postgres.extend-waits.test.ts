@@ -14,26 +14,12 @@ import { postgresStoreWithLockClients, type TestStore } from './support/stores';
 
 let store: TestStore;
 let other: pg.Client;
-let watcher: pg.Client;
+let untilWaiting: (table: string, what: string) => Promise<void>;
 let close: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  ({ store, other, watcher, close } = await postgresStoreWithLockClients());
+  ({ store, other, untilWaiting, close } = await postgresStoreWithLockClients());
 });
 afterAll(() => close?.());
-
-/** Resolves once a statement of this test's schema waits for a row lock (other test files may be waiting on theirs). */
-async function untilTheCallWaits(): Promise<void> {
-  const needle = store.qualify('totp_member_sessions');
-  for (let i = 0; i < 400; i++) {
-    const { rows } = await watcher.query(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND position($1 in query) > 0 AND pid <> pg_backend_pid()",
-      [needle],
-    );
-    if ((rows[0] as { n: number }).n > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('the extension never waited for the row lock');
-}
 
 /** Runs `hold` in a transaction on the other connection, starts `call`, waits until it waits, then ends the transaction. */
 async function behind<T>(hold: () => Promise<unknown>, call: () => Promise<T>, end: 'COMMIT' | 'ROLLBACK' = 'COMMIT'): Promise<T> {
@@ -46,7 +32,7 @@ async function behind<T>(hold: () => Promise<unknown>, call: () => Promise<T>, e
       (value) => ({ value }),
       (error: unknown) => ({ error }),
     );
-    await untilTheCallWaits();
+    await untilWaiting('totp_member_sessions', 'the extension');
   } finally {
     await other.query(end);
   }

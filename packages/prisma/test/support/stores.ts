@@ -179,9 +179,16 @@ export async function createRenamedPostgresStore(options: StoreOptions = {}): Pr
 
 /**
  * A PostgreSQL store and two plain connections to its database beside it: `other`, to hold row locks in a transaction
- * of its own, and `watcher`, to see a statement of the store wait for them. `close` ends all three.
+ * of its own, and one that watches a statement of the store wait for them: `untilWaiting(table, what)` resolves once
+ * a statement that names the store's `table` (schema-qualified, so never another test file's) waits for a row lock,
+ * and throws after about 4 s. `close` ends all three.
  */
-export async function postgresStoreWithLockClients(): Promise<{ store: TestStore; other: pg.Client; watcher: pg.Client; close(): Promise<void> }> {
+export async function postgresStoreWithLockClients(): Promise<{
+  store: TestStore;
+  other: pg.Client;
+  untilWaiting(table: string, what: string): Promise<void>;
+  close(): Promise<void>;
+}> {
   const store = await createPostgresStore();
   const other = new pg.Client({ connectionString: postgresUrl() });
   const watcher = new pg.Client({ connectionString: postgresUrl() });
@@ -189,7 +196,18 @@ export async function postgresStoreWithLockClients(): Promise<{ store: TestStore
   return {
     store,
     other,
-    watcher,
+    async untilWaiting(table, what) {
+      const needle = store.qualify(table);
+      for (let i = 0; i < 400; i++) {
+        const { rows } = await watcher.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND position($1 in query) > 0 AND pid <> pg_backend_pid()",
+          [needle],
+        );
+        if ((rows[0] as { n: number }).n > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error(`${what} never waited for a row lock`);
+    },
     async close() {
       await Promise.all([other.end(), watcher.end()]);
       await store.close();
