@@ -6,11 +6,11 @@ import { isExpiredPending } from './expiry-policy';
 import {
   type MfaSuccessResponse,
   beginMfaAttempt,
+  failedAttempt,
   grantMfaSession,
-  hasFailuresToClear,
   mfaSuccessResponse,
-  recordFailedAttempt,
   recordSuccessfulAttempt,
+  reserveAttempt,
 } from './internal/attempts';
 import { type CallOptions, type ServiceContext, deliver, eventHandler } from './internal/context';
 import { type RequestBody, asRequestBody, field, optionalBoolean, optionalEnum } from './internal/request';
@@ -19,7 +19,7 @@ import type { MemberMfaPatch } from './repository';
 import type { MemberRecord, OrganizationRecord, TotpRegistrationRecord } from './model';
 import { normalizeRecoveryCode } from './recovery-codes';
 import { decryptSecret } from './secret-box';
-import { totpFactor } from './sessions';
+import { type SessionGrant, totpFactor } from './sessions';
 import { isWellFormedTotpCode, verifyTotp } from './totp';
 
 export interface AuthenticateTotpRequest {
@@ -139,78 +139,80 @@ export async function authenticateTotp(
   const { organization, member, registrations, nowMs } = attempt;
   const { repository } = context;
   const registration = registrationToVerify(registrations, nowMs);
-
-  // The registration is its own binding: it has the three IDs (organizationId, memberId, totpRegistrationId).
-  const secret = decryptSecret(registration.secret, { binding: registration, keyring: context.encryptionKeys });
-  const result = verifyTotp(secret, code, {
-    nowMs,
-    algorithm: registration.algorithm,
-    digits: registration.digits,
-    periodSeconds: registration.periodSeconds,
-    windowSteps: TOTP_WINDOW_STEPS,
-  });
-  secret.fill(0);
-  if (!result.valid) {
-    throw await recordFailedAttempt(
-      context,
-      member,
-      new TotpError('unable_to_authenticate_totp', 'the code is not valid for this member'),
-      nowMs,
-    );
-  }
-
-  const { step } = result;
-  // Event payloads are built only for a handler. A replay is refused before anything is accepted, so one attempt
-  // reports either replayRefused or codeAccepted (with registrationActivated, which shares its `at`).
-  if (registration.lastAcceptedStep !== null && registration.lastAcceptedStep >= step) {
-    throw replayRefused(context, member, registration, nowMs, step);
-  }
+  // Counted before the code is looked at: at most the lockout limit of codes is ever evaluated per lock window.
+  const reserved = await reserveAttempt(context, member, nowMs);
   const activating = registration.status === 'pending';
-  // The step becomes single-use through one atomic write: of concurrent requests, one wins. That write is the grant
-  // itself, the IST's exchange or the member session's extension (a round trip fewer, and a request whose session
-  // is gone keeps its code unspent); only an activation records the step on its own first.
-  const spendsWithGrant = !activating;
-  let accepted: CodeEvent | undefined;
-  if (!spendsWithGrant) {
-    const recorded = await repository.recordAcceptedStep(
-      registration.totpRegistrationId,
-      step,
-      activating ? { at: new Date(nowMs) } : undefined,
-    );
-    if (!recorded) throw replayRefused(context, member, registration, nowMs, step);
-    accepted = reportCodeAccepted(context, member, registration, nowMs, step);
-  }
-  if (activating) {
-    const onActivated = eventHandler(context, 'registrationActivated');
-    if (onActivated !== undefined) {
-      // Read from codeAccepted's payload when there was one, as a handler may have changed it.
-      const event = accepted ?? codeEvent(member, registration, new Date(nowMs), step);
-      deliver(context, 'registrationActivated', onActivated, {
-        organizationId: event.organizationId,
-        memberId: event.memberId,
-        at: event.at,
-        totpRegistrationId: event.totpRegistrationId,
-      });
+
+  // Everything from the code's check to the spend: a refusal anywhere in it is this reserved attempt's failure.
+  const evaluate = async (): Promise<SessionGrant> => {
+    // The registration is its own binding: it has the three IDs (organizationId, memberId, totpRegistrationId).
+    const secret = decryptSecret(registration.secret, { binding: registration, keyring: context.encryptionKeys });
+    const result = verifyTotp(secret, code, {
+      nowMs,
+      algorithm: registration.algorithm,
+      digits: registration.digits,
+      periodSeconds: registration.periodSeconds,
+      windowSteps: TOTP_WINDOW_STEPS,
+    });
+    secret.fill(0);
+    if (!result.valid) {
+      throw new TotpError('unable_to_authenticate_totp', 'the code is not valid for this member');
     }
+
+    const { step } = result;
+    // Event payloads are built only for a handler. A replay is refused before anything is accepted, so one attempt
+    // reports either replayRefused or codeAccepted (with registrationActivated, which shares its `at`). A replayed code
+    // stays counted: only a success gives its reservation back.
+    if (registration.lastAcceptedStep !== null && registration.lastAcceptedStep >= step) {
+      throw replayRefused(context, member, registration, nowMs, step);
+    }
+    // The step becomes single-use through one atomic write: of concurrent requests, one wins. That write is the grant
+    // itself, the IST's exchange or the member session's extension (a request whose session is gone keeps its code
+    // unspent); only an activation records the step on its own first.
+    let accepted: CodeEvent | undefined;
+    if (activating) {
+      const recorded = await repository.recordAcceptedStep(registration.totpRegistrationId, step, { at: new Date(nowMs) });
+      if (!recorded) throw replayRefused(context, member, registration, nowMs, step);
+      accepted = reportCodeAccepted(context, member, registration, nowMs, step);
+      const onActivated = eventHandler(context, 'registrationActivated');
+      if (onActivated !== undefined) {
+        // Read from codeAccepted's payload when there was one, as a handler may have changed it.
+        const event = accepted ?? codeEvent(member, registration, new Date(nowMs), step);
+        deliver(context, 'registrationActivated', onActivated, {
+          organizationId: event.organizationId,
+          memberId: event.memberId,
+          at: event.at,
+          totpRegistrationId: event.totpRegistrationId,
+        });
+      }
+    }
+
+    const granted = await grantMfaSession(
+      context,
+      attempt,
+      totpFactor(nowMs, registration.totpRegistrationId),
+      activating ? undefined : { kind: 'totp_step', totpRegistrationId: registration.totpRegistrationId, step },
+    );
+    // Refused: another request took this step (or a later one) meanwhile.
+    if (granted === null) throw replayRefused(context, member, registration, nowMs, step);
+    if (!activating) reportCodeAccepted(context, member, registration, nowMs, step);
+    return granted.grant;
+  };
+  let grant: SessionGrant;
+  try {
+    grant = await evaluate();
+  } catch (error) {
+    throw failedAttempt(context, member, reserved, error);
   }
 
-  // Nothing to clear is the common case: no write then, and no await.
-  let updated = hasFailuresToClear(member) ? await recordSuccessfulAttempt(context, member) : member;
+  // Only the winner of the spend writes the member: its count cleared, then its MFA settings. A request that lost the
+  // race for the step changed nothing.
+  let updated = await recordSuccessfulAttempt(context, member, reserved, nowMs);
   if (activating) updated = { ...updated, totpRegistrationId: registration.totpRegistrationId, updatedAt: new Date(nowMs) };
   const patch = mfaSettingsAfterSuccess(member, organization, { setDefaultMfa, setMfaEnrollment }, nowMs);
   if (patch !== null) {
     await repository.updateMemberMfa(member.organizationId, member.memberId, patch);
     updated = { ...updated, ...patch };
   }
-  const granted = await grantMfaSession(
-    context,
-    attempt,
-    totpFactor(nowMs, registration.totpRegistrationId),
-    spendsWithGrant ? { kind: 'totp_step', totpRegistrationId: registration.totpRegistrationId, step } : undefined,
-  );
-  // Refused: another request took this step (or a later one) meanwhile.
-  if (granted === null) throw replayRefused(context, member, registration, nowMs, step);
-  const { grant } = granted;
-  if (spendsWithGrant) reportCodeAccepted(context, member, registration, nowMs, step);
   return mfaSuccessResponse(context, attempt, grant, updated, options);
 }

@@ -32,6 +32,7 @@ export type {
   MfaContextQuery,
   OrganizationLookup,
   PurgeCounts,
+  ReserveAttemptResult,
   SaveRegistrationResult,
   TotpRepository,
 } from './repository';
@@ -110,10 +111,12 @@ export {
 export { hashToken, newOpaqueToken, TOKEN_BYTES } from './tokens';
 export {
   DEFAULT_LOCKOUT_POLICY,
+  attemptReservation,
   isLocked,
-  nextLockoutState,
+  lockoutAfterSuccess,
+  reserveAttempt,
   resolveLockoutPolicy,
-  type LockoutOutcome,
+  type AttemptReservation,
   type LockoutPolicy,
   type LockoutState,
 } from './lockout-policy';

@@ -8,10 +8,11 @@ import { resolveMember, resolveOrganization } from './identifiers';
 import {
   type MfaSuccessResponse,
   beginMfaAttempt,
+  failedAttempt,
   grantMfaSession,
   mfaSuccessResponse,
-  recordFailedAttempt,
   recordSuccessfulAttempt,
+  reserveAttempt,
 } from './internal/attempts';
 import { type CallOptions, type ServiceContext, emit, requestIdFor } from './internal/context';
 import { asRequestBody, field, requiredString } from './internal/request';
@@ -100,23 +101,26 @@ export async function recoverWithCode(
     throw new TotpError('totp_not_found', 'recovery codes work once the TOTP registration is active');
   }
   const registration = registrations.active;
+  // Counted before the code is looked at, with TOTP codes: one limit for both kinds of guess.
+  const reserved = await reserveAttempt(context, member, nowMs);
   const candidates = recoveryCodeLookupHashes(code, context.recoveryCodePepper);
   const factor = newFactor('recovery_codes', 'recovery_code', nowMs, {
     recovery_code_factor: { totp_recovery_code_id: registration.totpRegistrationId },
   });
   // The code is spent by the grant (the IST's exchange, the member session's extension), in its one atomic write: a
   // request that loses its session keeps its code, and a wrong or used code leaves the session as it was. Only then
-  // is the failure count cleared (below): clearing it before the code is known to be right would let a guesser reset
-  // the count with every guess.
-  const granted = await grantMfaSession(context, attempt, factor, {
-    kind: 'recovery_code',
-    totpRegistrationId: registration.totpRegistrationId,
-    candidates,
-  });
-  if (granted === null) {
+  // is the count cleared (below).
+  let granted;
+  try {
+    granted = await grantMfaSession(context, attempt, factor, {
+      kind: 'recovery_code',
+      totpRegistrationId: registration.totpRegistrationId,
+      candidates,
+    });
     // No such unused code: a failure like any wrong code.
-    const wrong = new TotpError('unable_to_authenticate_recovery_code', 'the recovery code is wrong or was already used');
-    throw await recordFailedAttempt(context, member, wrong, nowMs);
+    if (granted === null) throw new TotpError('unable_to_authenticate_recovery_code', 'the recovery code is wrong or was already used');
+  } catch (error) {
+    throw failedAttempt(context, member, reserved, error);
   }
   const { grant, recoveryCodesRemaining: remaining } = granted;
   if (remaining === null) throw new Error('the store did not count the recovery codes left');
@@ -127,7 +131,7 @@ export async function recoverWithCode(
     totpRegistrationId: registration.totpRegistrationId,
     remaining,
   });
-  const updated = await recordSuccessfulAttempt(context, member);
+  const updated = await recordSuccessfulAttempt(context, member, reserved, nowMs);
   return { ...mfaSuccessResponse(context, attempt, grant, updated, options), recovery_codes_remaining: remaining };
 }
 

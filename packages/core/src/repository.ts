@@ -11,6 +11,14 @@ import type {
   RecoveryCodeHash,
   TotpRegistrationRecord,
 } from './model';
+import type { AttemptReservation, LockoutState } from './lockout-policy';
+
+/** What `reserveMfaAttempt` did. */
+export type ReserveAttemptResult =
+  /** Counted; `lockStarted` when this attempt took the last place and started the lock. */
+  | { status: 'reserved'; lockStarted: boolean }
+  /** A lock is in force: nothing was written, and the code must not be evaluated. */
+  | { status: 'locked' };
 
 /** A member's registrations: at most one active and at most one pending at any time. */
 export interface MemberRegistrations {
@@ -18,7 +26,7 @@ export interface MemberRegistrations {
   pending: TotpRegistrationRecord | null;
 }
 
-export type SaveRegistrationResult = 'saved' | 'active_totp_exists';
+export type SaveRegistrationResult = 'saved' | 'active_totp_exists' | 'member_not_found';
 
 /**
  * What a session grant spends in the same atomic write as the session (see `exchangeIntermediateSession` and
@@ -143,7 +151,8 @@ export interface TotpRepository {
   /**
    * Stores a new member of an existing organization. Throws `TotpError('duplicate_member_email')` when the
    * organization has a member with the same `emailAddress.toLowerCase()`, `TotpError('duplicate_member_external_id')`
-   * for a taken non-empty external ID. Atomic: of concurrent inserts with one e-mail address, exactly one succeeds.
+   * for a taken non-empty external ID, and `TotpError('organization_not_found')` when the organization does not exist
+   * (also when it is deleted concurrently). Atomic: of concurrent inserts with one e-mail address, exactly one succeeds.
    */
   insertMember(member: MemberRecord): Promise<void>;
   findMemberById(organizationId: string, memberId: string): Promise<MemberRecord | null>;
@@ -164,18 +173,21 @@ export interface TotpRepository {
   // ── Lockout state (shared by every process) ────────────────────────────────────────────────────────────
 
   /**
-   * Atomic. Adds one to the member's consecutive failed MFA attempts and returns the new count
-   * (`UPDATE … SET failed = failed + 1 RETURNING failed`). N concurrent calls raise the count by exactly N.
+   * Atomic. Reserves one MFA attempt for the member before its code is evaluated, applying core's
+   * `reserveAttempt(state, reservation)` to the member's `failedMfaAttempts`, `lockCreatedAt` and `lockExpiresAt`:
+   * refused (`locked`, nothing written) while a lock is in force at `reservation.at`; otherwise the count goes up by one
+   * (from zero when a lock has run out) and the reservation that reaches `maxFailedAttempts` starts the lock
+   * (`lockCreatedAt = at`, `lockExpiresAt = reservation.lockExpiresAt`; `lockStarted: true`). Under any number of
+   * concurrent calls from any number of processes, at most `maxFailedAttempts` are `reserved` per lock window.
    * Returns null when the member does not exist.
    */
-  incrementFailedMfaAttempts(organizationId: string, memberId: string): Promise<number | null>;
+  reserveMfaAttempt(organizationId: string, memberId: string, reservation: AttemptReservation): Promise<ReserveAttemptResult | null>;
   /**
-   * Atomic. Locks the member from `lockCreatedAt` until `lockExpiresAt` and sets the failed attempts to 0,
-   * unless a lock that ends after `lockCreatedAt` is already in force (then it changes nothing and returns false).
+   * Atomic. After a successful attempt at `at`, applies core's `lockoutAfterSuccess(state, at, startedLockAt)`: the
+   * count and the lock are cleared, unless a lock is in force at `at` whose `lockCreatedAt` is not `startedLockAt`
+   * (then nothing changes). Returns the member's lockout fields as they now stand, or null when it does not exist.
    */
-  lockMember(organizationId: string, memberId: string, lockCreatedAt: Date, lockExpiresAt: Date): Promise<boolean>;
-  /** Sets the failed attempts to 0 and clears the lock fields (after a success, or when a lock has run out). */
-  resetFailedMfaAttempts(organizationId: string, memberId: string): Promise<void>;
+  clearMfaAttempts(organizationId: string, memberId: string, at: Date, startedLockAt: Date | null): Promise<LockoutState | null>;
 
   /**
    * Everything an MFA attempt needs before it checks a code, read in **one round trip** where the store can (one
@@ -194,8 +206,9 @@ export interface TotpRepository {
    * Atomic, one transaction. Stores `registration` with its recovery code hashes, first deleting the member's
    * pending registration and its codes, if any. When `registration.status` is `active` it also sets the member's
    * `totpRegistrationId` to it. Returns `'active_totp_exists'` and writes nothing when the member has an active
-   * registration. Under concurrent calls for one member, the member ends with exactly one of the callers'
-   * registrations, whole (never another caller's codes, never two registrations).
+   * registration, and `'member_not_found'` (writing nothing) when the member does not exist. Under concurrent calls for
+   * one member, the member ends with exactly one of the callers' registrations, whole (never another caller's codes,
+   * never two registrations).
    */
   saveRegistration(
     registration: TotpRegistrationRecord,
@@ -242,6 +255,10 @@ export interface TotpRepository {
 
   // ── Sessions ───────────────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Stores a new intermediate session. Throws `TotpError('member_not_found')` when its member does not exist (also when
+   * it is deleted concurrently).
+   */
   insertIntermediateSession(session: IntermediateSessionRecord): Promise<void>;
   /** The intermediate session with this token hash, unconsumed (expiry is core's rule), or null. */
   findIntermediateSession(tokenHash: string): Promise<IntermediateSessionRecord | null>;

@@ -3,6 +3,9 @@
 
 import {
   TotpError,
+  lockoutAfterSuccess,
+  reserveAttempt,
+  type LockoutState,
   type AuthenticationFactor,
   type ExchangeSpend,
   type IntermediateSessionRecord,
@@ -169,6 +172,18 @@ const memberSessionCopy = orNull(copyMemberSession);
 const intermediateSessionCopy = orNull(copyIntermediateSession);
 
 const key = (...parts: string[]) => parts.join('\u0000');
+
+/** A copy of the member's lockout fields, as core's lockout rules read them. */
+const lockoutOf = (m: MemberRecord): LockoutState => ({
+  failedAttempts: m.failedMfaAttempts,
+  lockCreatedAt: dateOrNull(m.lockCreatedAt),
+  lockExpiresAt: dateOrNull(m.lockExpiresAt),
+});
+function setLockout(m: MemberRecord, state: LockoutState): void {
+  m.failedMfaAttempts = state.failedAttempts;
+  m.lockCreatedAt = dateOrNull(state.lockCreatedAt);
+  m.lockExpiresAt = dateOrNull(state.lockExpiresAt);
+}
 
 /**
  * Drops the factors with `factor`'s type and delivery method and appends a copy of it, in place, as `filter` then
@@ -339,12 +354,14 @@ export function createMemoryRepository(): MemoryRepository {
 
   return {
     async insertOrganization(organization) {
-      if (organizationIdBySlug.has(organization.organizationSlug)) {
-        throw new TotpError('duplicate_organization_slug', 'an organization with this organization_slug exists');
+      // A slug or external ID names one organization only: neither may be another organization's slug or external ID.
+      const taken = (identifier: string) => organizationIdBySlug.has(identifier) || organizationWhere((o) => o.organizationExternalId === identifier) !== null;
+      if (taken(organization.organizationSlug)) {
+        throw new TotpError('duplicate_organization_slug', 'another organization uses this organization_slug as its slug or external ID');
       }
       const externalId = organization.organizationExternalId;
-      if (externalId !== '' && organizationWhere((o) => o.organizationExternalId === externalId)) {
-        throw new TotpError('duplicate_organization_external_id', 'an organization with this organization_external_id exists');
+      if (externalId !== '' && taken(externalId)) {
+        throw new TotpError('duplicate_organization_external_id', 'another organization uses this organization_external_id as its slug or external ID');
       }
       organizations.set(organization.organizationId, copyOrganization(organization));
       organizationIdBySlug.set(organization.organizationSlug, organization.organizationId);
@@ -364,6 +381,7 @@ export function createMemoryRepository(): MemoryRepository {
     },
 
     async insertMember(member) {
+      if (!organizations.has(member.organizationId)) throw new TotpError('organization_not_found', 'the organization does not exist');
       const own = [...members.values()].filter((m) => m.organizationId === member.organizationId);
       const email = member.emailAddress.toLowerCase();
       if (own.some((m) => m.emailAddress.toLowerCase() === email)) {
@@ -417,29 +435,21 @@ export function createMemoryRepository(): MemoryRepository {
       return true;
     },
 
-    async incrementFailedMfaAttempts(organizationId, memberId) {
+    async reserveMfaAttempt(organizationId, memberId, reservation) {
       const member = memberOf(organizationId, memberId);
       if (!member) return null;
-      member.failedMfaAttempts += 1;
-      return member.failedMfaAttempts;
+      const result = reserveAttempt(lockoutOf(member), reservation);
+      if (!result.reserved) return { status: 'locked' };
+      setLockout(member, result.state);
+      return { status: 'reserved', lockStarted: result.lockStarted };
     },
 
-    async lockMember(organizationId, memberId, lockCreatedAt, lockExpiresAt) {
+    async clearMfaAttempts(organizationId, memberId, at, startedLockAt) {
       const member = memberOf(organizationId, memberId);
-      if (!member) return false;
-      if (member.lockExpiresAt !== null && member.lockExpiresAt > lockCreatedAt) return false;
-      member.lockCreatedAt = new Date(lockCreatedAt);
-      member.lockExpiresAt = new Date(lockExpiresAt);
-      member.failedMfaAttempts = 0;
-      return true;
-    },
-
-    async resetFailedMfaAttempts(organizationId, memberId) {
-      const member = memberOf(organizationId, memberId);
-      if (!member) return;
-      member.failedMfaAttempts = 0;
-      member.lockCreatedAt = null;
-      member.lockExpiresAt = null;
+      if (!member) return null;
+      const state = lockoutAfterSuccess(lockoutOf(member), at, startedLockAt);
+      setLockout(member, state);
+      return lockoutOf(member);
     },
 
     async findMfaContext(query): Promise<MfaContext> {
@@ -472,10 +482,11 @@ export function createMemoryRepository(): MemoryRepository {
     },
 
     async saveRegistration(registration, codes): Promise<SaveRegistrationResult> {
+      if (!memberOf(registration.organizationId, registration.memberId)) return 'member_not_found';
       const own = registrationsOf(registration.organizationId, registration.memberId);
       if (own.some((r) => r.status === 'active')) return 'active_totp_exists';
       const member = memberOf(registration.organizationId, registration.memberId);
-      if (!member) throw new Error('saveRegistration: the member does not exist');
+      if (!member) return 'member_not_found';
       for (const previous of own) deleteRegistration(previous.totpRegistrationId);
       addRegistration(registration);
       recoveryCodes.set(registration.totpRegistrationId, copy([...codes]));
@@ -535,6 +546,7 @@ export function createMemoryRepository(): MemoryRepository {
     },
 
     async insertIntermediateSession(session) {
+      if (!memberOf(session.organizationId, session.memberId)) throw new TotpError('member_not_found', 'the member does not exist');
       if (intermediateSessions.has(session.tokenHash)) throw new Error('insertIntermediateSession: duplicate token hash');
       intermediateSessions.set(session.tokenHash, copyIntermediateSession(session));
     },

@@ -45,19 +45,30 @@ describe('replay', () => {
     ).rejects.toMatchObject({ error_type: 'totp_code_already_authenticated' });
   });
 
-  it('a replay neither consumes the IST nor counts toward lockout, so the rightful user is not locked out by it', async () => {
+  it('a replay does not consume the IST, and counts toward lockout like any refused code: only a success gives its attempt back', async () => {
     const t = await enrolled();
     const code = t.codeAt();
     await t.service.totps.authenticate({ organization_id: 'acme', member_id: t.member_id, code, intermediate_session_token: await t.ist() });
     const ist = await t.ist();
-    for (let i = 0; i < 15; i++) {
+    for (let i = 0; i < 9; i++) {
       await expect(t.service.totps.authenticate({ organization_id: 'acme', member_id: t.member_id, code, intermediate_session_token: ist })).rejects.toMatchObject({
         error_type: 'totp_code_already_authenticated',
       });
     }
     t.advance(30_000);
+    // The IST survived nine replays; the tenth attempt is evaluated, and its success clears the count.
     const ok = await t.service.totps.authenticate({ organization_id: 'acme', member_id: t.member_id, code: t.codeAt(), intermediate_session_token: ist });
-    expect(ok.member.is_locked).toBe(false);
+    expect(ok.member).toMatchObject({ is_locked: false });
+    const replayed = t.codeAt();
+    for (let i = 0; i < 9; i++) {
+      await expect(
+        t.service.totps.authenticate({ organization_id: 'acme', member_id: t.member_id, code: replayed, session_token: ok.session_token }),
+      ).rejects.toMatchObject({ error_type: 'totp_code_already_authenticated' });
+    }
+    // The tenth refused code in a row starts the lock, replayed or wrong alike.
+    await expect(
+      t.service.totps.authenticate({ organization_id: 'acme', member_id: t.member_id, code: replayed, session_token: ok.session_token }),
+    ).rejects.toMatchObject({ error_type: 'user_lock_limit_reached' });
   });
 
   it('a recovery code works once, even sent again in another form', async () => {

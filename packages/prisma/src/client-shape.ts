@@ -105,18 +105,21 @@ type NullableDateFilter = Nullable<Date> | { lt?: Date; lte?: Date; gt?: Date; g
 export interface TotpOrganizationDelegate {
   create(args: { data: RowInput<TotpOrganizationRow, 'allowedMfaMethods'> }): PromiseLike<unknown>;
   findUnique(args: { where: { organizationId: string } | { organizationSlug: string } | { organizationExternalId: string } }): PromiseLike<TotpOrganizationRow | null>;
+  findMany(args: {
+    where: {
+      organizationId: { not: string };
+      OR: [{ organizationSlug: { in: string[] } }, { organizationExternalId: { in: string[] } }];
+    };
+  }): PromiseLike<TotpOrganizationRow[]>;
   deleteMany(args: { where: { organizationId: string } }): PromiseLike<BatchCount>;
 }
 
 export interface TotpMemberDelegate {
   create(args: { data: TotpMemberRow }): PromiseLike<unknown>;
+  findUnique(args: { where: { memberId: string } }): PromiseLike<TotpMemberRow | null>;
   findFirst(args: {
     where: { organizationId: string; memberId?: string; externalId?: string; emailAddressLower?: string };
   }): PromiseLike<TotpMemberRow | null>;
-  update(args: {
-    where: { memberId: string; organizationId: string };
-    data: { failedMfaAttempts: { increment: number } };
-  }): PromiseLike<TotpMemberRow>;
   updateMany(args: {
     where: {
       memberId?: string;

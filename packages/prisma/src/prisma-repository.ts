@@ -9,7 +9,11 @@
 
 import {
   TotpError,
+  lockoutAfterSuccess,
+  reserveAttempt,
   type AuthenticationFactor,
+  type LockoutState,
+  type ReserveAttemptResult,
   type ExchangeResult,
   type ExchangeSpend,
   type ExtendResult,
@@ -50,7 +54,7 @@ import {
 } from './internal/raw-statements';
 import { createSerialQueue, type SerialQueue } from './internal/serial-queue';
 import { namesForClient } from './internal/table-names';
-import { isRecordNotFound, isUniqueViolation, translateStoreError } from './store-errors';
+import { isForeignKeyViolation, isRecordNotFound, isTransientConflict, isUniqueViolation, translateStoreError } from './store-errors';
 
 export type PrismaProvider = 'sqlite' | 'postgresql';
 
@@ -287,6 +291,18 @@ async function lockMemberRow(tx: TotpPrismaDelegates, organizationId: string, me
   return count === 1;
 }
 
+/** A member row's lockout fields, as core's lockout rules read them. */
+const lockoutOf = (row: TotpMemberRow): LockoutState => ({
+  failedAttempts: row.failedMfaAttempts,
+  lockCreatedAt: copyNullableDate(row.lockCreatedAt),
+  lockExpiresAt: copyNullableDate(row.lockExpiresAt),
+});
+const lockoutData = (state: LockoutState) => ({
+  failedMfaAttempts: state.failedAttempts,
+  lockCreatedAt: copyNullableDate(state.lockCreatedAt),
+  lockExpiresAt: copyNullableDate(state.lockExpiresAt),
+});
+
 /** A step may only move forward: `last_accepted_step IS NULL OR last_accepted_step < $step`. */
 const stepIsNew = (step: bigint) => [{ lastAcceptedStep: null }, { lastAcceptedStep: { lt: step } }];
 
@@ -472,6 +488,46 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
   const transaction = <T>(fn: (tx: TotpPrismaDelegates) => Promise<T>): Promise<T> =>
     Promise.resolve(prisma.$transaction(fn, transactionOptions));
 
+  /**
+   * A SERIALIZABLE transaction, made again (a few times) when the database aborts it for a concurrent one: for rules
+   * that span rows no index can enforce, checked by a read and kept by the write that follows it.
+   */
+  const serializable = async <T>(fn: (tx: TotpPrismaDelegates) => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await prisma.$transaction(fn, { ...transactionOptions, isolationLevel: 'Serializable' });
+      } catch (error) {
+        if (attempt >= 5 || !isTransientConflict(error)) throw error;
+      }
+    }
+  };
+
+  /**
+   * The error for an organization whose slug or external ID another organization already uses, as either: an
+   * identifier must name one organization only, so that a slug can never shadow another organization's external ID.
+   */
+  async function identifierConflict(tx: TotpPrismaDelegates, organization: OrganizationRecord): Promise<TotpError | null> {
+    const { organizationId, organizationSlug: slug, organizationExternalId: externalId } = organization;
+    const identifiers = externalId === '' ? [slug] : [slug, externalId];
+    const others = await tx.totpOrganization.findMany({
+      where: {
+        organizationId: { not: organizationId },
+        OR: [{ organizationSlug: { in: identifiers } }, { organizationExternalId: { in: identifiers } }],
+      },
+    });
+    const uses = (identifier: string) => others.some((o) => o.organizationSlug === identifier || o.organizationExternalId === identifier);
+    if (uses(slug)) {
+      return new TotpError('duplicate_organization_slug', 'another organization uses this organization_slug as its slug or external ID');
+    }
+    if (externalId !== '' && uses(externalId)) {
+      return new TotpError(
+        'duplicate_organization_external_id',
+        'another organization uses this organization_external_id as its slug or external ID',
+      );
+    }
+    return null;
+  }
+
   /** Which unique rule a refused organization insert broke, checked in the order the memory store checks them. */
   async function organizationConflict(organization: OrganizationRecord, cause: unknown): Promise<Error> {
     const bySlug = await prisma.totpOrganization.findUnique({ where: { organizationSlug: organization.organizationSlug } });
@@ -620,7 +676,13 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
     insertOrganization: (organization) =>
       run('insertOrganization', async () => {
         try {
-          await prisma.totpOrganization.create({ data: organizationRow(organization) });
+          // Serializable: two organizations created at once, one with slug X and one with external ID X, cannot both
+          // pass the check (the database aborts one, which is made again and then sees the other).
+          await serializable(async (tx) => {
+            const conflict = await identifierConflict(tx, organization);
+            if (conflict !== null) throw conflict;
+            await tx.totpOrganization.create({ data: organizationRow(organization) });
+          });
         } catch (error) {
           // The unique indexes decide (so concurrent inserts have exactly one winner); lookups only name the rule.
           if (isUniqueViolation(error)) throw await organizationConflict(organization, error);
@@ -653,6 +715,8 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
           await prisma.totpMember.create({ data: memberRow(member) });
         } catch (error) {
           if (isUniqueViolation(error)) throw await memberConflict(member, error);
+          // The organization is gone (deleted before or while this ran): its foreign key refused the row.
+          if (isForeignKeyViolation(error)) throw new TotpError('organization_not_found', 'the organization does not exist', { cause: error });
           throw error;
         }
       }),
@@ -704,42 +768,32 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
 
     // ── Lockout state ──
 
-    // `UPDATE … SET failed = failed + 1 … RETURNING`: one statement, so N concurrent calls add exactly N.
-    incrementFailedMfaAttempts: (organizationId, memberId) =>
-      run('incrementFailedMfaAttempts', async () => {
-        try {
-          const row = await prisma.totpMember.update({
-            where: { memberId, organizationId },
-            data: { failedMfaAttempts: { increment: 1 } },
-          });
-          return row.failedMfaAttempts;
-        } catch (error) {
-          if (isRecordNotFound(error)) return null;
-          throw error;
-        }
-      }),
+    // One transaction, member row lock first: concurrent reservations for one member run one after the other, each
+    // applying core's rule to what the previous one wrote.
+    reserveMfaAttempt: (organizationId, memberId, reservation) =>
+      run('reserveMfaAttempt', () =>
+        transaction(async (tx): Promise<ReserveAttemptResult | null> => {
+          if (!(await lockMemberRow(tx, organizationId, memberId))) return null;
+          const row = await tx.totpMember.findUnique({ where: { memberId } });
+          if (row === null) return null;
+          const result = reserveAttempt(lockoutOf(row), reservation);
+          if (!result.reserved) return { status: 'locked' };
+          await tx.totpMember.updateMany({ where: { organizationId, memberId }, data: lockoutData(result.state) });
+          return { status: 'reserved', lockStarted: result.lockStarted };
+        }),
+      ),
 
-    // Conditional on no lock in force; a concurrent caller re-checks the condition on the row it waited for.
-    lockMember: (organizationId, memberId, lockCreatedAt, lockExpiresAt) =>
-      run('lockMember', async () => {
-        const { count } = await prisma.totpMember.updateMany({
-          where: {
-            organizationId,
-            memberId,
-            OR: [{ lockExpiresAt: null }, { lockExpiresAt: { lte: lockCreatedAt } }],
-          },
-          data: { lockCreatedAt: copyDate(lockCreatedAt), lockExpiresAt: copyDate(lockExpiresAt), failedMfaAttempts: 0 },
-        });
-        return count === 1;
-      }),
-
-    resetFailedMfaAttempts: (organizationId, memberId) =>
-      run('resetFailedMfaAttempts', async () => {
-        await prisma.totpMember.updateMany({
-          where: { organizationId, memberId },
-          data: { failedMfaAttempts: 0, lockCreatedAt: null, lockExpiresAt: null },
-        });
-      }),
+    clearMfaAttempts: (organizationId, memberId, at, startedLockAt) =>
+      run('clearMfaAttempts', () =>
+        transaction(async (tx): Promise<LockoutState | null> => {
+          if (!(await lockMemberRow(tx, organizationId, memberId))) return null;
+          const row = await tx.totpMember.findUnique({ where: { memberId } });
+          if (row === null) return null;
+          const state = lockoutAfterSuccess(lockoutOf(row), at, startedLockAt);
+          await tx.totpMember.updateMany({ where: { organizationId, memberId }, data: lockoutData(state) });
+          return state;
+        }),
+      ),
 
     // One SELECT (internal/raw-statements.ts): the organization by its one unique key, its member, the member's active
     // and pending registrations and the asked-for sessions, LEFT JOINed onto a one-row table, so it always returns
@@ -786,9 +840,7 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
       run('saveRegistration', () =>
         transaction(async (tx): Promise<SaveRegistrationResult> => {
           const { organizationId, memberId, totpRegistrationId } = registration;
-          if (!(await lockMemberRow(tx, organizationId, memberId))) {
-            throw new Error('saveRegistration: the member does not exist');
-          }
+          if (!(await lockMemberRow(tx, organizationId, memberId))) return 'member_not_found';
           const existing = await tx.totpRegistration.findMany({ where: { organizationId, memberId } });
           if (existing.some((r) => r.status === 'active')) return 'active_totp_exists';
           // Deleting the pending registration deletes its codes too (ON DELETE CASCADE).
@@ -895,7 +947,12 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
 
     insertIntermediateSession: (session) =>
       run('insertIntermediateSession', async () => {
-        await prisma.totpIntermediateSession.create({ data: intermediateSessionRow(session) });
+        try {
+          await prisma.totpIntermediateSession.create({ data: intermediateSessionRow(session) });
+        } catch (error) {
+          if (isForeignKeyViolation(error)) throw new TotpError('member_not_found', 'the member does not exist', { cause: error });
+          throw error;
+        }
       }),
 
     findIntermediateSession: (tokenHash) =>

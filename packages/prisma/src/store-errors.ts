@@ -109,6 +109,8 @@ export function prismaCodeOf(error: unknown): string | undefined {
 
 export const isUniqueViolation = (error: unknown): boolean => prismaCodeOf(error) === 'P2002';
 export const isRecordNotFound = (error: unknown): boolean => prismaCodeOf(error) === 'P2025';
+/** A row refused by a foreign key: what it points at does not exist (any more). */
+export const isForeignKeyViolation = (error: unknown): boolean => prismaCodeOf(error) === 'P2003';
 
 /**
  * The error a repository method throws for `error`: TotpErrors pass through, an unreachable store and a statement

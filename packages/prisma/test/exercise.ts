@@ -13,9 +13,8 @@ export async function exerciseEveryMethod(repository: TotpRepository): Promise<v
   await repository.findMemberByExternalId(organizationId, 'employee-1');
   await repository.findMemberByEmail(organizationId, 'Someone@Example.com');
   await repository.updateMemberMfa(organizationId, memberId, { mfaEnrolled: true, defaultMfaMethod: 'totp', updatedAt: SEED_AT });
-  await repository.incrementFailedMfaAttempts(organizationId, memberId);
-  await repository.lockMember(organizationId, memberId, SEED_AT, new Date(SEED_AT.getTime() + 60_000));
-  await repository.resetFailedMfaAttempts(organizationId, memberId);
+  await repository.reserveMfaAttempt(organizationId, memberId, { at: SEED_AT, maxFailedAttempts: 1, lockExpiresAt: new Date(SEED_AT.getTime() + 60_000) });
+  await repository.clearMfaAttempts(organizationId, memberId, SEED_AT, SEED_AT);
   await repository.findRegistrations(organizationId, memberId);
   await repository.recordAcceptedStep(totpRegistrationId, SEED_STEP);
   await repository.listRecoveryCodeHashes(totpRegistrationId);

@@ -80,9 +80,12 @@ async function fixture(store: TestStore) {
   await repository.insertMember(member(orgA, memberA, `A.${tag}@Example.com`));
   await repository.insertMember(member(orgB, memberB, `b.${tag}@example.com`));
   await repository.insertMember({ ...member(orgA, lonely, `c.${tag}@example.com`), externalId: '' });
-  await repository.incrementFailedMfaAttempts(orgA, memberA);
-  await repository.lockMember(orgA, memberA, new Date(SEED_AT.getTime() + 7), new Date(SEED_AT.getTime() + 3_600_007));
-  await repository.incrementFailedMfaAttempts(orgA, memberA);
+  // One reservation with a limit of one: counted, and the lock it starts.
+  await repository.reserveMfaAttempt(orgA, memberA, {
+    at: new Date(SEED_AT.getTime() + 7),
+    maxFailedAttempts: 1,
+    lockExpiresAt: new Date(SEED_AT.getTime() + 3_600_007),
+  });
 
   const active = registrationFor(orgA, memberA, `member-totp-ctx-a-${tag}`, 'active');
   await repository.saveRegistration(active, codesFor('c7a'));

@@ -59,7 +59,8 @@ describe('PostgreSQL going away and coming back', () => {
     // Acknowledged before the crash.
     expect(await store.repository.recordAcceptedStep(s.totpRegistrationId, SEED_STEP)).toBe(true);
     expect(await store.repository.consumeRecoveryCode(s.totpRegistrationId, [s.codes[0]!])).toBe(9);
-    expect(await store.repository.incrementFailedMfaAttempts(s.organizationId, s.memberId)).toBe(1);
+    const reservation = { at: SEED_AT, maxFailedAttempts: 10, lockExpiresAt: new Date(SEED_AT.getTime() + 3_600_000) };
+    expect(await store.repository.reserveMfaAttempt(s.organizationId, s.memberId, reservation)).toEqual({ status: 'reserved', lockStarted: false });
     expect(await store.repository.exchangeIntermediateSession(s.istHashes[0]!, SEED_AT, memberSessionFor(s, 'before'))).toMatchObject({ status: 'exchanged' });
 
     cluster.crash();
@@ -77,7 +78,7 @@ describe('PostgreSQL going away and coming back', () => {
     );
     await expectUnavailable(store.repository.saveRegistration(next, codesFor('d0w')));
     await expectUnavailable(store.repository.replaceRecoveryCodes(s.totpRegistrationId, codesFor('d0w')));
-    await expectUnavailable(store.repository.incrementFailedMfaAttempts(s.organizationId, s.memberId));
+    await expectUnavailable(store.repository.reserveMfaAttempt(s.organizationId, s.memberId, reservation));
     const extension = { at: new Date(SEED_AT.getTime() + 60_000), expiresAt: new Date(SEED_AT.getTime() + 7_200_000) };
     const spendStep = (step: number) => ({ kind: 'totp_step', totpRegistrationId: s.totpRegistrationId, step }) as const;
     await expectUnavailable(store.repository.extendMemberSessionWithSpend(memberSessionFor(s, 'before').memberSessionId, extension, spendStep(SEED_STEP + 1)));

@@ -164,15 +164,15 @@ describe('PostgreSQL: 50 concurrent requests on 50 connections', () => {
     expect(codes.map((c) => c.hash).sort()).toEqual(codesFor(`5a${winner}e`).map((c) => c.hash).sort());
   });
 
-  it('incrementFailedMfaAttempts counts every call; lockMember has one winner', async () => {
+  it('reserveMfaAttempt: of 50 at once, exactly the limit are reserved, one of them starts the lock', async () => {
     const s = await seed(store.repository);
-    const counts = await all(() => store.repository.incrementFailedMfaAttempts(s.organizationId, s.memberId));
-    expect([...counts].sort((a, b) => a! - b!)).toEqual(Array.from({ length: CONCURRENCY }, (_, i) => i + 1));
     const until = new Date(SEED_AT.getTime() + 3_600_000);
-    const locks = await all(() => store.repository.lockMember(s.organizationId, s.memberId, SEED_AT, until));
-    expect(locks.filter(Boolean)).toHaveLength(1);
+    const results = await all(() => store.repository.reserveMfaAttempt(s.organizationId, s.memberId, { at: SEED_AT, maxFailedAttempts: 10, lockExpiresAt: until }));
+    expect(results.filter((r) => r?.status === 'reserved')).toHaveLength(10);
+    expect(results.filter((r) => r?.status === 'reserved' && r.lockStarted)).toHaveLength(1);
+    expect(results.filter((r) => r?.status === 'locked')).toHaveLength(CONCURRENCY - 10);
     const [member] = await store.rows('totp_members', `member_id = '${s.memberId}'`);
-    expect(member).toMatchObject({ failed_mfa_attempts: 0, lock_expires_at: until });
+    expect(member).toMatchObject({ failed_mfa_attempts: 10, lock_created_at: SEED_AT, lock_expires_at: until });
   });
 
   it('extendMemberSession: no concurrent factor is lost', async () => {

@@ -7,16 +7,18 @@ import { exerciseEveryMethod } from './exercise';
 import { SEED_AT, codesFor, memberSessionFor, registrationFor, seed } from './support/seed';
 import { createSqliteStore } from './support/stores';
 
-/** saveRegistration fails at its 3rd statement; during its 1st, another caller increments the failure count. */
+/** saveRegistration fails at its 3rd statement; during its 1st, another caller updates the member's MFA settings. */
 async function incrementDuringAFailingTransaction(provider: 'sqlite' | 'postgresql' | undefined) {
-  let interleaved: Promise<number | null> | undefined;
+  let interleaved: Promise<unknown> | undefined;
   let armed = false;
   const store = await createSqliteStore({
     ...(provider === undefined ? {} : { repository: { provider } }),
     hooks: {
       beforeStatement(_sql, transaction) {
         if (!armed || transaction === undefined) return;
-        if (transaction.statement === 1) interleaved = store.repository.incrementFailedMfaAttempts(s.organizationId, s.memberId);
+        if (transaction.statement === 1) {
+          interleaved = store.repository.updateMemberMfa(s.organizationId, s.memberId, { mfaEnrolled: true, updatedAt: SEED_AT });
+        }
         if (transaction.statement === 3) {
           armed = false;
           throw new Error('injected failure');
@@ -29,9 +31,9 @@ async function incrementDuringAFailingTransaction(provider: 'sqlite' | 'postgres
     armed = true;
     const next = registrationFor(s.organizationId, s.memberId, `${s.totpRegistrationId}-n`, 'pending');
     await expect(store.repository.saveRegistration(next, codesFor('a1'))).rejects.toThrow(/saveRegistration failed/);
-    const acknowledged = await interleaved;
+    const acknowledged = (await interleaved) === true ? 1 : 0;
     const [member] = await store.rows('totp_members');
-    return { acknowledged, stored: member!.failed_mfa_attempts };
+    return { acknowledged, stored: Number(member!.mfa_enrolled) };
   } finally {
     await store.close();
   }

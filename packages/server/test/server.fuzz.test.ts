@@ -1,5 +1,5 @@
-// Property-based fuzzing of every route against the reference server on a real SQLite file (and on PostgreSQL when
-// TOTP_SERVER_TEST_POSTGRES_URL names a throwaway database): values a database may choke on (NUL bytes, lone
+// Property-based fuzzing of every route against the reference server on a real SQLite file and on PostgreSQL (the
+// database test/global-setup.ts provides): values a database may choke on (NUL bytes, lone
 // surrogates, huge strings, SQL) reach the store through every route. Never a 5xx, always a well-formed error,
 // nothing logged as unexpected, and the server answers normally afterwards.
 
@@ -7,20 +7,24 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import { sqliteConfig, startTestServer } from './support';
 
-const POSTGRES_URL = process.env.TOTP_SERVER_TEST_POSTGRES_URL;
+const POSTGRES_URL = inject('postgresUrl');
 const KEY = `base64:${Buffer.alloc(32, 7).toString('base64')}`;
 const STORES = [
   ['SQLite', () => sqliteConfig()],
-  ...(POSTGRES_URL === undefined
-    ? []
-    : [['PostgreSQL', () => loadConfig({
+  [
+    'PostgreSQL',
+    () => {
+      if (POSTGRES_URL === null) throw new Error(inject('postgresError') ?? 'no PostgreSQL');
+      return loadConfig({
         PORT: '0', DATABASE_URL: POSTGRES_URL, TOTP_PROJECT_ID: 'project-test-fuzz', TOTP_SECRET: 'fuzz',
         TOTP_ENCRYPTION_KEY: KEY, TOTP_RECOVERY_CODE_PEPPER: KEY, TOTP_SESSION_SIGNING_KEY: KEY,
-      }, mkdtempSync(join(tmpdir(), 'totp-fuzz-')))] as const]),
+      }, mkdtempSync(join(tmpdir(), 'totp-fuzz-')));
+    },
+  ],
 ] as const;
 
 describe.each(STORES)('fuzzing the server on %s', (_name, configFor) => {

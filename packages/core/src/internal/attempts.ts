@@ -1,5 +1,5 @@
-// What every MFA attempt (TOTP or recovery code) shares: refuse locked members, count failures, reset on success.
-// The count lives in the repository (atomic increment), so every process sharing the store sees the same one.
+// What every MFA attempt (TOTP or recovery code) shares: reserve the attempt before its code is evaluated (refusing a
+// locked member), report a failure, clear the count on success. The count lives in the store, shared by every process.
 
 import { TotpError } from '../errors';
 import {
@@ -11,7 +11,7 @@ import {
   organizationNotFound,
   resolveOrganization,
 } from '../identifiers';
-import { isLocked, nextLockoutState } from '../lockout-policy';
+import { attemptReservation, isLocked } from '../lockout-policy';
 import { type MemberObject, type OrganizationObject, toMemberObject, toOrganizationObject } from '../api-objects';
 import type { AuthenticationFactor, MemberRecord, OrganizationRecord } from '../model';
 import type { ExchangeSpend, MemberLookup, MemberRegistrations, MfaContext, MfaContextQuery, OrganizationLookup } from '../repository';
@@ -113,42 +113,55 @@ export function assertNotLocked(member: MemberRecord, nowMs: number): void {
   }
 }
 
-/** Counts a failed attempt and returns the error to throw: `failure`, or the lock error when this one hit the limit. */
-export async function recordFailedAttempt(context: ServiceContext, member: MemberRecord, failure: TotpError, nowMs: number): Promise<TotpError> {
-  const count = await context.repository.incrementFailedMfaAttempts(member.organizationId, member.memberId);
-  if (count === null) return failure;
-  const { state, lockStarted } = nextLockoutState(
-    { failedAttempts: count - 1, lockCreatedAt: null, lockExpiresAt: null },
-    nowMs,
-    'failure',
-    context.lockout,
-  );
-  if (!lockStarted || state.lockCreatedAt === null || state.lockExpiresAt === null) return failure;
-  const locked = await context.repository.lockMember(member.organizationId, member.memberId, state.lockCreatedAt, state.lockExpiresAt);
-  if (locked) {
-    emit(context, 'lockoutStarted', {
-      organizationId: member.organizationId,
-      memberId: member.memberId,
-      at: new Date(nowMs),
-      lockExpiresAt: state.lockExpiresAt,
-    });
-  }
+/** A reserved attempt: when it started the lock, that lock's creation time (it alone may lift it by succeeding). */
+export interface ReservedAttempt {
+  startedLockAt: Date | null;
+  lockExpiresAt: Date;
+}
+
+/**
+ * Reserves one attempt for `member` in the store, before its code is evaluated: at most the policy's limit are ever
+ * evaluated per lock window, across every process and concurrent request. Throws `user_lock_limit_reached` when a
+ * lock is in force, `member_not_found` when the member is gone.
+ */
+export async function reserveAttempt(context: ServiceContext, member: MemberRecord, nowMs: number): Promise<ReservedAttempt> {
+  const reservation = attemptReservation(nowMs, context.lockout);
+  const result = await context.repository.reserveMfaAttempt(member.organizationId, member.memberId, reservation);
+  if (result === null) throw memberNotFound();
+  if (result.status === 'locked') throw lockedError();
+  return { startedLockAt: result.lockStarted ? reservation.at : null, lockExpiresAt: reservation.lockExpiresAt };
+}
+
+/**
+ * What a reserved attempt that did not succeed answers, given what it failed with: that, unless this attempt took the
+ * last place and its code was refused (a wrong or replayed code, a lost race, a session gone): its reservation started
+ * the lock, which now stands, so it answers the lock error and reports `lockoutStarted`. Nothing to write: the
+ * reservation already counted it. An unexpected failure (a store error) is passed on as it is.
+ */
+export function failedAttempt(context: ServiceContext, member: MemberRecord, attempt: ReservedAttempt, failure: unknown): unknown {
+  if (attempt.startedLockAt === null || !(failure instanceof TotpError)) return failure;
+  emit(context, 'lockoutStarted', {
+    organizationId: member.organizationId,
+    memberId: member.memberId,
+    at: new Date(attempt.startedLockAt),
+    lockExpiresAt: new Date(attempt.lockExpiresAt),
+  });
   return lockedError();
 }
 
 /**
- * A success clears the count (and a lock that has run out), skipping the write when there is nothing to clear.
- * Returns the member as it now stands, so callers need not read it back.
+ * After the winning spend, a success clears the count (and the lock its own reservation started, if it did), never a
+ * lock another attempt started. Returns the member as it now stands, so callers need not read it back.
  */
-export async function recordSuccessfulAttempt(context: ServiceContext, member: MemberRecord): Promise<MemberRecord> {
-  if (!hasFailuresToClear(member)) return member;
-  await context.repository.resetFailedMfaAttempts(member.organizationId, member.memberId);
-  return { ...member, failedMfaAttempts: 0, lockCreatedAt: null, lockExpiresAt: null };
-}
-
-/** True when a success has something to clear; when not, callers may skip recordSuccessfulAttempt (and its await). */
-export function hasFailuresToClear(member: MemberRecord): boolean {
-  return member.failedMfaAttempts !== 0 || member.lockExpiresAt !== null;
+export async function recordSuccessfulAttempt(
+  context: ServiceContext,
+  member: MemberRecord,
+  attempt: ReservedAttempt,
+  nowMs: number,
+): Promise<MemberRecord> {
+  const state = await context.repository.clearMfaAttempts(member.organizationId, member.memberId, new Date(nowMs), attempt.startedLockAt);
+  if (state === null) return member;
+  return { ...member, failedMfaAttempts: state.failedAttempts, lockCreatedAt: state.lockCreatedAt, lockExpiresAt: state.lockExpiresAt };
 }
 
 /** What authenticate and recover both answer after a success, before their own fields. */

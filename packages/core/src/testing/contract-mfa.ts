@@ -42,6 +42,17 @@ interface Enrolled {
 
 const NOT_FOUND = { status: 'intermediate_session_not_found' } as const;
 
+/**
+ * The losers of a race of 20 requests, each reserving an attempt under the default limit of 10: at most 9 are
+ * evaluated and refused with `refusal`; the one that took the 10th place and lost answers the lock, as does every
+ * request past the limit (refused before its code was looked at).
+ */
+function expectRefusedOrLocked(results: string[], refusal: string): void {
+  const losers = results.filter((r) => r !== 'succeeded');
+  expect(losers.every((r) => r === refusal || r === 'user_lock_limit_reached')).toBe(true);
+  expect(losers.filter((r) => r === refusal).length).toBeLessThanOrEqual(9);
+}
+
 export function mfaContract(harness: () => ContractHarness): void {
   const h = () => harness();
   const code = (secret: Uint8Array, offsetMs = 0) => generateTotp(secret, { nowMs: h().now() + offsetMs });
@@ -258,7 +269,7 @@ export function mfaContract(harness: () => ContractHarness): void {
         }))),
       );
       expect(results.filter((r) => r === 'succeeded')).toHaveLength(1);
-      expect(results.filter((r) => r === 'totp_code_already_authenticated')).toHaveLength(19);
+      expectRefusedOrLocked(results, 'totp_code_already_authenticated');
     });
 
     it('of 20 concurrent step-ups of one member session with the same code, exactly one succeeds', async () => {
@@ -270,7 +281,7 @@ export function mfaContract(harness: () => ContractHarness): void {
         }))),
       );
       expect(results.filter((r) => r === 'succeeded')).toHaveLength(1);
-      expect(results.filter((r) => r === 'totp_code_already_authenticated')).toHaveLength(19);
+      expectRefusedOrLocked(results, 'totp_code_already_authenticated');
     });
 
     it('a step-up whose member session is revoked while it runs fails, and its code (or recovery code) stays unspent', async () => {
@@ -304,6 +315,33 @@ export function mfaContract(harness: () => ContractHarness): void {
       ).toBe(9);
     });
 
+    it('a request that loses the race for its step changes none of the member\'s settings', async () => {
+      const e = await active();
+      const repo = h().repository;
+      const theCode = code(e.secret);
+      const step = Math.floor(h().now() / STEP_MS);
+      const realFind = repo.findMfaContext;
+      // Another request spends the step after this one has read the registration, as a concurrent winner would.
+      repo.findMfaContext = async (query) => {
+        const found = await realFind.call(repo, query);
+        expect(await repo.recordAcceptedStep(e.registrationId, step)).toBe(true);
+        return found;
+      };
+      const before = await repo.findMemberById(e.organizationId, e.memberId);
+      try {
+        expect(await errorTypeOf(h().service.totps.authenticate({
+          organization_id: e.organizationId, member_id: e.memberId, code: theCode, session_token: e.sessionToken,
+          set_mfa_enrollment: 'enroll', set_default_mfa: true,
+        }))).toBe('totp_code_already_authenticated');
+      } finally {
+        repo.findMfaContext = realFind;
+      }
+      const after = await repo.findMemberById(e.organizationId, e.memberId);
+      expect(after).toMatchObject({ mfaEnrolled: before!.mfaEnrolled, defaultMfaMethod: before!.defaultMfaMethod, updatedAt: before!.updatedAt });
+      // The refused attempt stays counted: only a success gives an attempt back.
+      expect(after!.failedMfaAttempts).toBe(before!.failedMfaAttempts + 1);
+    });
+
     it('of 20 concurrent recovers with the same recovery code, exactly one succeeds', async () => {
       const e = await active();
       const tokens = await Promise.all(Array.from({ length: 20 }, () => ist(e.organizationId, e.memberId)));
@@ -329,7 +367,7 @@ export function mfaContract(harness: () => ContractHarness): void {
         }))),
       );
       expect(results.filter((r) => r === 'succeeded')).toHaveLength(1);
-      expect(results.filter((r) => r !== 'succeeded').every((r) => r === 'intermediate_session_not_found')).toBe(true);
+      expectRefusedOrLocked(results, 'intermediate_session_not_found');
       // The exchange spends the code with the IST: the requests that lost the IST kept their codes.
       expect(await h().repository.listRecoveryCodeHashes(e.registrationId)).toHaveLength(9);
     });
@@ -735,6 +773,96 @@ export function mfaContract(harness: () => ContractHarness): void {
       expect(await recover(e.recoveryCodes[0]!)).toBe('succeeded');
       for (let i = 0; i < 9; i++) expect(await recover('aaaa-bbbb-cccc')).toBe('unable_to_authenticate_recovery_code');
       expect(await recover('aaaa-bbbb-cccc')).toBe('user_lock_limit_reached');
+    });
+
+    it('a burst of 200 concurrent wrong codes evaluates at most the limit, and refuses the right code sent in its second half', async () => {
+      const e = await active();
+      const repo = h().repository;
+      // Counts the attempts the store let through to evaluation, whatever the requests answer.
+      const realReserve = repo.reserveMfaAttempt;
+      let reserved = 0;
+      repo.reserveMfaAttempt = async (...args) => {
+        const result = await realReserve.apply(repo, args);
+        if (result?.status === 'reserved') reserved += 1;
+        return result;
+      };
+      try {
+        const right = code(e.secret);
+        const wrong = right === '000000' ? '111111' : '000000';
+        const codes = Array.from({ length: 200 }, (_, i) => (i === 150 ? right : wrong));
+        const results = await Promise.all(
+          codes.map((c) => errorTypeOf(h().service.totps.authenticate({
+            organization_id: e.organizationId, member_id: e.memberId, code: c, session_token: e.sessionToken,
+          }))),
+        );
+        expect(results).not.toContain('succeeded');
+        expect(reserved).toBeLessThanOrEqual(10);
+        expect(results.filter((r) => r === 'unable_to_authenticate_totp').length).toBeLessThanOrEqual(9);
+        expect(results.filter((r) => r !== 'unable_to_authenticate_totp').every((r) => r === 'user_lock_limit_reached')).toBe(true);
+      } finally {
+        repo.reserveMfaAttempt = realReserve;
+      }
+      const { member } = await h().service.organizations.members.get({ organization_id: e.organizationId, member_id: e.memberId });
+      expect(member.is_locked).toBe(true);
+      // Still refused, right code and all, until the lock runs out.
+      expect(await errorTypeOf(h().service.totps.authenticate({
+        organization_id: e.organizationId, member_id: e.memberId, code: code(e.secret), session_token: e.sessionToken,
+      }))).toBe('user_lock_limit_reached');
+    });
+
+    it('repository: of 30 concurrent reservations exactly the limit are reserved, and the last of them starts the lock', async () => {
+      const e = await active();
+      const repo = h().repository;
+      const at = new Date(h().now());
+      const reservation = { at, maxFailedAttempts: 10, lockExpiresAt: new Date(at.getTime() + 60 * MINUTE_MS) };
+      const results = await Promise.all(Array.from({ length: 30 }, () => repo.reserveMfaAttempt(e.organizationId, e.memberId, reservation)));
+      expect(results.filter((r) => r?.status === 'reserved')).toHaveLength(10);
+      expect(results.filter((r) => r?.status === 'reserved' && r.lockStarted)).toHaveLength(1);
+      expect(results.filter((r) => r?.status === 'locked')).toHaveLength(20);
+      const member = await repo.findMemberById(e.organizationId, e.memberId);
+      expect(member).toMatchObject({ failedMfaAttempts: 10, lockCreatedAt: at, lockExpiresAt: reservation.lockExpiresAt });
+      expect(await repo.reserveMfaAttempt(e.organizationId, 'member-test-00000000-0000-4000-8000-000000000000', reservation)).toBeNull();
+    });
+
+    it('repository: a success clears the count and its own lock, never a lock another attempt started', async () => {
+      const e = await active();
+      const repo = h().repository;
+      const at = new Date(h().now());
+      const until = new Date(at.getTime() + 60 * MINUTE_MS);
+      const reserve = (maxFailedAttempts: number, when = at) =>
+        repo.reserveMfaAttempt(e.organizationId, e.memberId, { at: when, maxFailedAttempts, lockExpiresAt: until });
+      expect(await reserve(3)).toEqual({ status: 'reserved', lockStarted: false });
+      expect(await repo.clearMfaAttempts(e.organizationId, e.memberId, at, null)).toEqual({ failedAttempts: 0, lockCreatedAt: null, lockExpiresAt: null });
+      // Two reserved, the second takes the last place: the first one's success leaves the lock as it is.
+      expect(await reserve(2)).toEqual({ status: 'reserved', lockStarted: false });
+      expect(await reserve(2)).toEqual({ status: 'reserved', lockStarted: true });
+      const locked = { failedAttempts: 2, lockCreatedAt: at, lockExpiresAt: until };
+      expect(await repo.clearMfaAttempts(e.organizationId, e.memberId, at, null)).toEqual(locked);
+      expect(await repo.clearMfaAttempts(e.organizationId, e.memberId, at, new Date(at.getTime() - 1))).toEqual(locked);
+      expect(await reserve(2)).toEqual({ status: 'locked' });
+      expect(await repo.findMemberById(e.organizationId, e.memberId)).toMatchObject({ failedMfaAttempts: 2, lockExpiresAt: until });
+      // The attempt that started it may lift it.
+      expect(await repo.clearMfaAttempts(e.organizationId, e.memberId, at, at)).toEqual({ failedAttempts: 0, lockCreatedAt: null, lockExpiresAt: null });
+      expect(await repo.clearMfaAttempts(e.organizationId, 'member-test-00000000-0000-4000-8000-000000000000', at, null)).toBeNull();
+    });
+
+    it('repository: a lock that has run out starts a fresh window', async () => {
+      const e = await active();
+      const repo = h().repository;
+      const at = new Date(h().now());
+      const until = new Date(at.getTime() + MINUTE_MS);
+      expect(await repo.reserveMfaAttempt(e.organizationId, e.memberId, { at, maxFailedAttempts: 1, lockExpiresAt: until })).toEqual({
+        status: 'reserved',
+        lockStarted: true,
+      });
+      const almost = new Date(until.getTime() - 1);
+      expect(await repo.reserveMfaAttempt(e.organizationId, e.memberId, { at: almost, maxFailedAttempts: 1, lockExpiresAt: until })).toEqual({ status: 'locked' });
+      const later = new Date(until.getTime() + 2 * MINUTE_MS);
+      expect(await repo.reserveMfaAttempt(e.organizationId, e.memberId, { at: until, maxFailedAttempts: 2, lockExpiresAt: later })).toEqual({
+        status: 'reserved',
+        lockStarted: false,
+      });
+      expect(await repo.findMemberById(e.organizationId, e.memberId)).toMatchObject({ failedMfaAttempts: 1, lockCreatedAt: null, lockExpiresAt: null });
     });
 
     it('counts every one of many interleaved concurrent failures', async () => {

@@ -127,6 +127,82 @@ export function runRepositoryContract(options: RepositoryContractOptions): void 
         }
       });
 
+      it('refuses a slug that is another organization\'s external ID, and an external ID that is another\'s slug', async () => {
+        const a = organizationRecord('00000000-0000-4000-8000-000000000021', 'alpha', 'crm-alpha');
+        await h.repository.insertOrganization(a);
+        // Either would make an identifier the host uses for `a` resolve to another organization.
+        const slugShadow = organizationRecord('00000000-0000-4000-8000-000000000022', 'crm-alpha');
+        expect(await errorTypeOf(h.repository.insertOrganization(slugShadow))).toBe('duplicate_organization_slug');
+        const externalShadow = organizationRecord('00000000-0000-4000-8000-000000000023', 'beta', 'alpha');
+        expect(await errorTypeOf(h.repository.insertOrganization(externalShadow))).toBe('duplicate_organization_external_id');
+        expect(await h.repository.findOrganizationById(slugShadow.organizationId)).toBeNull();
+        expect(await h.repository.findOrganizationById(externalShadow.organizationId)).toBeNull();
+        // One organization may use one identifier as both its slug and its external ID.
+        await h.repository.insertOrganization(organizationRecord('00000000-0000-4000-8000-000000000024', 'gamma', 'gamma'));
+      });
+
+      it('of 20 concurrent inserts taking one identifier, half as slug and half as external ID, exactly one succeeds', async () => {
+        const results = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, i) => {
+            const id = `00000000-0000-4000-8001-${String(i).padStart(12, '0')}`;
+            return h.repository.insertOrganization(i % 2 === 0 ? organizationRecord(id, 'shared') : organizationRecord(id, `own-${i}`, 'shared'));
+          }),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const r of results) {
+          if (r.status === 'rejected') {
+            expect(['duplicate_organization_slug', 'duplicate_organization_external_id']).toContain((r.reason as { error_type?: string }).error_type);
+          }
+        }
+      });
+
+      it('answers the documented not-found errors for writes under a deleted organization or member', async () => {
+        const gone = organizationRecord('00000000-0000-4000-8000-000000000031', 'gone');
+        const member = memberRecord(gone.organizationId, '00000000-0000-4000-8000-000000000032', 'gone@example.com');
+        expect(await errorTypeOf(h.repository.insertMember(member))).toBe('organization_not_found');
+        await h.repository.insertOrganization(gone);
+        await h.repository.insertMember(member);
+        expect(await h.repository.deleteMember(gone.organizationId, member.memberId)).toBe(true);
+        const at = new Date(Date.UTC(2026, 0, 1));
+        const ist = { tokenHash: 'a'.repeat(64), organizationId: gone.organizationId, memberId: member.memberId, authenticationFactors: [], createdAt: at, expiresAt: new Date(at.getTime() + MINUTE_MS) };
+        expect(await errorTypeOf(h.repository.insertIntermediateSession(ist))).toBe('member_not_found');
+        const registration = {
+          totpRegistrationId: 'member-totp-test-00000000-0000-4000-8000-000000000033',
+          organizationId: gone.organizationId,
+          memberId: member.memberId,
+          status: 'pending' as const,
+          secret: { keyId: 'k', ciphertext: 'c' },
+          algorithm: 'SHA1' as const,
+          digits: 6,
+          periodSeconds: 30,
+          expiresAt: new Date(at.getTime() + MINUTE_MS),
+          lastAcceptedStep: null,
+          createdAt: at,
+          activatedAt: null,
+        };
+        expect(await h.repository.saveRegistration(registration, [])).toBe('member_not_found');
+        expect(await h.repository.findRegistrations(gone.organizationId, member.memberId)).toEqual({ active: null, pending: null });
+      });
+
+      it('deletes racing writes: every write either lands or answers the documented not-found error', async () => {
+        for (let round = 0; round < 3; round++) {
+          const { organization } = await h.service.organizations.create({ organization_name: 'Racing', organization_slug: `racing-${round}` });
+          const orgId = organization.organization_id;
+          const { member_id } = await h.service.organizations.members.create({ organization_id: orgId, email_address: `m-${round}@race.example` });
+          const outcomes = await Promise.all([
+            ...Array.from({ length: 8 }, (_, i) =>
+              errorTypeOf(h.service.organizations.members.create({ organization_id: orgId, email_address: `n-${round}-${i}@race.example` })),
+            ),
+            ...Array.from({ length: 4 }, () => errorTypeOf(h.service.sessions.startIntermediate({ organization_id: orgId, member_id }))),
+            ...Array.from({ length: 4 }, () => errorTypeOf(h.service.totps.create({ organization_id: orgId, member_id }))),
+            errorTypeOf(h.service.organizations.members.delete({ organization_id: orgId, member_id })),
+            errorTypeOf(h.service.organizations.delete({ organization_id: orgId })),
+          ]);
+          for (const outcome of outcomes) expect(['succeeded', 'organization_not_found', 'member_not_found']).toContain(outcome);
+          expect(await h.repository.findOrganizationById(orgId)).toBeNull();
+        }
+      });
+
       it('stores members, unique e-mail (case-insensitive) and external ID within an organization only', async () => {
         const a = organizationRecord('00000000-0000-4000-8000-00000000000a', 'org-a');
         const b = organizationRecord('00000000-0000-4000-8000-00000000000b', 'org-b');
