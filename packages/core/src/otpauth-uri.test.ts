@@ -182,7 +182,7 @@ describe('parseOtpauthUri', () => {
     const cases: [unknown, OtpauthUriErrorReason][] = [
       [42, 'not_a_string'],
       [null, 'not_a_string'],
-      [`otpauth://totp/a:b?secret=${'A'.repeat(4096)}`, 'too_long'],
+      [`otpauth://totp/a:b?secret=${'A'.repeat(8192)}`, 'too_long'],
       ['https://totp/a:b?secret=AAAA', 'wrong_scheme'],
       ['otpauth:/totp/a:b?secret=AAAA', 'wrong_scheme'],
       ['otpauth://hotp/a:b?secret=AAAA&counter=0', 'unsupported_type'],

@@ -57,8 +57,11 @@ export class OtpauthUriError extends Error {
   }
 }
 
-/** Long enough for a 128-byte secret and two 256-character names fully percent-encoded (×9 for 4-byte UTF-8 / 2). */
-export const MAX_OTPAUTH_URI_LENGTH = 4096;
+/**
+ * Long enough for a 128-byte secret and the three names a URI carries (issuer twice, account once) at 256 characters
+ * each, fully percent-encoded (a 3-byte UTF-8 character becomes 9), which is more than a QR code can hold.
+ */
+export const MAX_OTPAUTH_URI_LENGTH = 8192;
 /** Authenticator apps show issuer and account on one line; 256 leaves room for any e-mail address (≤ 254). */
 export const MAX_LABEL_PART_LENGTH = 256;
 

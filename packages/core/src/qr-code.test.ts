@@ -40,10 +40,18 @@ describe('qrCodeDataUri', () => {
     expect(firstRows.every((byte) => byte === 255)).toBe(true);
   });
 
-  it('accepts 2048 characters, the longest text it takes', async () => {
-    const text = `otpauth://totp/a:b?secret=${'A'.repeat(2048 - 26)}`;
-    expect(text).toHaveLength(2048);
-    expect(await qrCodeDataUri(text)).toMatch(/^data:image\/png;base64,/);
+  it('takes level M while the text fits in it, and level L (a quarter more) beyond', async () => {
+    // Version 40 in byte mode holds 2331 bytes at level M and 2953 at level L.
+    const atM = `otpauth://totp/a:b?secret=${'a'.repeat(2331 - 26)}`;
+    const atL = `otpauth://totp/a:b?secret=${'a'.repeat(2953 - 26)}`;
+    const levelOf = async (text: string) => {
+      const dataUri = await qrCodeDataUri(text);
+      expect(decode(dataUri)).toBe(text);
+      return PNG.sync.read(Buffer.from(dataUri.slice(PREFIX.length), 'base64')).width;
+    };
+    // Both are version 40 (177 modules + 2 × 4 quiet zone, 4 px each): the larger text got the weaker level.
+    expect(await levelOf(atM)).toBe((177 + 8) * 4);
+    expect(await levelOf(atL)).toBe((177 + 8) * 4);
   });
 
   it('refuses a non-string or empty text with TypeError', async () => {
@@ -53,9 +61,10 @@ describe('qrCodeDataUri', () => {
     await expect(qrCodeDataUri('a\uD800b')).rejects.toThrow(/unpaired surrogate/);
   });
 
-  it('refuses text over 2048 characters, or too many UTF-8 bytes for a QR code, with RangeError', async () => {
-    await expect(qrCodeDataUri('A'.repeat(2049))).rejects.toThrow(new RangeError('text must be at most 2048 characters long, got 2049'));
+  it('refuses text that fits no QR code, even at level L, with RangeError', async () => {
+    await expect(qrCodeDataUri('A'.repeat(7090))).rejects.toThrow(new RangeError('text must be at most 7089 characters long, got 7090'));
     await expect(qrCodeDataUri('x'.repeat(10_000_000))).rejects.toThrow(RangeError);
+    await expect(qrCodeDataUri(`otpauth://totp/a:b?secret=${'a'.repeat(2953 - 25)}`)).rejects.toThrow(/too long to fit in a QR code/);
     await expect(qrCodeDataUri('€'.repeat(2000))).rejects.toThrow(/too long to fit in a QR code/);
   });
 });

@@ -4,14 +4,13 @@
 import { type MemberObject, type OrganizationObject, toMemberObject, toOrganizationObject } from './api-objects';
 import { TotpError } from './errors';
 import { parseExpirationMinutes, pendingExpiresAt } from './expiry-policy';
-import { assertActiveMember, resolveMember, resolveOrganization } from './identifiers';
+import { assertActiveMember, memberNotFound, resolveMember, resolveOrganization } from './identifiers';
 import { newId } from './ids';
 import { type CallOptions, type ServiceContext, emit, requestIdFor } from './internal/context';
 import { asRequestBody, field, requiredString } from './internal/request';
 import { readPresentedTokens, resolvePresentedTokens } from './sessions';
 import type { MemberRecord, OrganizationRecord, TotpRegistrationRecord } from './model';
-import { buildOtpauthUri } from './otpauth-uri';
-import { qrCodeDataUri } from './qr-code';
+import { otpauthQrCode } from './otpauth-qr-code';
 import { generateRecoveryCodes, hashRecoveryCodes, normalizeRecoveryCode } from './recovery-codes';
 import { decodeSecret, encodeSecret, generateSecret } from './secret';
 import { encryptSecret } from './secret-box';
@@ -110,7 +109,8 @@ export async function createTotpRegistration(
   const secret = generateSecret({ randomBytes: context.randomBytes });
   const secretBase32 = encodeSecret(secret);
   // Everything that can fail is computed before the write, so a failure leaves the store untouched.
-  const uri = buildOtpauthUri({
+  // Every name provisioning accepts fits: the issuer is shortened only when the QR code could not hold it.
+  const { qrCode } = await otpauthQrCode({
     issuer: context.issuerFor(organization),
     accountName: member.emailAddress,
     secret: secretBase32,
@@ -118,7 +118,6 @@ export async function createTotpRegistration(
     digits: TOTP_DIGITS,
     periodSeconds: TOTP_PERIOD_SECONDS,
   });
-  const qrCode = await qrCodeDataUri(uri);
   const recoveryCodes = generateRecoveryCodes({ randomBytes: context.randomBytes });
   const registration = newRegistrationRecord(context, {
     totpRegistrationId,
@@ -134,9 +133,8 @@ export async function createTotpRegistration(
     registration,
     hashRecoveryCodes(recoveryCodes, context.recoveryCodePepper),
   );
-  if (saved === 'active_totp_exists') {
-    throw activeTotpExists();
-  }
+  if (saved === 'active_totp_exists') throw activeTotpExists();
+  if (saved === 'member_not_found') throw memberNotFound();
   emit(context, 'registrationCreated', {
     organizationId: organization.organizationId,
     memberId: member.memberId,
@@ -226,9 +224,8 @@ export async function migrateTotpRegistration(
   const registration = newRegistrationRecord(context, { totpRegistrationId, organization, member, secret, nowMs, expiresAt: null });
   secret.fill(0);
   const saved = await repository.saveRegistration(registration, hashRecoveryCodes(recoveryCodes, context.recoveryCodePepper));
-  if (saved === 'active_totp_exists') {
-    throw activeTotpExists();
-  }
+  if (saved === 'active_totp_exists') throw activeTotpExists();
+  if (saved === 'member_not_found') throw memberNotFound();
   if (member.defaultMfaMethod === '') {
     await repository.updateMemberMfa(member.organizationId, member.memberId, { defaultMfaMethod: 'totp', updatedAt: new Date(nowMs) });
   }

@@ -217,5 +217,9 @@ function checkedName(value: unknown, name: string): string {
   if (value.length === 0 || value.length > 100) {
     throw new RangeError(`createTotpService: \`${name}\` must be a string of 1 to 100 characters`);
   }
+  // It is shown in authenticator apps and QR codes: text that UTF-8 can carry, without control characters.
+  if (/[\p{Cc}\p{Surrogate}]/u.test(value)) {
+    throw new RangeError(`createTotpService: \`${name}\` must be well-formed text without control characters`);
+  }
   return value;
 }

@@ -429,7 +429,7 @@ describe('runtime neutrality', () => {
   const importedBuiltins = (text: string) => [...text.matchAll(IMPORT_PATTERN)].map((m) => m[1] as string).filter((s) => builtins.has(s));
   const sources = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-      entry.isDirectory() ? sources(join(dir, entry.name)) : entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [join(dir, entry.name)] : [],
+      entry.isDirectory() ? sources(join(dir, entry.name)) : entry.name.endsWith('.ts') && !/\.test(kit)?\.ts$/.test(entry.name) ? [join(dir, entry.name)] : [],
     );
 
   it('no module that ships (tests aside) imports a Node built-in; only native-crypto.ts reaches for one, at run time', () => {
