@@ -14,7 +14,7 @@ import {
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { createCredentialCheck } from './basic-auth';
 import { ERROR_STATUS } from './error-status';
-import { DEFAULT_MAX_BODY_BYTES, UNREAD_BODY, readJsonBody } from './json-body';
+import { DEFAULT_MAX_BODY_BYTES, UNREAD_BODY, hasBody, readJsonBody } from './json-body';
 import { errorBody, sendJson } from './responses';
 import { ROUTES, type RouteSpec } from './routes';
 
@@ -48,6 +48,9 @@ export interface TotpRouterOptions {
    */
   scope?: 'api' | 'all';
 }
+
+/** The headers of Stytch's RBAC-checked calls (the SDK's `authorization` option). */
+const RBAC_HEADERS = ['X-Stytch-Member-Session', 'X-Stytch-Member-SessionJWT'] as const;
 
 const PROJECT_ID_PATTERN = /^project-(test|live)-[^\s:]+$/;
 const MAX_BODY_BYTES_LIMIT = 1 << 30;
@@ -216,8 +219,18 @@ export function createTotpRouter(options: TotpRouterOptions): Router {
     }
     if (!checkCredentials(request.headers.authorization)) {
       response.setHeader('WWW-Authenticate', 'Basic realm="totp", charset="UTF-8"');
+      // Its body is never read: the connection closes after the answer rather than drain what a stranger sends.
+      if (hasBody(request)) response.setHeader('Connection', 'close');
       fail(request, response, 'unauthorized_credentials', 'the project_id and secret (HTTP Basic auth) are missing or wrong');
       return;
+    }
+    // The stytch SDK sends these for an RBAC-checked call; with no roles here, honouring none of them silently would
+    // let one member act for another. Refused, naming the header, until roles exist.
+    for (const header of RBAC_HEADERS) {
+      if (request.headers[header.toLowerCase()] !== undefined) {
+        fail(request, response, 'bad_request', `${header} is not supported: this server does not enforce Stytch RBAC, so the request was refused rather than run unchecked`);
+        return;
+      }
     }
     const direct = staticRoutes.get(path)?.get(request.method);
     if (direct === undefined) {

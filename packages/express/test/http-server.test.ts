@@ -53,6 +53,35 @@ describe('over a real socket', () => {
     expect(text).toContain('"error_type":"request_too_large"');
   });
 
+  it('closes the connection on a caller without credentials instead of reading its body', async () => {
+    // Declares 10 GB and keeps sending: the 401 must go out at once and the server must hang up, not drain the body.
+    const { port } = new URL(server.baseUrl);
+    const socket = connect(Number(port), '127.0.0.1');
+    const received: Buffer[] = [];
+    socket.on('data', (d: Buffer) => received.push(d));
+    socket.on('error', () => undefined); // EPIPE/ECONNRESET once the server has closed: expected
+    socket.write('POST /v1/b2b/totp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n{');
+    // The answer comes before the body: read it first (once the server hangs up on unread data, the reset may
+    // discard what the client has not read yet).
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    const text = Buffer.concat(received).toString('utf8');
+    expect(text).toMatch(/^HTTP\/1\.1 401 /);
+    expect(text).toMatch(/\r\nconnection: close\r\n/i);
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    let sent = 0;
+    let open = true;
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    void closed.then(() => (open = false));
+    const started = Date.now();
+    while (open && Date.now() - started < 5_000) {
+      if (socket.write(chunk)) sent += chunk.length;
+      else await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    expect(open).toBe(false);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(sent).toBeLessThan(256 * 1024 * 1024);
+  });
+
   it('survives a client that hangs up in the middle of a body, and logs nothing', async () => {
     const { port } = new URL(server.baseUrl);
     const socket = connect(Number(port), '127.0.0.1');

@@ -283,6 +283,19 @@ describe('the SDK’s StytchError carries our error_type for each documented err
     expect(error.error_message).toEqual(expect.any(String));
   });
 
+  it("refuses the SDK's RBAC authorization (another member's session) instead of ignoring it, and deletes nothing", async () => {
+    const victim = await enroll();
+    const attacker = await enroll();
+    for (const authorization of [{ session_token: attacker.sessionToken }, { session_jwt: (await client.sessions.authenticate({ session_token: attacker.sessionToken })).session_jwt }]) {
+      const error = await stytchError(() =>
+        client.organizations.members.deleteTOTP({ organization_id: orgId, member_id: victim.memberId }, { authorization }),
+      );
+      expect(error).toMatchObject({ status_code: 400, error_type: 'bad_request', error_message: expect.stringMatching(/X-Stytch-Member-Session/) });
+    }
+    const { member } = await client.organizations.members.get({ organization_id: orgId, member_id: victim.memberId });
+    expect(member.totp_registration_id).not.toBe('');
+  });
+
   it('covers every error type of the contract, or says why not', () => {
     const covered = new Set<string>([...scenarios.map(([t]) => t), ...Object.keys(notReachable)]);
     expect([...ERROR_TYPES].filter((t) => !covered.has(t))).toEqual([]);

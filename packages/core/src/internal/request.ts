@@ -10,6 +10,11 @@ export function asRequestBody(value: unknown): RequestBody {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TotpError('bad_request', 'the request body must be a JSON object');
   }
+  // Stytch runs an RBAC check when asked; this service has no roles yet. Ignoring the field would run the request
+  // without the check its caller relies on, so it is refused instead (docs/http-reference.md, "RBAC").
+  if (Object.prototype.hasOwnProperty.call(value, 'authorization_check')) {
+    throw new TotpError('bad_request', 'authorization_check is not supported: this service does not enforce Stytch RBAC, so the request was refused rather than run unchecked');
+  }
   return value as RequestBody;
 }
 
