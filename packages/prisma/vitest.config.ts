@@ -1,17 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
+import { workspaceAliases } from '../../vitest.aliases';
 
-// Tests run from source: @totp/core resolves to its src/, no build needed first.
-const core = (p: string) => fileURLToPath(new URL(`../core/src/${p}`, import.meta.url));
-const memory = fileURLToPath(new URL('../memory/src/index.ts', import.meta.url));
 export default defineProject({
-  resolve: {
-    alias: [
-      { find: /^@totp\/core\/testing$/, replacement: core('testing/index.ts') },
-      { find: /^@totp\/core$/, replacement: core('index.ts') },
-      { find: /^@totp\/memory$/, replacement: memory },
-    ],
-  },
+  resolve: { alias: workspaceAliases },
   test: {
     name: 'prisma',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -1,4 +1,4 @@
-// The HTTP status of every `error_type` core can produce: the error table of docs/http-api.md as one exhaustive map.
+// The HTTP status of every `error_type` core can produce: the error table of docs/http-reference.md as one exhaustive map.
 // `satisfies Record<ErrorType, number>` makes a new error type in core fail to compile here until it is given a status.
 
 import type { ErrorType } from '@totp/core';
@@ -31,6 +31,7 @@ export const ERROR_STATUS = {
   duplicate_member_email: 409,
   duplicate_member_external_id: 409,
   request_too_large: 413,
+  request_timeout: 408,
   user_lock_limit_reached: 429,
   internal_server_error: 500,
   service_unavailable: 503,

@@ -1,4 +1,4 @@
-// @totp/express: the Stytch B2B TOTP HTTP API (docs/http-api.md) as an Express 5 router over a @totp/core service.
+// @totp/express: the Stytch B2B TOTP HTTP API (docs/http-reference.md) as an Express 5 router over a @totp/core service.
 // Mount it at the root of an app; see docs/express.md.
 
 export {

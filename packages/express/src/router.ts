@@ -1,4 +1,4 @@
-// The Express 5 router: Stytch B2B TOTP's HTTP API (docs/http-api.md) over a TotpService.
+// The Express 5 router: Stytch B2B TOTP's HTTP API (docs/http-reference.md) over a TotpService.
 // Only HTTP lives here: credentials, body parsing, routing, and the error_type → status map. Every rule is core's.
 
 import { randomUUID } from 'node:crypto';
@@ -6,7 +6,6 @@ import {
   TotpError,
   isErrorType,
   isTotpError,
-  type CallOptions,
   type Environment,
   type ErrorType,
   type TotpService,
@@ -25,8 +24,11 @@ export const DEFAULT_ERROR_URL_BASE = 'https://github.com/totp-toolkit/totp/blob
 export const API_PREFIX = '/v1/b2b';
 
 export interface TotpRouterLogger {
-  /** Called for every 5xx answer with a message naming the request_id, and the cause. */
-  error(message: string, cause: unknown): void;
+  /**
+   * Called for every 5xx answer with a message naming the request_id: for an unexpected failure (500) with the error
+   * itself, stack and all; for an unreachable store (503) with one line that ends with the cause's message and code.
+   */
+  error(message: string, cause?: unknown): void;
 }
 
 export interface TotpRouterOptions {
@@ -56,14 +58,14 @@ const PROJECT_ID_PATTERN = /^project-(test|live)-[^\s:]+$/;
 const MAX_BODY_BYTES_LIMIT = 1 << 30;
 const INTERNAL_ERROR_MESSAGE = 'An unexpected error occurred. Quote the request_id when reporting it.';
 
-/** Set on a request once its request_id is drawn, so that every answer to it quotes the same one. */
-const REQUEST_ID = Symbol('@totp/express request_id');
-type TaggedRequest = Request & { [REQUEST_ID]?: string };
-
-const hasOwnKeys = (value: object): boolean => {
-  for (const _ in value) if (Object.hasOwn(value, _)) return true;
-  return false;
-};
+/** The innermost cause's message and code, on one line: what an operator needs to see why the store failed. */
+function causeOf(error: Error): string {
+  let cause: unknown = error;
+  for (let depth = 0; depth < 8 && cause instanceof Error && cause.cause !== undefined; depth++) cause = cause.cause;
+  const { message, code } = (cause ?? {}) as { message?: unknown; code?: unknown };
+  const text = typeof message === 'string' ? (message.split('\n')[0] ?? '') : String(cause);
+  return typeof code === 'string' || typeof code === 'number' ? `${text} (${code})` : text;
+}
 
 /** A TotpError, also when thrown by another copy of @totp/core (the ESM and CJS builds loaded side by side). */
 function asTotpError(error: unknown): TotpError | null {
@@ -123,16 +125,13 @@ export function createTotpRouter(options: TotpRouterOptions): Router {
   const scope = options.scope ?? 'api';
   const checkCredentials = createCredentialCheck(options.projectId, secrets);
 
-  // The format of core's newId('request-id', …); node:crypto's pooled randomUUID is several times cheaper per request.
-  const newRequestId = (): string => `request-id-${environment}-${randomUUID()}`;
-
+  /** The request's ID, drawn once, so that every answer to it quotes the same one (core's format). */
+  const requestIds = new WeakMap<Request, string>();
   const requestIdOf = (request: Request): string => {
-    const tagged = request as TaggedRequest;
-    let requestId = tagged[REQUEST_ID];
+    let requestId = requestIds.get(request);
     if (requestId === undefined) {
-      requestId = newRequestId();
-      // A symbol-keyed property rather than a WeakMap entry: each of those is one more ephemeron for every young GC.
-      tagged[REQUEST_ID] = requestId;
+      requestId = `request-id-${environment}-${randomUUID()}`;
+      requestIds.set(request, requestId);
     }
     return requestId;
   };
@@ -158,9 +157,10 @@ export function createTotpRouter(options: TotpRouterOptions): Router {
       return;
     }
     if (ERROR_STATUS[totpError.error_type] >= 500) {
-      const requestId = requestIdOf(request);
+      // An expected failure (the store is down): one line with the cause's message and code, no stack. During an
+      // outage every request fails this way, and a stack each would flood the log.
       try {
-        logger.error(`[@totp/express] ${requestId} ${request.method} ${request.path}: ${totpError.error_type}`, totpError);
+        logger.error(`[@totp/express] ${requestIdOf(request)} ${request.method} ${request.path}: ${totpError.error_type}: ${causeOf(totpError)}`);
       } catch {
         // As above.
       }
@@ -173,48 +173,26 @@ export function createTotpRouter(options: TotpRouterOptions): Router {
   const handle =
     (spec: RouteSpec) =>
     async (request: Request, response: Response): Promise<void> => {
-      // Attached to the request only on failure, for failWith to quote. A success quotes it once, in its body; adding
-      // a property to every IncomingMessage (some forty already) made V8 copy its property store, ~1.3 KB a request.
-      const requestId = (request as TaggedRequest)[REQUEST_ID] ?? newRequestId();
-      const callOptions: CallOptions = { requestId };
+      const requestId = requestIdOf(request);
       try {
         const fields: Record<string, unknown> = spec.input === 'query' ? request.query : await readJsonBody(request, maxBodyBytes);
-        const params = request.params;
-        // Spread, never Object.assign: a `__proto__` key must stay a plain own field, not become a prototype.
-        const input = params === undefined || !hasOwnKeys(params) ? fields : { ...fields, ...params };
-        const result = (await spec.call(service, input, callOptions)) as { request_id?: unknown; status_code?: unknown } | null;
-        // Core's responses already carry both, first and last: the copy is only for a service that does not.
-        const complete = typeof result === 'object' && result !== null && result.request_id === requestId && result.status_code === 200;
-        const body = complete ? result : { ...result, request_id: requestId, status_code: 200 };
-        sendJson(response, 200, body);
+        // Spread, never Object.assign: a `__proto__` key must stay a plain own field, not become a prototype. Path
+        // parameters come last: the path names the resource.
+        const input = { ...fields, ...request.params };
+        const result = (await spec.call(service, input as never, { requestId })) as Record<string, unknown> | null;
+        sendJson(response, 200, { ...result, request_id: requestId, status_code: 200 });
       } catch (error) {
-        (request as TaggedRequest)[REQUEST_ID] = requestId;
         failWith(request, response, error);
       }
     };
 
-  // The routes without path parameters (authenticate, recover, create, …: the busy ones), by path, then method.
-  const staticRoutes = new Map<string, Map<string, (request: Request, response: Response) => Promise<void>>>();
-  for (const spec of ROUTES) {
-    if (spec.path.includes(':')) continue;
-    const byMethod = staticRoutes.get(spec.path) ?? new Map();
-    byMethod.set(spec.method, handle(spec));
-    staticRoutes.set(spec.path, byMethod);
-  }
-
   const router = Router({ caseSensitive: true, strict: false });
 
-  // Every request enters through here (Express calls a router as `router.handle(…)`). Credentials first, before
-  // routing, so an unauthenticated caller cannot even learn which paths exist. A static route requested by its exact
-  // path and method then goes straight to its handler: the Router's own dispatch (layers, matching, `next`) cost more
-  // than the echo this router is measured against. Anything else (a trailing slash, HEAD, a wrong method, path
-  // parameters) is routed by Express, through the routes and fallbacks below.
-  const dispatching = router as Router & { handle(request: Request, response: Response, done: NextFunction): void };
-  const routeWithExpress = dispatching.handle;
-  dispatching.handle = function handle(this: Router, request: Request, response: Response, done: NextFunction): void {
+  // Credentials first, before routing, so that an unauthenticated caller cannot even learn which paths exist.
+  router.use((request: Request, response: Response, next: NextFunction) => {
     const path = request.path;
     if (scope === 'api' && path !== API_PREFIX && !path.startsWith(`${API_PREFIX}/`)) {
-      done();
+      next('router');
       return;
     }
     if (!checkCredentials(request.headers.authorization)) {
@@ -232,14 +210,8 @@ export function createTotpRouter(options: TotpRouterOptions): Router {
         return;
       }
     }
-    const direct = staticRoutes.get(path)?.get(request.method);
-    if (direct === undefined) {
-      routeWithExpress.call(this, request, response, done);
-      return;
-    }
-    // handle() answers every failure itself; a rejection here means even that failed: the host's error handler is left.
-    direct(request, response).catch(done);
-  };
+    next();
+  });
 
   const byPath = new Map<string, RouteSpec[]>();
   for (const spec of ROUTES) byPath.set(spec.path, [...(byPath.get(spec.path) ?? []), spec]);

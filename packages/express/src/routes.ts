@@ -11,7 +11,11 @@ export interface RouteSpec {
   path: string;
   /** Where the request fields come from besides the path: the JSON body, or the query string for GET. */
   input: 'body' | 'query';
-  call: (service: TotpService, request: Record<string, unknown>, options: CallOptions) => Promise<unknown>;
+  /**
+   * Calls the service with the request's fields. They are untrusted JSON, typed `never` here on purpose: each service
+   * method parses its request once into a typed input and answers a malformed one with a `bad_request` TotpError.
+   */
+  call: (service: TotpService, request: never, options: CallOptions) => Promise<unknown>;
 }
 
 const route = (method: RouteMethod, path: string, call: RouteSpec['call']): RouteSpec => ({

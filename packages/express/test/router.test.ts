@@ -399,12 +399,23 @@ describe('unexpected failures', () => {
     expect(t.logged[0]?.message).toContain(res.body.request_id);
   });
 
-  it('answer a TotpError service_unavailable with 503 and its message, logged', async () => {
-    const t = createTestApp({ router: { service: failingService(new TotpError('service_unavailable', 'the store cannot be reached')) } });
+  it('answer a TotpError service_unavailable with 503 and its message, logged as one line with the cause, no stack', async () => {
+    // A database outage: every request fails this way, so each is one log line, not a stack (it was ~4 KB each).
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect'), { code: 'ECONNREFUSED' });
+    const outage = new TotpError('service_unavailable', 'the store cannot be reached', { cause: new Error('prisma failed', { cause: refused }) });
+    const t = createTestApp({ router: { service: failingService(outage) } });
     const res = await t.api.get('/v1/b2b/organizations/acme');
     expectError(res, 503, 'service_unavailable');
     expect(res.body.error_message).toBe('the store cannot be reached');
     expect(t.logged).toHaveLength(1);
+    const [entry] = t.logged;
+    expect(entry!.cause).toBeUndefined();
+    expect(entry!.message).toBe(`[@totp/express] ${res.body.request_id} GET /v1/b2b/organizations/acme: service_unavailable: connect ECONNREFUSED 127.0.0.1:5432 (ECONNREFUSED)`);
+    // An unexpected failure still gets the error itself, stack and all.
+    const bug = new Error('a bug');
+    const u = createTestApp({ router: { service: failingService(bug) } });
+    expectError(await u.api.get('/v1/b2b/organizations/acme'), 500, 'internal_server_error');
+    expect(u.logged[0]!.cause).toBe(bug);
   });
 
   it('recognise a TotpError from another copy of core (dual-package builds) by name and error_type', async () => {

@@ -2,7 +2,7 @@
 // An organization and a member; a TOTP registration (URI read back from its QR code, QR in the terminal, recovery
 // codes); then authenticate with an intermediate session, check the session, recover, rotate, and delete.
 
-import { decodeSecret, generateTotp, parseOtpauthUri } from '@totp/core';
+import { decodeSecret, generateTotp, parseOtpauthUri } from '@totp/core/otp';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import QRCode from 'qrcode';

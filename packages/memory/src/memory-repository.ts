@@ -1,24 +1,21 @@
 // The repository port over plain Maps: for tests, demos and single-process apps (state is lost on exit).
-// Every method does its checks and writes synchronously, with no await in between, so each is atomic on Node's event loop.
+// Every method does its checks and writes with no await in between, so each is atomic on Node's event loop.
 
 import {
-  TotpError,
   lockoutAfterSuccess,
   reserveAttempt,
-  type LockoutState,
-  type AuthenticationFactor,
-  type ExchangeSpend,
+  withFactor,
   type IntermediateSessionRecord,
-  type MemberRecord,
-  type MemberRegistrations,
+  type LockoutState,
   type MemberLookup,
+  type MemberPatch,
+  type MemberRecord,
   type MemberSessionRecord,
-  type MemberSessionUpdate,
-  type MfaContext,
+  type MfaAttemptQuery,
+  type MfaSpend,
   type OrganizationLookup,
   type OrganizationRecord,
   type RecoveryCodeHash,
-  type SaveRegistrationResult,
   type TotpRegistrationRecord,
   type TotpRepository,
 } from '@totp/core';
@@ -38,505 +35,281 @@ export interface MemoryRepository extends TotpRepository {
   dump(): MemoryRepositoryDump;
 }
 
-/**
- * Records are copied in and out so that no caller holds a reference into the store. Records are plain data
- * (objects, arrays, Dates, JSON values), so a direct walk does it several times faster than structuredClone,
- * which showed as a tenth of an HTTP authenticate's CPU time.
- */
-function copy<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value;
-  if (value instanceof Date) return new Date(value.getTime()) as T;
-  if (Array.isArray(value)) return value.map(copy) as T;
-  if (ArrayBuffer.isView(value)) return structuredClone(value);
-  const out: Record<string, unknown> = {};
-  for (const name of Object.keys(value)) {
-    const field = (value as Record<string, unknown>)[name];
-    const item = field === null || typeof field !== 'object' ? field : copy(field);
-    // A JSON key "__proto__" must stay a plain property, not become the prototype.
-    if (name === '__proto__') Object.defineProperty(out, name, { value: item, enumerable: true, writable: true, configurable: true });
-    else out[name] = item;
-  }
-  return out as T;
-}
-// Copies of the records an authenticate reads, field by field: a spread plus fresh Dates and a walk of the JSON parts
-// only, several times cheaper than walking every field. memory-copies.test.ts checks no object is ever shared.
-const date = (value: Date): Date => new Date(value.getTime());
-const dateOrNull = (value: Date | null): Date | null => (value === null ? null : new Date(value.getTime()));
-function copyOrganization(o: OrganizationRecord): OrganizationRecord {
-  return { ...o, allowedMfaMethods: [...o.allowedMfaMethods], createdAt: date(o.createdAt), updatedAt: date(o.updatedAt) };
-}
-function copyMember(m: MemberRecord): MemberRecord {
-  return {
-    ...m,
-    lockCreatedAt: dateOrNull(m.lockCreatedAt),
-    lockExpiresAt: dateOrNull(m.lockExpiresAt),
-    createdAt: date(m.createdAt),
-    updatedAt: date(m.updatedAt),
-  };
-}
-function copyRegistration(r: TotpRegistrationRecord): TotpRegistrationRecord {
-  return { ...r, secret: { ...r.secret }, expiresAt: dateOrNull(r.expiresAt), createdAt: date(r.createdAt), activatedAt: dateOrNull(r.activatedAt) };
-}
+/** Records go in and out as copies, so that no caller holds a reference into the store. */
+const copy = <T>(value: T): T => structuredClone(value);
+const copyOrNull = <T>(value: T | undefined): T | null => (value === undefined ? null : copy(value));
 
-/** The fields of a factor core writes (sessions.ts newFactor), in its order: five strings, then at most one detail. */
-const FACTOR_TEXTS = ['type', 'delivery_method', 'last_authenticated_at', 'created_at', 'updated_at'] as const;
-
-/** An object literal or JSON object (no class, no array): `copy` makes such objects field for field. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
-
-/** True when `value` is a plain object whose only field is the string `name`. */
-function isOneText(value: unknown, name: string): boolean {
-  if (!isPlainObject(value)) return false;
-  let fields = 0;
-  for (const field in value) {
-    if (field !== name || fields > 0 || typeof (value as Record<string, unknown>)[field] !== 'string') return false;
-    fields += 1;
-  }
-  return fields === 1;
-}
-
-/**
- * A factor of the shape core writes, copied as one object literal; any other shape (the port accepts any JSON)
- * takes the generic walk. Every session read copies its factors, and the walk (a key array per object, properties
- * added one by one) was most of what a session copy allocated. `for...in` lists the keys without an array.
- */
-function copyFactor(f: AuthenticationFactor): AuthenticationFactor {
-  if (!isPlainObject(f)) return copy(f);
-  let fields = 0;
-  let detail: 'app' | 'recovery' | null = null;
-  for (const name in f) {
-    if (fields < 5) {
-      if (name !== FACTOR_TEXTS[fields] || typeof f[name] !== 'string') return copy(f);
-    } else if (fields === 5 && name === 'authenticator_app_factor' && isOneText(f.authenticator_app_factor, 'totp_id')) {
-      detail = 'app';
-    } else if (fields === 5 && name === 'recovery_code_factor' && isOneText(f.recovery_code_factor, 'totp_recovery_code_id')) {
-      detail = 'recovery';
-    } else {
-      return copy(f);
-    }
-    fields += 1;
-  }
-  if (fields < 5) return copy(f);
-  const { type, delivery_method, last_authenticated_at, created_at, updated_at } = f;
-  if (detail === 'app') {
-    const app = f.authenticator_app_factor as { totp_id: string };
-    return { type, delivery_method, last_authenticated_at, created_at, updated_at, authenticator_app_factor: { totp_id: app.totp_id } };
-  }
-  if (detail === 'recovery') {
-    const recovery = f.recovery_code_factor as { totp_recovery_code_id: string };
-    return {
-      type,
-      delivery_method,
-      last_authenticated_at,
-      created_at,
-      updated_at,
-      recovery_code_factor: { totp_recovery_code_id: recovery.totp_recovery_code_id },
-    };
-  }
-  return { type, delivery_method, last_authenticated_at, created_at, updated_at };
-}
-const copyFactors = (factors: AuthenticationFactor[]): AuthenticationFactor[] =>
-  Array.isArray(factors) ? factors.map(copyFactor) : copy(factors);
-
-/** Custom claims are most often `{}`: a fresh `{}` then, without the walk (`for...in` finds any key, own or not). */
-function copyClaims(claims: Record<string, unknown>): Record<string, unknown> {
-  if (!isPlainObject(claims)) return copy(claims);
-  for (const _ in claims) return copy(claims);
-  return {};
-}
-
-function copyMemberSession(s: MemberSessionRecord): MemberSessionRecord {
-  return {
-    ...s,
-    startedAt: date(s.startedAt),
-    lastAccessedAt: date(s.lastAccessedAt),
-    expiresAt: date(s.expiresAt),
-    revokedAt: dateOrNull(s.revokedAt),
-    authenticationFactors: copyFactors(s.authenticationFactors),
-    customClaims: copyClaims(s.customClaims),
-  };
-}
-function copyIntermediateSession(s: IntermediateSessionRecord): IntermediateSessionRecord {
-  return { ...s, authenticationFactors: copyFactors(s.authenticationFactors), createdAt: date(s.createdAt), expiresAt: date(s.expiresAt) };
-}
-const orNull = <T>(copier: (value: T) => T) => (value: T | null | undefined): T | null =>
-  value === null || value === undefined ? null : copier(value);
-const organizationCopy = orNull(copyOrganization);
-const memberCopy = orNull(copyMember);
-const registrationCopy = orNull(copyRegistration);
-const memberSessionCopy = orNull(copyMemberSession);
-const intermediateSessionCopy = orNull(copyIntermediateSession);
-
-const key = (...parts: string[]) => parts.join('\u0000');
-
-/** A copy of the member's lockout fields, as core's lockout rules read them. */
-const lockoutOf = (m: MemberRecord): LockoutState => ({
-  failedAttempts: m.failedMfaAttempts,
-  lockCreatedAt: dateOrNull(m.lockCreatedAt),
-  lockExpiresAt: dateOrNull(m.lockExpiresAt),
-});
-function setLockout(m: MemberRecord, state: LockoutState): void {
+const memberKey = (organizationId: string, memberId: string) => `${organizationId}\u0000${memberId}`;
+const lockoutOf = (m: MemberRecord): LockoutState => ({ failedAttempts: m.failedMfaAttempts, lockCreatedAt: m.lockCreatedAt, lockExpiresAt: m.lockExpiresAt });
+const setLockout = (m: MemberRecord, state: LockoutState) => {
   m.failedMfaAttempts = state.failedAttempts;
-  m.lockCreatedAt = dateOrNull(state.lockCreatedAt);
-  m.lockExpiresAt = dateOrNull(state.lockExpiresAt);
-}
-
-/**
- * Drops the factors with `factor`'s type and delivery method and appends a copy of it, in place, as `filter` then
- * a spread would (holes dropped too). The copy is made and every factor looked at before anything moves, so a
- * malformed one throws with the array as it was.
- */
-function replaceFactor(factors: AuthenticationFactor[], factor: AuthenticationFactor): void {
-  const added = copyFactor(factor);
-  let keep = 0;
-  for (let i = 0; i < factors.length; i++) {
-    if (i in factors && !sameKind(factors[i]!, factor)) keep += 1;
-  }
-  if (keep !== factors.length) {
-    let kept = 0;
-    for (let i = 0; i < factors.length; i++) {
-      if (i in factors && !sameKind(factors[i]!, factor)) factors[kept++] = factors[i]!;
-    }
-  }
-  factors[keep] = added;
-  factors.length = keep + 1;
-}
-
-/**
- * extendMemberSession's update of a live session, made in place: the stored Dates and factor array are the store's
- * own (every write copies). Whatever can throw (a malformed factor, custom claims that cannot be copied) throws
- * before anything has changed.
- */
-function extendInPlace(session: MemberSessionRecord, update: MemberSessionUpdate): void {
-  const claims = update.customClaims === undefined ? undefined : copyClaims(update.customClaims);
-  const atMs = timeOf(update.at);
-  const expiresAtMs = update.expiresAt > session.expiresAt ? timeOf(update.expiresAt) : undefined;
-  const { factor } = update;
-  if (factor) {
-    const factors: unknown = session.authenticationFactors;
-    if (Array.isArray(factors)) {
-      replaceFactor(factors, factor);
-    } else {
-      // Only a caller that stored something else than an array gets here: the old way, whatever its `filter` does.
-      session.authenticationFactors = [...(factors as AuthenticationFactor[]).filter((f) => !sameKind(f, factor)), copy(factor)];
-    }
-  }
-  session.lastAccessedAt.setTime(atMs);
-  if (expiresAtMs !== undefined) session.expiresAt.setTime(expiresAtMs);
-  if (claims !== undefined) session.customClaims = claims;
-}
-
-/** extendMemberSession's rule: a factor replaces the one with its type and delivery method. */
-const sameKind = (f: AuthenticationFactor, factor: AuthenticationFactor) => f.type === factor.type && f.delivery_method === factor.delivery_method;
-
-/** `new Date(value)`'s time value, without making the Date when `value` is one (as core's always is). */
-const timeOf = (value: Date): number => (value instanceof Date ? value.getTime() : new Date(value).getTime());
-
-/** consumeRecoveryCode's match, shared with the `recovery_code` spend: the index of the code, or -1. */
-const matchingCode = (codes: readonly RecoveryCodeHash[], candidates: readonly RecoveryCodeHash[]) =>
-  codes.findIndex((c) => candidates.some((k) => k.keyId === c.keyId && k.hash === c.hash));
-
-/** recordAcceptedStep's condition, shared with the `totp_step` spend. */
-const stepIsNew = (registration: TotpRegistrationRecord, step: number) =>
-  registration.lastAcceptedStep === null || registration.lastAcceptedStep < step;
+  m.lockCreatedAt = state.lockCreatedAt === null ? null : new Date(state.lockCreatedAt);
+  m.lockExpiresAt = state.lockExpiresAt === null ? null : new Date(state.lockExpiresAt);
+};
+const applyPatch = (m: MemberRecord, patch: MemberPatch) => {
+  if (patch.mfaEnrolled !== undefined) m.mfaEnrolled = patch.mfaEnrolled;
+  if (patch.defaultMfaMethod !== undefined) m.defaultMfaMethod = patch.defaultMfaMethod;
+  m.updatedAt = new Date(patch.updatedAt);
+};
 
 export function createMemoryRepository(): MemoryRepository {
   const organizations = new Map<string, OrganizationRecord>();
-  const members = new Map<string, MemberRecord>();
+  const members = new Map<string, MemberRecord>(); // by memberKey
   const registrations = new Map<string, TotpRegistrationRecord>();
-  const recoveryCodes = new Map<string, RecoveryCodeHash[]>();
-  const intermediateSessions = new Map<string, IntermediateSessionRecord>();
-  const memberSessions = new Map<string, MemberSessionRecord>();
-  // Indexes for the lookups every authenticate makes; rarer lookups (provisioning) scan.
-  const organizationIdBySlug = new Map<string, string>();
-  const registrationIdsByMember = new Map<string, Set<string>>();
-  // The stored record itself (the same object as in memberSessions): one lookup per authenticate, not two.
-  const memberSessionsByTokenHash = new Map<string, MemberSessionRecord>();
+  const recoveryCodes = new Map<string, RecoveryCodeHash[]>(); // by registration ID
+  const intermediateSessions = new Map<string, IntermediateSessionRecord>(); // by token hash
+  const memberSessions = new Map<string, MemberSessionRecord>(); // by ID
+  // Indexes, kept in step with the maps above by the only functions that write them.
+  const organizationIdByIdentifier = new Map<string, string>(); // slug or external ID → organization ID
+  const memberKeyByEmail = new Map<string, string>(); // organizationId \0 lower-cased e-mail → memberKey
+  const memberKeyByExternalId = new Map<string, string>(); // organizationId \0 external ID → memberKey
+  const registrationIdsByMember = new Map<string, Set<string>>(); // memberKey → registration IDs
+  const memberSessionIdByTokenHash = new Map<string, string>();
 
-  const organizationByLookup = (lookup: OrganizationLookup): OrganizationRecord | undefined => {
+  const organizationOf = (lookup: OrganizationLookup): OrganizationRecord | undefined => {
     if (lookup.by === 'id') return organizations.get(lookup.value);
-    if (lookup.by === 'slug') {
-      const id = organizationIdBySlug.get(lookup.value);
-      return id === undefined ? undefined : organizations.get(id);
-    }
-    return lookup.value === '' ? undefined : organizationWhere((o) => o.organizationExternalId === lookup.value) ?? undefined;
+    const id = organizationIdByIdentifier.get(lookup.value);
+    const found = id === undefined ? undefined : organizations.get(id);
+    if (found === undefined) return undefined;
+    return (lookup.by === 'slug' ? found.organizationSlug : found.organizationExternalId) === lookup.value ? found : undefined;
   };
-  const memberByLookup = (organizationId: string, lookup: MemberLookup): MemberRecord | undefined => {
-    if (lookup.by === 'id') return memberOf(organizationId, lookup.value);
+  const memberOf = (organizationId: string, lookup: MemberLookup): MemberRecord | undefined => {
     if (lookup.value === '') return undefined;
-    return [...members.values()].find((m) => m.organizationId === organizationId && m.externalId === lookup.value);
+    if (lookup.by === 'id') return members.get(memberKey(organizationId, lookup.value));
+    const index = lookup.by === 'email' ? memberKeyByEmail : memberKeyByExternalId;
+    const value = lookup.by === 'email' ? lookup.value.toLowerCase() : lookup.value;
+    const key = index.get(memberKey(organizationId, value));
+    return key === undefined ? undefined : members.get(key);
   };
-  /** The registrations of the member stored under `memberKey` (`key(organizationId, memberId)`). */
-  const registrationsFor = (memberKey: string): MemberRegistrations => {
-    // Read on every MFA attempt: one pass over the member's (at most two) registrations, no intermediate arrays.
-    const found: MemberRegistrations = { active: null, pending: null };
-    for (const id of registrationIdsByMember.get(memberKey) ?? []) {
-      const registration = registrations.get(id);
-      if (registration !== undefined && found[registration.status] === null) found[registration.status] = copyRegistration(registration);
+  const registrationsOf = (key: string) => [...(registrationIdsByMember.get(key) ?? [])].map((id) => registrations.get(id)!);
+  const registrationsFound = (key: string) => ({
+    active: copyOrNull(registrationsOf(key).find((r) => r.status === 'active')),
+    pending: copyOrNull(registrationsOf(key).find((r) => r.status === 'pending')),
+  });
+  const deleteRegistration = (registration: TotpRegistrationRecord) => {
+    registrationIdsByMember.get(memberKey(registration.organizationId, registration.memberId))?.delete(registration.totpRegistrationId);
+    registrations.delete(registration.totpRegistrationId);
+    recoveryCodes.delete(registration.totpRegistrationId);
+  };
+  const deleteMemberSession = (session: MemberSessionRecord) => {
+    memberSessions.delete(session.memberSessionId);
+    memberSessionIdByTokenHash.delete(session.tokenHash);
+  };
+  const deleteMemberData = (member: MemberRecord) => {
+    const key = memberKey(member.organizationId, member.memberId);
+    for (const registration of registrationsOf(key)) deleteRegistration(registration);
+    registrationIdsByMember.delete(key);
+    for (const [hash, s] of intermediateSessions) if (s.memberId === member.memberId) intermediateSessions.delete(hash);
+    for (const s of [...memberSessions.values()]) if (s.memberId === member.memberId) deleteMemberSession(s);
+    memberKeyByEmail.delete(memberKey(member.organizationId, member.emailAddress.toLowerCase()));
+    if (member.externalId !== '') memberKeyByExternalId.delete(memberKey(member.organizationId, member.externalId));
+    members.delete(key);
+  };
+  const storeMemberSession = (session: MemberSessionRecord) => {
+    if (memberSessions.has(session.memberSessionId) || memberSessionIdByTokenHash.has(session.tokenHash)) {
+      throw new Error('@totp/memory: a member session with this ID or token hash exists');
     }
-    return found;
+    memberSessions.set(session.memberSessionId, copy(session));
+    memberSessionIdByTokenHash.set(session.tokenHash, session.memberSessionId);
   };
-  const memberSessionByTokenHash = (tokenHash: string): MemberSessionRecord | null => memberSessionsByTokenHash.get(tokenHash) ?? null;
-  /** The stored session with this ID if it is live at `at` (not revoked, `expiresAt > at`). */
   const liveMemberSession = (memberSessionId: string, at: Date): MemberSessionRecord | undefined => {
     const session = memberSessions.get(memberSessionId);
     return session === undefined || session.revokedAt !== null || session.expiresAt <= at ? undefined : session;
   };
-  /** A spend's condition, checked without changing anything (makeSpend then makes it, and cannot throw). */
-  const canSpend = (spend: ExchangeSpend): boolean => {
-    if (spend.kind === 'totp_step') {
-      const registration = registrations.get(spend.totpRegistrationId);
-      return registration !== undefined && registration.status === 'active' && stepIsNew(registration, spend.step);
-    }
-    const codes = recoveryCodes.get(spend.totpRegistrationId);
-    return codes !== undefined && matchingCode(codes, spend.candidates) >= 0;
+  const presentedSession = (query: MfaAttemptQuery) => {
+    const session = query.session;
+    if (session === undefined) return { intermediateSession: undefined, memberSession: undefined };
+    if (session.kind === 'intermediate') return { intermediateSession: intermediateSessions.get(session.tokenHash), memberSession: undefined };
+    const id = 'memberSessionId' in session ? session.memberSessionId : memberSessionIdByTokenHash.get(session.tokenHash);
+    return { intermediateSession: undefined, memberSession: id === undefined ? undefined : memberSessions.get(id) };
   };
-  /**
-   * Makes a spend canSpend allowed, with no await in between: returns the recovery codes left for a `recovery_code`
-   * spend. Looked up again rather than carried over in a closure: a grant then allocates nothing for its spend.
-   */
-  const makeSpend = (spend: ExchangeSpend): number | undefined => {
-    if (spend.kind === 'totp_step') {
-      registrations.get(spend.totpRegistrationId)!.lastAcceptedStep = spend.step;
-      return undefined;
+  /** The spend's condition, checked before anything changes; `makeSpend` then makes it and cannot fail. */
+  const canSpend = (spend: MfaSpend, at: Date): boolean => {
+    const registration = registrations.get(spend.totpRegistrationId);
+    if (registration === undefined) return false;
+    if (spend.kind === 'recovery_code') {
+      const codes = recoveryCodes.get(spend.totpRegistrationId) ?? [];
+      return codes.some((c) => spend.candidates.some((k) => k.keyId === c.keyId && k.hash === c.hash));
     }
-    const codes = recoveryCodes.get(spend.totpRegistrationId)!;
-    codes.splice(matchingCode(codes, spend.candidates), 1);
-    return codes.length;
+    const stepIsNew = registration.lastAcceptedStep === null || registration.lastAcceptedStep < spend.step;
+    if (spend.kind === 'totp_step') return registration.status === 'active' && stepIsNew;
+    return registration.status === 'pending' && registration.expiresAt !== null && registration.expiresAt > at && stepIsNew;
   };
-  const storeMemberSession = (session: MemberSessionRecord) => {
-    if (memberSessions.has(session.memberSessionId) || memberSessionsByTokenHash.has(session.tokenHash)) {
-      throw new Error('insertMemberSession: duplicate session ID or token hash');
+  const makeSpend = (spend: MfaSpend, at: Date, member: MemberRecord): number | null => {
+    const registration = registrations.get(spend.totpRegistrationId)!;
+    if (spend.kind === 'recovery_code') {
+      const codes = recoveryCodes.get(spend.totpRegistrationId)!;
+      codes.splice(codes.findIndex((c) => spend.candidates.some((k) => k.keyId === c.keyId && k.hash === c.hash)), 1);
+      return codes.length;
     }
-    const stored = copyMemberSession(session);
-    memberSessions.set(session.memberSessionId, stored);
-    memberSessionsByTokenHash.set(session.tokenHash, stored);
-  };
-
-  const organizationWhere = (match: (o: OrganizationRecord) => boolean) =>
-    [...organizations.values()].find(match) ?? null;
-  const memberOf = (organizationId: string, memberId: string) => members.get(key(organizationId, memberId));
-  const registrationsOf = (organizationId: string, memberId: string): TotpRegistrationRecord[] =>
-    [...(registrationIdsByMember.get(key(organizationId, memberId)) ?? [])].flatMap((id) => {
-      const found = registrations.get(id);
-      return found ? [found] : [];
-    });
-  const addRegistration = (registration: TotpRegistrationRecord) => {
-    registrations.set(registration.totpRegistrationId, copyRegistration(registration));
-    const owner = key(registration.organizationId, registration.memberId);
-    const ids = registrationIdsByMember.get(owner) ?? new Set<string>();
-    ids.add(registration.totpRegistrationId);
-    registrationIdsByMember.set(owner, ids);
-  };
-  const deleteRegistration = (totpRegistrationId: string) => {
-    const registration = registrations.get(totpRegistrationId);
-    if (registration) registrationIdsByMember.get(key(registration.organizationId, registration.memberId))?.delete(totpRegistrationId);
-    registrations.delete(totpRegistrationId);
-    recoveryCodes.delete(totpRegistrationId);
-  };
-  const deleteMemberData = (organizationId: string, memberId: string) => {
-    for (const r of registrationsOf(organizationId, memberId)) deleteRegistration(r.totpRegistrationId);
-    for (const [hash, s] of intermediateSessions) {
-      if (s.organizationId === organizationId && s.memberId === memberId) intermediateSessions.delete(hash);
+    registration.lastAcceptedStep = spend.step;
+    if (spend.kind === 'activation') {
+      registration.status = 'active';
+      registration.expiresAt = null;
+      registration.activatedAt = new Date(at);
+      member.totpRegistrationId = registration.totpRegistrationId;
+      member.updatedAt = new Date(at);
     }
-    for (const [id, s] of memberSessions) {
-      if (s.organizationId === organizationId && s.memberId === memberId) {
-        memberSessions.delete(id);
-        memberSessionsByTokenHash.delete(s.tokenHash);
-      }
-    }
-    members.delete(key(organizationId, memberId));
+    return null;
   };
 
   return {
     async insertOrganization(organization) {
-      // A slug or external ID names one organization only: neither may be another organization's slug or external ID.
-      const taken = (identifier: string) => organizationIdBySlug.has(identifier) || organizationWhere((o) => o.organizationExternalId === identifier) !== null;
-      if (taken(organization.organizationSlug)) {
-        throw new TotpError('duplicate_organization_slug', 'another organization uses this organization_slug as its slug or external ID');
-      }
+      // A slug or external ID names one organization only, in either role.
+      if (organizationIdByIdentifier.has(organization.organizationSlug)) return { status: 'conflict', field: 'organization_slug' };
       const externalId = organization.organizationExternalId;
-      if (externalId !== '' && taken(externalId)) {
-        throw new TotpError('duplicate_organization_external_id', 'another organization uses this organization_external_id as its slug or external ID');
-      }
-      organizations.set(organization.organizationId, copyOrganization(organization));
-      organizationIdBySlug.set(organization.organizationSlug, organization.organizationId);
+      if (externalId !== '' && organizationIdByIdentifier.has(externalId)) return { status: 'conflict', field: 'organization_external_id' };
+      organizations.set(organization.organizationId, copy(organization));
+      organizationIdByIdentifier.set(organization.organizationSlug, organization.organizationId);
+      if (externalId !== '') organizationIdByIdentifier.set(externalId, organization.organizationId);
+      return { status: 'inserted' };
     },
 
-    async findOrganizationById(organizationId) {
-      return organizationCopy(organizations.get(organizationId));
-    },
-
-    async findOrganizationBySlug(organizationSlug) {
-      const id = organizationIdBySlug.get(organizationSlug);
-      return organizationCopy(id === undefined ? undefined : organizations.get(id));
-    },
-
-    async findOrganizationByExternalId(externalId) {
-      return externalId === '' ? null : organizationCopy(organizationWhere((o) => o.organizationExternalId === externalId));
-    },
-
-    async insertMember(member) {
-      if (!organizations.has(member.organizationId)) throw new TotpError('organization_not_found', 'the organization does not exist');
-      const own = [...members.values()].filter((m) => m.organizationId === member.organizationId);
-      const email = member.emailAddress.toLowerCase();
-      if (own.some((m) => m.emailAddress.toLowerCase() === email)) {
-        throw new TotpError('duplicate_member_email', 'a member of this organization has this email_address');
-      }
-      if (member.externalId !== '' && own.some((m) => m.externalId === member.externalId)) {
-        throw new TotpError('duplicate_member_external_id', 'a member of this organization has this external_id');
-      }
-      members.set(key(member.organizationId, member.memberId), copyMember(member));
-    },
-
-    async findMemberById(organizationId, memberId) {
-      return memberCopy(memberOf(organizationId, memberId));
-    },
-
-    async findMemberByExternalId(organizationId, externalId) {
-      if (externalId === '') return null;
-      const found = [...members.values()].find((m) => m.organizationId === organizationId && m.externalId === externalId);
-      return memberCopy(found);
-    },
-
-    async findMemberByEmail(organizationId, emailAddress) {
-      const email = emailAddress.toLowerCase();
-      const found = [...members.values()].find((m) => m.organizationId === organizationId && m.emailAddress.toLowerCase() === email);
-      return memberCopy(found);
-    },
-
-    async deleteMember(organizationId, memberId) {
-      if (!memberOf(organizationId, memberId)) return false;
-      deleteMemberData(organizationId, memberId);
-      return true;
+    async findOrganization(lookup) {
+      return copyOrNull(organizationOf(lookup));
     },
 
     async deleteOrganization(organizationId) {
-      if (!organizations.has(organizationId)) return false;
-      for (const m of [...members.values()]) {
-        if (m.organizationId === organizationId) deleteMemberData(organizationId, m.memberId);
-      }
       const organization = organizations.get(organizationId);
-      if (organization) organizationIdBySlug.delete(organization.organizationSlug);
+      if (organization === undefined) return false;
+      for (const member of [...members.values()]) if (member.organizationId === organizationId) deleteMemberData(member);
+      organizationIdByIdentifier.delete(organization.organizationSlug);
+      if (organization.organizationExternalId !== '') organizationIdByIdentifier.delete(organization.organizationExternalId);
       organizations.delete(organizationId);
       return true;
     },
 
-    async updateMemberMfa(organizationId, memberId, patch) {
-      const member = memberOf(organizationId, memberId);
-      if (!member) return false;
-      if (patch.mfaEnrolled !== undefined) member.mfaEnrolled = patch.mfaEnrolled;
-      if (patch.defaultMfaMethod !== undefined) member.defaultMfaMethod = patch.defaultMfaMethod;
-      member.updatedAt = new Date(patch.updatedAt);
+    async insertMember(member) {
+      const { organizationId } = member;
+      if (!organizations.has(organizationId)) return { status: 'organization_not_found' };
+      const emailKey = memberKey(organizationId, member.emailAddress.toLowerCase());
+      if (memberKeyByEmail.has(emailKey)) return { status: 'conflict', field: 'email_address' };
+      const externalKey = memberKey(organizationId, member.externalId);
+      if (member.externalId !== '' && memberKeyByExternalId.has(externalKey)) return { status: 'conflict', field: 'external_id' };
+      const key = memberKey(organizationId, member.memberId);
+      members.set(key, copy(member));
+      memberKeyByEmail.set(emailKey, key);
+      if (member.externalId !== '') memberKeyByExternalId.set(externalKey, key);
+      return { status: 'inserted' };
+    },
+
+    async findMember(organizationId, lookup) {
+      return copyOrNull(memberOf(organizationId, lookup));
+    },
+
+    async updateMember(organizationId, memberId, patch) {
+      const member = members.get(memberKey(organizationId, memberId));
+      if (member === undefined) return null;
+      applyPatch(member, patch);
+      return copy(member);
+    },
+
+    async deleteMember(organizationId, memberId) {
+      const member = members.get(memberKey(organizationId, memberId));
+      if (member === undefined) return false;
+      deleteMemberData(member);
       return true;
     },
 
-    async reserveMfaAttempt(organizationId, memberId, reservation) {
-      const member = memberOf(organizationId, memberId);
-      if (!member) return null;
-      const result = reserveAttempt(lockoutOf(member), reservation);
-      if (!result.reserved) return { status: 'locked' };
-      setLockout(member, result.state);
-      return { status: 'reserved', lockStarted: result.lockStarted };
-    },
-
-    async clearMfaAttempts(organizationId, memberId, at, startedLockAt) {
-      const member = memberOf(organizationId, memberId);
-      if (!member) return null;
-      const state = lockoutAfterSuccess(lockoutOf(member), at, startedLockAt);
-      setLockout(member, state);
-      return lockoutOf(member);
-    },
-
-    async findMfaContext(query): Promise<MfaContext> {
-      const organization = organizationByLookup(query.organization) ?? null;
-      // The key the member is stored under also finds its registrations: an ID lookup builds it once.
-      let member: MemberRecord | null = null;
-      let memberKey = '';
-      if (organization !== null) {
-        const lookup = query.member;
-        if (lookup.by === 'id') {
-          memberKey = key(organization.organizationId, lookup.value);
-          member = members.get(memberKey) ?? null;
-        } else {
-          member = memberByLookup(organization.organizationId, lookup) ?? null;
-          if (member !== null) memberKey = key(member.organizationId, member.memberId);
+    async beginMfaAttempt(query) {
+      const organization = organizationOf(query.organization);
+      const member = organization === undefined ? undefined : memberOf(organization.organizationId, query.member);
+      const key = member === undefined ? '' : memberKey(member.organizationId, member.memberId);
+      const { intermediateSession, memberSession } = presentedSession(query);
+      const at = query.reservation.at;
+      // The records as read, before the reservation writes the member.
+      const read = {
+        organization: copyOrNull(organization),
+        member: copyOrNull(member),
+        registrations: member === undefined ? { active: null, pending: null } : registrationsFound(key),
+        intermediateSession: copyOrNull(intermediateSession),
+        memberSession: copyOrNull(memberSession),
+      };
+      let reservation: { status: 'reserved'; lockStarted: boolean } | { status: 'locked' } | null = null;
+      if (member !== undefined && member.status === 'active') {
+        const presented = intermediateSession ?? memberSession;
+        const live =
+          (intermediateSession !== undefined && intermediateSession.expiresAt > at) ||
+          (memberSession !== undefined && memberSession.revokedAt === null && memberSession.expiresAt > at);
+        const owned = presented !== undefined && presented.organizationId === member.organizationId && presented.memberId === member.memberId;
+        const usable = registrationsOf(key).some(
+          (r) => r.status === 'active' || (query.registration === 'active_or_pending' && r.expiresAt !== null && r.expiresAt > at),
+        );
+        if (live && owned && usable) {
+          const result = reserveAttempt(lockoutOf(member), query.reservation);
+          if (result.reserved) setLockout(member, result.state);
+          reservation = result.reserved ? { status: 'reserved', lockStarted: result.lockStarted } : { status: 'locked' };
         }
       }
-      return {
-        organization: organizationCopy(organization),
-        member: memberCopy(member),
-        registrations: member === null ? { active: null, pending: null } : registrationsFor(memberKey),
-        intermediateSession:
-          query.intermediateSessionTokenHash === undefined ? null : intermediateSessionCopy(intermediateSessions.get(query.intermediateSessionTokenHash)),
-        memberSession: query.memberSessionTokenHash === undefined ? null : memberSessionCopy(memberSessionByTokenHash(query.memberSessionTokenHash)),
-      };
+      return { ...read, reservation };
     },
 
-    async findRegistrations(organizationId, memberId): Promise<MemberRegistrations> {
-      return registrationsFor(key(organizationId, memberId));
+    async grantMfaSession(grant) {
+      const { at, spend, target } = grant;
+      const member = members.get(memberKey(grant.member.organizationId, grant.member.memberId));
+      // Every condition is checked before anything changes; then all of it happens.
+      let session: MemberSessionRecord | undefined;
+      if (target.kind === 'exchange') {
+        const ist = intermediateSessions.get(target.intermediateSessionTokenHash);
+        if (ist === undefined || ist.expiresAt <= at) return { status: 'session_not_found' };
+      } else {
+        session = liveMemberSession(target.memberSessionId, at);
+        if (session === undefined) return { status: 'session_not_found' };
+      }
+      if (member === undefined || !canSpend(spend, at)) return { status: 'spend_refused' };
+      if (target.kind === 'exchange') {
+        storeMemberSession(target.session);
+        intermediateSessions.delete(target.intermediateSessionTokenHash);
+        session = memberSessions.get(target.session.memberSessionId)!;
+      } else {
+        session = session!;
+        session.lastAccessedAt = new Date(at);
+        if (target.expiresAt > session.expiresAt) session.expiresAt = new Date(target.expiresAt);
+        session.authenticationFactors = withFactor(session.authenticationFactors, copy(target.factor));
+        if (target.customClaims !== undefined) session.customClaims = copy(target.customClaims);
+      }
+      const recoveryCodesRemaining = makeSpend(spend, at, member);
+      setLockout(member, lockoutAfterSuccess(lockoutOf(member), at, grant.member.startedLockAt));
+      if (grant.member.patch !== undefined) applyPatch(member, grant.member.patch);
+      return { status: 'granted', session: copy(session), member: copy(member), recoveryCodesRemaining };
     },
 
-    async saveRegistration(registration, codes): Promise<SaveRegistrationResult> {
-      if (!memberOf(registration.organizationId, registration.memberId)) return 'member_not_found';
-      const own = registrationsOf(registration.organizationId, registration.memberId);
+    async findRegistrations(organizationId, memberId) {
+      return registrationsFound(memberKey(organizationId, memberId));
+    },
+
+    async saveRegistration(registration, codes, memberPatch) {
+      const key = memberKey(registration.organizationId, registration.memberId);
+      const member = members.get(key);
+      if (member === undefined) return 'member_not_found';
+      const own = registrationsOf(key);
       if (own.some((r) => r.status === 'active')) return 'active_totp_exists';
-      const member = memberOf(registration.organizationId, registration.memberId);
-      if (!member) return 'member_not_found';
-      for (const previous of own) deleteRegistration(previous.totpRegistrationId);
-      addRegistration(registration);
+      for (const previous of own) deleteRegistration(previous);
+      registrations.set(registration.totpRegistrationId, copy(registration));
+      registrationIdsByMember.set(key, (registrationIdsByMember.get(key) ?? new Set()).add(registration.totpRegistrationId));
       recoveryCodes.set(registration.totpRegistrationId, copy([...codes]));
-      if (registration.status === 'active') member.totpRegistrationId = registration.totpRegistrationId;
+      if (registration.status === 'active') {
+        member.totpRegistrationId = registration.totpRegistrationId;
+        if (memberPatch !== undefined) applyPatch(member, memberPatch);
+      }
       return 'saved';
     },
 
-    async recordAcceptedStep(totpRegistrationId, step, activate) {
-      const registration = registrations.get(totpRegistrationId);
-      if (!registration) return false;
-      if (!stepIsNew(registration, step)) return false;
-      if (activate === undefined) {
-        if (registration.status !== 'active') return false;
-      } else {
-        const live = registration.status === 'pending' && registration.expiresAt !== null && registration.expiresAt > activate.at;
-        const member = memberOf(registration.organizationId, registration.memberId);
-        if (!live || !member) return false;
-        registration.status = 'active';
-        registration.expiresAt = null;
-        registration.activatedAt = new Date(activate.at);
-        member.totpRegistrationId = totpRegistrationId;
-        member.updatedAt = new Date(activate.at);
-      }
-      registration.lastAcceptedStep = step;
-      return true;
-    },
-
-    async deleteRegistrations(organizationId, memberId, updatedAt) {
-      const own = registrationsOf(organizationId, memberId);
-      for (const r of own) deleteRegistration(r.totpRegistrationId);
-      const member = memberOf(organizationId, memberId);
-      if (member && own.length > 0) {
+    async deleteRegistrations(organizationId, memberId, at) {
+      const key = memberKey(organizationId, memberId);
+      const own = registrationsOf(key);
+      for (const registration of own) deleteRegistration(registration);
+      const member = members.get(key);
+      if (member !== undefined && own.length > 0) {
         member.totpRegistrationId = '';
         if (member.defaultMfaMethod === 'totp') member.defaultMfaMethod = '';
-        member.updatedAt = new Date(updatedAt);
+        member.updatedAt = new Date(at);
       }
       return own.length;
     },
 
-    async listRecoveryCodeHashes(totpRegistrationId) {
-      return copy(recoveryCodes.get(totpRegistrationId) ?? []);
-    },
-
-    async consumeRecoveryCode(totpRegistrationId, candidates) {
-      const codes = recoveryCodes.get(totpRegistrationId);
-      if (!codes) return null;
-      const index = matchingCode(codes, candidates);
-      if (index < 0) return null;
-      codes.splice(index, 1);
-      return codes.length;
+    async countRecoveryCodes(totpRegistrationId) {
+      return recoveryCodes.get(totpRegistrationId)?.length ?? 0;
     },
 
     async replaceRecoveryCodes(totpRegistrationId, codes) {
@@ -546,70 +319,43 @@ export function createMemoryRepository(): MemoryRepository {
     },
 
     async insertIntermediateSession(session) {
-      if (!memberOf(session.organizationId, session.memberId)) throw new TotpError('member_not_found', 'the member does not exist');
-      if (intermediateSessions.has(session.tokenHash)) throw new Error('insertIntermediateSession: duplicate token hash');
-      intermediateSessions.set(session.tokenHash, copyIntermediateSession(session));
+      if (!members.has(memberKey(session.organizationId, session.memberId))) return 'member_not_found';
+      if (intermediateSessions.has(session.tokenHash)) throw new Error('@totp/memory: an intermediate session with this token hash exists');
+      intermediateSessions.set(session.tokenHash, copy(session));
+      return 'inserted';
     },
 
     async findIntermediateSession(tokenHash) {
-      return intermediateSessionCopy(intermediateSessions.get(tokenHash));
-    },
-
-    async exchangeIntermediateSession(tokenHash, at, session, spend) {
-      const consumed = intermediateSessions.get(tokenHash);
-      if (!consumed || consumed.expiresAt <= at) return { status: 'intermediate_session_not_found' };
-      // Every condition is checked before anything changes; then all of it happens, synchronously.
-      if (spend !== undefined && !canSpend(spend)) return { status: 'spend_refused' };
-      storeMemberSession(session); // throws before anything changed if the session cannot be stored
-      intermediateSessions.delete(tokenHash);
-      const recoveryCodesRemaining = spend === undefined ? undefined : makeSpend(spend);
-      // Out of the store now, so the record itself is the caller's to keep: no copy is needed to share nothing.
-      return recoveryCodesRemaining === undefined ? { status: 'exchanged', consumed } : { status: 'exchanged', consumed, recoveryCodesRemaining };
+      return copyOrNull(intermediateSessions.get(tokenHash));
     },
 
     async insertMemberSession(session) {
+      if (!members.has(memberKey(session.organizationId, session.memberId))) return 'member_not_found';
       storeMemberSession(session);
+      return 'inserted';
     },
 
-    async findMemberSessionByTokenHash(tokenHash) {
-      return memberSessionCopy(memberSessionByTokenHash(tokenHash));
+    async findMemberSession(lookup) {
+      const id = 'memberSessionId' in lookup ? lookup.memberSessionId : memberSessionIdByTokenHash.get(lookup.tokenHash);
+      return copyOrNull(id === undefined ? undefined : memberSessions.get(id));
     },
 
-    async findMemberSessionById(memberSessionId) {
-      return memberSessionCopy(memberSessions.get(memberSessionId));
-    },
-
-    async extendMemberSession(memberSessionId, update) {
-      const session = liveMemberSession(memberSessionId, update.at);
+    async extendMemberSession(memberSessionId, extension) {
+      const session = liveMemberSession(memberSessionId, extension.at);
       if (session === undefined) return null;
-      extendInPlace(session, update);
-      return copyMemberSession(session);
+      const claims = extension.customClaims === undefined ? undefined : copy(extension.customClaims);
+      session.lastAccessedAt = new Date(extension.at);
+      if (extension.expiresAt > session.expiresAt) session.expiresAt = new Date(extension.expiresAt);
+      if (claims !== undefined) session.customClaims = claims;
+      return copy(session);
     },
 
-    async extendMemberSessionWithSpend(memberSessionId, update, spend) {
-      const session = liveMemberSession(memberSessionId, update.at);
-      if (session === undefined) return { status: 'session_not_found' };
-      if (!canSpend(spend)) return { status: 'spend_refused' };
-      extendInPlace(session, update); // throws before anything changed, and then nothing is spent either
-      const recoveryCodesRemaining = makeSpend(spend);
-      const extended = copyMemberSession(session);
-      return recoveryCodesRemaining === undefined
-        ? { status: 'extended', session: extended }
-        : { status: 'extended', session: extended, recoveryCodesRemaining };
-    },
-
-    async revokeMemberSession(memberSessionId, at) {
-      const session = memberSessions.get(memberSessionId);
-      if (!session) return false;
-      session.revokedAt ??= new Date(at);
-      return true;
-    },
-
-    async revokeMemberSessions(memberId, at) {
+    async revokeMemberSessions(which, at) {
+      const sessions = 'memberSessionId' in which ? [memberSessions.get(which.memberSessionId)] : [...memberSessions.values()].filter((s) => s.memberId === which.memberId);
       let count = 0;
-      for (const s of memberSessions.values()) {
-        if (s.memberId === memberId && s.revokedAt === null) {
-          s.revokedAt = new Date(at);
+      for (const session of sessions) {
+        if (session !== undefined && session.revokedAt === null) {
+          session.revokedAt = new Date(at);
           count += 1;
         }
       }
@@ -624,16 +370,15 @@ export function createMemoryRepository(): MemoryRepository {
           counts.intermediateSessions += 1;
         }
       }
-      for (const [id, s] of memberSessions) {
+      for (const s of [...memberSessions.values()]) {
         if (s.expiresAt <= before || (s.revokedAt !== null && s.revokedAt <= before)) {
-          memberSessions.delete(id);
-          memberSessionsByTokenHash.delete(s.tokenHash);
+          deleteMemberSession(s);
           counts.memberSessions += 1;
         }
       }
       for (const r of [...registrations.values()]) {
         if (r.status === 'pending' && r.expiresAt !== null && r.expiresAt <= before) {
-          deleteRegistration(r.totpRegistrationId);
+          deleteRegistration(r);
           counts.pendingRegistrations += 1;
         }
       }
@@ -645,9 +390,7 @@ export function createMemoryRepository(): MemoryRepository {
         organizations: [...organizations.values()],
         members: [...members.values()],
         registrations: [...registrations.values()],
-        recoveryCodes: [...recoveryCodes.entries()].flatMap(([totpRegistrationId, hashes]) =>
-          hashes.map((h) => ({ ...h, totpRegistrationId })),
-        ),
+        recoveryCodes: [...recoveryCodes.entries()].flatMap(([totpRegistrationId, hashes]) => hashes.map((h) => ({ ...h, totpRegistrationId }))),
         intermediateSessions: [...intermediateSessions.values()],
         memberSessions: [...memberSessions.values()],
       });

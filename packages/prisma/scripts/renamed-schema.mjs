@@ -1,4 +1,4 @@
-// A host that renamed our tables and columns (docs/prisma.md: "Table and column names are free"): the rule that turns
+// A host that renamed our tables and columns (docs/prisma.md, "The PostgreSQL statements and your names"): the rule that turns
 // prisma/totp.prisma and the shipped migrations into that host's, so the tests can run the repository over it.
 // Used by generate-clients.mjs (the `*-renamed` clients) and test/support/stores.ts (their tables).
 // Names with a dot, a space and capitals: raw SQL that forgot to quote an identifier, or used a default name, fails.

@@ -1,7 +1,5 @@
-// Names for prepared statements on PostgreSQL, for `new PrismaPg(config, { statementNameGenerator })`.
-// Prisma's pg adapter sends every statement unnamed, so PostgreSQL parses and plans it anew on every call; for the
-// MFA context SELECT that is most of its cost (docs/prisma.md, "Prepared statements"). With a name, node-postgres
-// prepares the statement once per connection and PostgreSQL can reuse its plan.
+// Names for prepared statements on PostgreSQL, for `new PrismaPg(config, { statementNameGenerator })` (node-postgres's
+// named statements): each statement parsed and planned once per connection, instead of on every call (docs/prisma.md).
 
 /** The `SqlQuery` Prisma hands the generator, as far as it is read here. */
 export interface NamedStatementQuery {

@@ -1,8 +1,11 @@
 import { runRepositoryContract } from '@totp/core/testing';
-import { createPostgresStore, createSqliteStore } from '../test/support/stores';
+import { createPostgresStore, createRenamedPostgresStore, createRenamedSqliteStore, createSqliteStore } from '../test/support/stores';
 
-// The shared contract suite, unchanged, on a real SQLite file and on a real PostgreSQL server.
+// The shared contract suites, unchanged, on a real SQLite file and on a real PostgreSQL server.
 runRepositoryContract({ name: 'prisma (sqlite)', createStore: () => createSqliteStore() });
+// A host whose @@map/@map rename every table and column: on SQLite every query goes through the client, no option needed.
+runRepositoryContract({ name: 'prisma (sqlite, renamed tables)', createStore: () => createRenamedSqliteStore() });
+
 runRepositoryContract({ name: 'prisma (postgresql)', createStore: () => createPostgresStore(), timeoutMs: 60_000 });
 // As docs/prisma.md recommends for a client that runs only these statements: each prepared once per connection.
 runRepositoryContract({
@@ -10,3 +13,5 @@ runRepositoryContract({
   createStore: () => createPostgresStore({ preparedStatements: true }),
   timeoutMs: 60_000,
 });
+// A host whose @@map/@map rename every table and column, passing the names as `tableNames`.
+runRepositoryContract({ name: 'prisma (postgresql, renamed tables)', createStore: () => createRenamedPostgresStore(), timeoutMs: 60_000 });

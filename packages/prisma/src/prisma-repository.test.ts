@@ -1,21 +1,35 @@
+// createPrismaRepository's checks of what it is given, and the methods it makes (the port's, no more).
+
 import { describe, expect, it } from 'vitest';
 import { createPrismaRepository } from './prisma-repository';
 
+const delegates = Object.fromEntries(
+  ['totpOrganization', 'totpMember', 'totpRegistration', 'totpRecoveryCode', 'totpIntermediateSession', 'totpMemberSession'].map((d) => [d, {}]),
+);
+const client = { ...delegates, $transaction: () => undefined } as never;
+
 describe('createPrismaRepository', () => {
   it('names what is wrong with what it was given', () => {
-    expect(() => createPrismaRepository(null as never)).toThrow(/must be a PrismaClient/);
-    expect(() => createPrismaRepository({ $transaction: () => undefined } as never)).toThrow(/no `totpOrganization` model.*merge prisma\/totp.prisma/);
-    const delegates = Object.fromEntries(
-      ['totpOrganization', 'totpMember', 'totpRegistration', 'totpRecoveryCode', 'totpIntermediateSession', 'totpMemberSession'].map((d) => [d, {}]),
+    expect(() => createPrismaRepository(null as never, { provider: 'sqlite' })).toThrow(/must be a PrismaClient/);
+    expect(() => createPrismaRepository({ $transaction: () => undefined } as never, { provider: 'sqlite' })).toThrow(/no `totpOrganization` model.*merge prisma\/totp.prisma/);
+    expect(() => createPrismaRepository(client, undefined as never)).toThrow(/`provider` must be "sqlite" or "postgresql"/);
+    expect(() => createPrismaRepository(client, { provider: 'mysql' as never })).toThrow(RangeError);
+    expect(() => createPrismaRepository(client, { provider: 'postgresql', schema: '' })).toThrow(/`schema` must be/);
+    expect(() => createPrismaRepository(client, { provider: 'sqlite', schema: 'app' })).toThrow(/for PostgreSQL/);
+    expect(() => createPrismaRepository(client, { provider: 'sqlite', tableNames: {} })).toThrow(/for PostgreSQL/);
+    expect(() => createPrismaRepository(client, { provider: 'postgresql', tableNames: { TotpUser: { table: 'x' } } as never })).toThrow(/`tableNames.TotpUser`/);
+    expect(() => createPrismaRepository(client, { provider: 'postgresql', tableNames: { TotpMember: { columns: { memberId: '' } } } })).toThrow(/`tableNames.TotpMember`/);
+  });
+
+  it('makes every port method, and only those', () => {
+    const repository = createPrismaRepository(client, { provider: 'postgresql', schema: 'app', tableNames: { TotpMember: { table: 'members' } } });
+    expect(Object.keys(repository).sort()).toEqual(
+      [
+        'insertOrganization', 'findOrganization', 'deleteOrganization', 'insertMember', 'findMember', 'updateMember', 'deleteMember', 'beginMfaAttempt',
+        'grantMfaSession', 'findRegistrations', 'saveRegistration', 'deleteRegistrations', 'countRecoveryCodes', 'replaceRecoveryCodes',
+        'insertIntermediateSession', 'findIntermediateSession', 'insertMemberSession', 'findMemberSession', 'extendMemberSession',
+        'revokeMemberSessions', 'purgeExpired',
+      ].sort(),
     );
-    expect(() => createPrismaRepository({ ...delegates, $transaction: () => undefined } as never, { provider: 'mysql' as never })).toThrow(RangeError);
-    expect(() => createPrismaRepository({ ...delegates, $transaction: () => undefined } as never, { schema: '' })).toThrow(/`schema` must be/);
-    // A data model without one of the fields the raw SQL reads is refused at once, naming it.
-    const dataModel = { models: { TotpOrganization: { dbName: 'o', fields: [{ name: 'organizationId' }] } } };
-    expect(() =>
-      createPrismaRepository({ ...delegates, $transaction: () => undefined, $queryRawUnsafe: () => undefined, _runtimeDataModel: dataModel } as never, {
-        provider: 'postgresql',
-      }),
-    ).toThrow(/`TotpOrganization` model has no `organizationName` field/);
   });
 });

@@ -1,6 +1,6 @@
 import { TotpError } from '@totp/core';
 import { describe, expect, it } from 'vitest';
-import { isStoreUnreachable, isTransientConflict, translateStoreError } from './store-errors';
+import { isForeignKeyViolation, isStoreUnreachable, isTransientConflict, isUniqueViolation, translateStoreError } from './store-errors';
 
 // Shapes as Prisma 7 and the drivers produce them (seen with @prisma/adapter-pg and @prisma/adapter-better-sqlite3).
 const known = (code: string, cause?: object) =>
@@ -46,6 +46,18 @@ describe('isStoreUnreachable', () => {
   });
 });
 
+describe('constraint violations', () => {
+  it('are read from the query API (P2002, P2003) and from a raw statement (P2010 with the driver error’s kind)', () => {
+    expect(isUniqueViolation(known('P2002'))).toBe(true);
+    expect(isUniqueViolation(known('P2010', { kind: 'UniqueConstraintViolation' }))).toBe(true);
+    expect(isForeignKeyViolation(known('P2003'))).toBe(true);
+    expect(isForeignKeyViolation(known('P2010', { kind: 'ForeignKeyConstraintViolation' }))).toBe(true);
+    expect(isUniqueViolation(known('P2010', { kind: 'ForeignKeyConstraintViolation' }))).toBe(false);
+    expect(isForeignKeyViolation(known('P2025'))).toBe(false);
+    expect(isUniqueViolation(null)).toBe(false);
+  });
+});
+
 describe('translateStoreError', () => {
   it('passes TotpErrors through', () => {
     const error = new TotpError('duplicate_member_email', 'taken');
@@ -54,7 +66,7 @@ describe('translateStoreError', () => {
 
   it('makes an unreachable store service_unavailable, keeping the original as cause', () => {
     const original = known('P1001', { kind: 'DatabaseNotReachable' });
-    const translated = translateStoreError('findMemberById', original);
+    const translated = translateStoreError('findMember', original);
     expect(translated).toBeInstanceOf(TotpError);
     expect((translated as TotpError).error_type).toBe('service_unavailable');
     expect(translated.cause).toBe(original);
@@ -67,7 +79,7 @@ describe('translateStoreError', () => {
     ['a serialization failure (40001)', known('P2010', { kind: 'postgres', originalCode: '40001' })],
   ])('makes %s service_unavailable: nothing was written, the call may be made again', (_label, original) => {
     expect(isTransientConflict(original)).toBe(true);
-    const translated = translateStoreError('exchangeIntermediateSession', original);
+    const translated = translateStoreError('grantMfaSession', original);
     expect(translated).toBeInstanceOf(TotpError);
     expect((translated as TotpError).error_type).toBe('service_unavailable');
     expect(translated.cause).toBe(original);

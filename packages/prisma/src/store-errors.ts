@@ -1,5 +1,5 @@
-// How driver and Prisma errors become the port's outcomes: unreachable store → TotpError('service_unavailable'),
-// anything else unexpected → an Error that keeps the original as `cause`. Errors are read by shape, not by class.
+// How driver and Prisma errors become the port's outcomes (the port's conventions, packages/core domain/repository.ts):
+// unreachable or aborted → TotpError('service_unavailable'), anything else → an Error keeping the original as `cause`.
 
 import { TotpError } from '@totp/core';
 
@@ -13,29 +13,14 @@ const UNREACHABLE_PRISMA_CODES = new Set([
 ]);
 
 /** Driver adapter error kinds (Prisma 7 `meta.driverAdapterError.cause.kind`) with the same meaning. */
-const UNREACHABLE_ADAPTER_KINDS = new Set([
-  'DatabaseNotReachable',
-  'ConnectionClosed',
-  'SocketTimeout',
-  'TooManyConnections',
-  'TlsConnectionError',
-]);
+const UNREACHABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TlsConnectionError']);
 
 // P2028 "Unable to start a transaction in the given time" (no pooled connection within `maxWait`) is matched by its
 // message below: P2028 also covers misuse of a transaction, which is a bug, not an outage.
 
 /** Node socket errors, and PostgreSQL SQLSTATEs for a server that is shutting down or refusing connections. */
 const UNREACHABLE_DRIVER_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'SQLITE_BUSY',
-  'SQLITE_CANTOPEN',
+  ...['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'SQLITE_BUSY', 'SQLITE_CANTOPEN'],
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
@@ -45,15 +30,7 @@ const UNREACHABLE_DRIVER_CODES = new Set([
 const UNREACHABLE_MESSAGES =
   /unable to start a transaction in the given time|connection terminated|connection timeout|can't reach database server|server closed the connection|terminating connection due to administrator command|the database system is (starting up|shutting down)|client has encountered a connection error|timeout exceeded when trying to connect/i;
 
-type Inspectable = {
-  name?: unknown;
-  code?: unknown;
-  originalCode?: unknown;
-  kind?: unknown;
-  message?: unknown;
-  cause?: unknown;
-  meta?: { driverAdapterError?: unknown };
-};
+type Inspectable = { name?: unknown; code?: unknown; originalCode?: unknown; kind?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
 
 /** The error and everything it wraps (`cause`, Prisma's `meta.driverAdapterError`), breadth-first, bounded. */
 function* chain(error: unknown): Generator<Inspectable> {
@@ -86,8 +63,8 @@ export function isStoreUnreachable(error: unknown): boolean {
 /**
  * True when the database aborted the statement to break a deadlock or a serialization conflict (SQLSTATE 40P01,
  * 40001; Prisma's P2034, the driver adapter's `TransactionWriteConflict`): nothing was written, and the same call may
- * well succeed if made again. Our single-use statements lock in one order (IST or member session, then registration or
- * code), but a host's own transactions, or a member deleted while it signs in (the cascade locks in another order), can
+ * well succeed if made again. The adapter's writes lock in one order (IST or member session, member, registration,
+ * codes), but a host's own transactions, or a member deleted while it signs in (the cascade locks in another order), can
  * meet them.
  */
 export function isTransientConflict(error: unknown): boolean {
@@ -100,17 +77,15 @@ export function isTransientConflict(error: unknown): boolean {
   return false;
 }
 
-/** Prisma's error code (`P2002` …) of a known request error, if it is one. */
-export function prismaCodeOf(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^P\d{4}$/.test(code) ? code : undefined;
+/** Whether `error` is Prisma's `code`, or a raw statement's failure (P2010) whose driver error is of `kind`. */
+function isPrismaError(error: unknown, code: string, kind: string): boolean {
+  const e = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } } | null;
+  return typeof e === 'object' && e !== null && (e.code === code || (e.code === 'P2010' && e.meta?.driverAdapterError?.cause?.kind === kind));
 }
 
-export const isUniqueViolation = (error: unknown): boolean => prismaCodeOf(error) === 'P2002';
-export const isRecordNotFound = (error: unknown): boolean => prismaCodeOf(error) === 'P2025';
+export const isUniqueViolation = (error: unknown): boolean => isPrismaError(error, 'P2002', 'UniqueConstraintViolation');
 /** A row refused by a foreign key: what it points at does not exist (any more). */
-export const isForeignKeyViolation = (error: unknown): boolean => prismaCodeOf(error) === 'P2003';
+export const isForeignKeyViolation = (error: unknown): boolean => isPrismaError(error, 'P2003', 'ForeignKeyConstraintViolation');
 
 /**
  * The error a repository method throws for `error`: TotpErrors pass through, an unreachable store and a statement
@@ -119,11 +94,7 @@ export const isForeignKeyViolation = (error: unknown): boolean => prismaCodeOf(e
  */
 export function translateStoreError(method: string, error: unknown): Error {
   if (error instanceof TotpError) return error;
-  if (isStoreUnreachable(error)) {
-    return new TotpError('service_unavailable', 'the store cannot be reached', { cause: error });
-  }
-  if (isTransientConflict(error)) {
-    return new TotpError('service_unavailable', 'the store aborted the operation on a concurrent write; try again', { cause: error });
-  }
+  if (isStoreUnreachable(error)) return new TotpError('service_unavailable', 'the store cannot be reached', { cause: error });
+  if (isTransientConflict(error)) return new TotpError('service_unavailable', 'the store aborted the operation on a concurrent write; try again', { cause: error });
   return new Error(`@totp/prisma: ${method} failed`, { cause: error });
 }

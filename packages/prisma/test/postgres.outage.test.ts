@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { TotpError } from '@totp/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTGRES_SCRIPT } from './support/paths';
-import { SEED_AT, SEED_STEP, codesFor, memberSessionFor, registrationFor, seed, type Seeded } from './support/seed';
+import { SEED_AT, SEED_STEP, codeSpend, codesFor, grantOf, memberSessionFor, registrationFor, reservationAt, seed, stepSpend, type Seeded } from './support/seed';
 import { createPostgresStore, type TestStore } from './support/stores';
 
 const run = promisify(execFile);
@@ -45,7 +45,9 @@ describe('PostgreSQL going away and coming back', () => {
     url = await cluster.start();
     store = await createPostgresStore({ url, poolMax: 4 });
     s = await seed(store.repository, { ists: 2 });
+    await store.repository.insertMemberSession(memberSessionFor(s, 'before'));
   });
+  const memberOf = async (seeded: Seeded) => (await store.repository.findMember(seeded.organizationId, { by: 'id', value: seeded.memberId }))!;
   afterAll(async () => {
     await store?.close().catch(() => undefined);
     try {
@@ -56,61 +58,43 @@ describe('PostgreSQL going away and coming back', () => {
   });
 
   it('keeps acknowledged writes, refuses cleanly while down, and works again after a restart', async () => {
-    // Acknowledged before the crash.
-    expect(await store.repository.recordAcceptedStep(s.totpRegistrationId, SEED_STEP)).toBe(true);
-    expect(await store.repository.consumeRecoveryCode(s.totpRegistrationId, [s.codes[0]!])).toBe(9);
-    const reservation = { at: SEED_AT, maxFailedAttempts: 10, lockExpiresAt: new Date(SEED_AT.getTime() + 3_600_000) };
-    expect(await store.repository.reserveMfaAttempt(s.organizationId, s.memberId, reservation)).toEqual({ status: 'reserved', lockStarted: false });
-    expect(await store.repository.exchangeIntermediateSession(s.istHashes[0]!, SEED_AT, memberSessionFor(s, 'before'))).toMatchObject({ status: 'exchanged' });
+    const session = memberSessionFor(s, 'before');
+    const attempt = (tokenHash: string) =>
+      ({ organization: { by: 'id', value: s.organizationId }, member: { by: 'id', value: s.memberId }, registration: 'active', session: { kind: 'intermediate', tokenHash }, reservation: reservationAt(SEED_AT) }) as const;
+    // Acknowledged before the crash: a reservation, and a grant spending a step and exchanging the IST.
+    expect((await store.repository.beginMfaAttempt(attempt(s.istHashes[0]!))).reservation).toEqual({ status: 'reserved', lockStarted: false });
+    expect(await store.repository.grantMfaSession(grantOf(s, stepSpend(s), { ist: s.istHashes[0]!, tag: 'exchanged' }))).toMatchObject({ status: 'granted', member: { failedMfaAttempts: 0 } });
+    expect((await store.repository.beginMfaAttempt(attempt(s.istHashes[1]!))).reservation).toEqual({ status: 'reserved', lockStarted: false });
 
+    const newMember = { ...(await memberOf(s)), memberId: 'member-down', emailAddress: 'down@example.com' };
     cluster.crash();
     const next = registrationFor(s.organizationId, s.memberId, `${s.totpRegistrationId}-x`, 'pending');
-    await expectUnavailable(store.repository.findOrganizationById(s.organizationId));
-    await expectUnavailable(store.repository.recordAcceptedStep(s.totpRegistrationId, SEED_STEP + 1));
-    await expectUnavailable(store.repository.consumeRecoveryCode(s.totpRegistrationId, [s.codes[1]!]));
-    await expectUnavailable(store.repository.exchangeIntermediateSession(s.istHashes[1]!, SEED_AT, memberSessionFor(s, 'down')));
-    await expectUnavailable(
-      store.repository.findMfaContext({
-        organization: { by: 'id', value: s.organizationId },
-        member: { by: 'id', value: s.memberId },
-        intermediateSessionTokenHash: s.istHashes[1]!,
-      }),
-    );
+    const extension = { at: new Date(SEED_AT.getTime() + 60_000), expiresAt: new Date(SEED_AT.getTime() + 7_200_000) };
+    await expectUnavailable(store.repository.findOrganization({ by: 'id', value: s.organizationId }));
+    await expectUnavailable(store.repository.beginMfaAttempt(attempt(s.istHashes[1]!)));
+    await expectUnavailable(store.repository.grantMfaSession(grantOf(s, stepSpend(s, SEED_STEP + 1), { ist: s.istHashes[1]!, tag: 'down' })));
+    await expectUnavailable(store.repository.grantMfaSession(grantOf(s, codeSpend(s, 0), { memberSessionId: session.memberSessionId })));
     await expectUnavailable(store.repository.saveRegistration(next, codesFor('d0w')));
     await expectUnavailable(store.repository.replaceRecoveryCodes(s.totpRegistrationId, codesFor('d0w')));
-    await expectUnavailable(store.repository.reserveMfaAttempt(s.organizationId, s.memberId, reservation));
-    const extension = { at: new Date(SEED_AT.getTime() + 60_000), expiresAt: new Date(SEED_AT.getTime() + 7_200_000) };
-    const spendStep = (step: number) => ({ kind: 'totp_step', totpRegistrationId: s.totpRegistrationId, step }) as const;
-    await expectUnavailable(store.repository.extendMemberSessionWithSpend(memberSessionFor(s, 'before').memberSessionId, extension, spendStep(SEED_STEP + 1)));
+    await expectUnavailable(store.repository.extendMemberSession(session.memberSessionId, extension));
+    await expectUnavailable(store.repository.insertMember(newMember));
 
     expect(await cluster.start()).toBe(url); // same port: the client's URL stays valid
     // The acknowledged writes survived; none of the refused ones happened.
     const [registration] = await store.rows('totp_registrations', `member_id = '${s.memberId}'`);
     expect(registration).toMatchObject({ totp_registration_id: s.totpRegistrationId, last_accepted_step: String(SEED_STEP) });
-    const codes = await store.rows('totp_recovery_codes', `totp_registration_id = '${s.totpRegistrationId}'`);
-    expect(codes.map((c) => c.hash).sort()).toEqual(s.codes.slice(1).map((c) => c.hash).sort());
+    expect(await store.rows('totp_recovery_codes', `totp_registration_id = '${s.totpRegistrationId}'`)).toHaveLength(10);
     const [member] = await store.rows('totp_members', `member_id = '${s.memberId}'`);
     expect(member!.failed_mfa_attempts).toBe(1);
-    expect(await store.rows('totp_intermediate_sessions', `member_id = '${s.memberId}'`)).toHaveLength(1);
-    const sessions = await store.rows('totp_member_sessions', `member_id = '${s.memberId}'`);
-    expect(sessions.map((r) => r.member_session_id)).toEqual([memberSessionFor(s, 'before').memberSessionId]);
-    expect(sessions[0]).toMatchObject({ last_accessed_at: SEED_AT, expires_at: memberSessionFor(s, 'before').expiresAt });
+    expect((await store.rows('totp_intermediate_sessions', `member_id = '${s.memberId}'`)).map((r) => r.token_hash)).toEqual([s.istHashes[1]]);
+    const sessions = await store.rows('totp_member_sessions', `member_id = '${s.memberId}' ORDER BY member_session_id`);
+    expect(sessions.map((r) => r.member_session_id)).toEqual([session.memberSessionId, memberSessionFor(s, 'exchanged').memberSessionId]);
+    expect(sessions[0]).toMatchObject({ last_accessed_at: SEED_AT, expires_at: session.expiresAt });
 
     // The same repository, the same client: it works again.
-    expect(await store.repository.recordAcceptedStep(s.totpRegistrationId, SEED_STEP + 1)).toBe(true);
-    expect(await store.repository.consumeRecoveryCode(s.totpRegistrationId, [s.codes[1]!])).toBe(8);
-    expect(await store.repository.exchangeIntermediateSession(s.istHashes[1]!, SEED_AT, memberSessionFor(s, 'after'))).toMatchObject({ status: 'exchanged' });
-    expect(await store.repository.extendMemberSessionWithSpend(memberSessionFor(s, 'before').memberSessionId, extension, spendStep(SEED_STEP + 2))).toMatchObject({
-      status: 'extended',
-      session: { lastAccessedAt: extension.at, expiresAt: extension.expiresAt },
-    });
-    const context = await store.repository.findMfaContext({
-      organization: { by: 'id', value: s.organizationId },
-      member: { by: 'id', value: s.memberId },
-      memberSessionTokenHash: memberSessionFor(s, 'after').tokenHash,
-    });
-    expect(context.member?.memberId).toBe(s.memberId);
-    expect(context.memberSession?.memberSessionId).toBe(memberSessionFor(s, 'after').memberSessionId);
+    expect(await store.repository.grantMfaSession(grantOf(s, stepSpend(s, SEED_STEP + 1), { ist: s.istHashes[1]!, tag: 'after' }))).toMatchObject({ status: 'granted' });
+    expect(await store.repository.grantMfaSession(grantOf(s, codeSpend(s, 0), { memberSessionId: session.memberSessionId }))).toMatchObject({ status: 'granted', recoveryCodesRemaining: 9 });
+    expect(await store.repository.extendMemberSession(session.memberSessionId, extension)).toMatchObject({ lastAccessedAt: extension.at, expiresAt: extension.expiresAt });
   });
 
   it('a crash in the middle of a transaction leaves nothing partial, and the next call works', async () => {
@@ -136,7 +120,7 @@ describe('PostgreSQL going away and coming back', () => {
       expect(await cluster.start()).toBe(url);
       expect(JSON.stringify(await crashing.dump())).toBe(before);
       expect(await crashing.repository.saveRegistration(next, codesFor('c4a5'))).toBe('saved');
-      expect(await crashing.repository.listRecoveryCodeHashes(next.totpRegistrationId)).toEqual(codesFor('c4a5'));
+      expect(await crashing.repository.countRecoveryCodes(next.totpRegistrationId)).toBe(10);
     } finally {
       await crashing.close();
     }
@@ -155,15 +139,16 @@ describe('PostgreSQL going away and coming back', () => {
     const { createPrismaRepository } = await import('../src/prisma-repository');
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: nowhere }) });
     try {
-      const repository = createPrismaRepository(prisma);
-      await expectUnavailable(repository.findOrganizationBySlug('acme'));
-      await expectUnavailable(repository.findMfaContext({ organization: { by: 'slug', value: 'acme' }, member: { by: 'id', value: 'm' } }));
-      await expectUnavailable(repository.exchangeIntermediateSession('h', SEED_AT, memberSessionFor({ organizationId: 'o', memberId: 'm' }, 'x')));
+      const repository = createPrismaRepository(prisma, { provider: 'postgresql' });
+      await expectUnavailable(repository.findOrganization({ by: 'slug', value: 'acme' }));
+      await expectUnavailable(
+        repository.beginMfaAttempt({ organization: { by: 'slug', value: 'acme' }, member: { by: 'id', value: 'm' }, registration: 'active', reservation: reservationAt(SEED_AT) }),
+      );
+      const nobody = { organizationId: 'o', memberId: 'm', totpRegistrationId: 'r', codes: codesFor('n0') };
+      await expectUnavailable(repository.grantMfaSession(grantOf(nobody, stepSpend(nobody), { ist: 'h', tag: 'x' })));
       await expectUnavailable(repository.saveRegistration(registrationFor('o', 'm', 'r', 'pending'), codesFor('n0')));
       await expectUnavailable(repository.extendMemberSession('s', { at: SEED_AT, expiresAt: SEED_AT }));
-      await expectUnavailable(
-        repository.extendMemberSessionWithSpend('s', { at: SEED_AT, expiresAt: SEED_AT }, { kind: 'recovery_code', totpRegistrationId: 'r', candidates: [] }),
-      );
+      await expectUnavailable(repository.insertOrganization({ organizationId: 'o', organizationName: 'O', organizationSlug: 'oo', organizationExternalId: '', mfaPolicy: 'OPTIONAL', mfaMethods: 'ALL_ALLOWED', allowedMfaMethods: [], createdAt: SEED_AT, updatedAt: SEED_AT }));
     } finally {
       await prisma.$disconnect();
     }

@@ -1,24 +1,14 @@
 // One server of the HTTP benchmark, run in its own process so the load generator does not share its event loop.
-// `echo`: a bare Express 5 JSON echo, the reference; `stub`: the router over a no-op service; `memory`: the router over
-// @totp/memory; `crypto`: the router over only the cryptography an authenticate needs (run it with
-// BENCH_STORES=crypto); `sqlite`: the reference server itself (startServer) on a fresh SQLite file.
+// `echo`: a bare Express 5 JSON echo, the reference; `memory`: the router over @totp/memory (with node:crypto, as the
+// reference server runs); `sqlite`: the reference server itself (startServer) on a fresh SQLite file.
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import express, { type Express } from 'express';
-import { createHmac } from 'node:crypto';
-import {
-  createKeyring,
-  createTotpService,
-  decodeSecret,
-  decryptSecret,
-  encryptSecret,
-  hashToken,
-  verifyTotp,
-  type TotpService,
-} from '@totp/core';
+import { createTotpService, type TotpService } from '@totp/core';
+import { nodeCrypto } from '@totp/core/node';
 import { createTotpRouter } from '@totp/express';
 import { createMemoryRepository } from '@totp/memory';
 import { loadConfig } from '../src/config';
@@ -45,6 +35,7 @@ const key = (byte: number) => new Uint8Array(32).fill(byte);
 async function memoryService(): Promise<TotpService> {
   return createTotpService({
     repository: createMemoryRepository(),
+    crypto: nodeCrypto,
     encryptionKeys: [{ id: 'bench', key: key(1) }],
     recoveryCodePepper: [{ id: 'bench', key: key(2) }],
     sessionSigningKeys: [{ id: 'bench', key: key(3) }],
@@ -77,43 +68,6 @@ async function provisionMembersOf(service: TotpService, count: number): Promise<
   return members;
 }
 
-/**
- * The router over a service whose authenticate returns a canned, full-size response after doing `work` (nothing for
- * `stub`: what is left is the cost of @totp/express itself, i.e. credentials, body parsing, routing, response).
- */
-async function cannedService(work: (request: { session_token?: unknown; code?: unknown }) => void): Promise<{ service: TotpService; members: ServerReady['members'] }> {
-  const real = await memoryService();
-  const members = await provisionMembersOf(real, 1);
-  const member = members[0] as ServerReady['members'][number];
-  const canned = await real.sessions.authenticate({ session_token: member.session_token });
-  const authenticate = async (request: { session_token?: unknown; code?: unknown }, options?: { requestId?: string }) => {
-    work(request);
-    return { ...canned, request_id: options?.requestId ?? '' };
-  };
-  const service = { ...real, totps: { ...real.totps, authenticate } } as TotpService;
-  return { service, members };
-}
-
-/**
- * `crypto`: only the cryptography a step-up authenticate cannot skip, with core's own functions: the session
- * token's SHA-256, the secret's AES-256-GCM decryption, the code's HMAC-SHA1 (the load generator sends the current
- * step's) and the session JWT's HMAC-SHA256 over a JWT-sized input. No store, no response building: the floor under any implementation of the route.
- */
-function cryptoWork(): (request: { session_token?: unknown; code?: unknown }) => void {
-  const binding = { organizationId: 'organization-test-0', memberId: 'member-test-0', totpRegistrationId: 'member-totp-test-0' };
-  const keyring = createKeyring('encryption keys', [{ id: 'bench', key: key(1) }], { exactBytes: 32 });
-  const encrypted = encryptSecret(decodeSecret(BENCH_TOTP_SECRET), { binding, keyring });
-  const jwtKey = key(3);
-  const signingInput = 'e'.repeat(1_300);
-  return (request) => {
-    hashToken(String(request.session_token));
-    const secret = decryptSecret(encrypted, { binding, keyring });
-    verifyTotp(secret, String(request.code), { nowMs: clock(), windowSteps: 1 });
-    secret.fill(0);
-    createHmac('sha256', jwtKey).update(signingInput).digest('base64url');
-  };
-}
-
 let app: Express | undefined;
 let members: ServerReady['members'] = [];
 let sqlitePort: number | undefined;
@@ -129,17 +83,9 @@ if (mode === 'echo') {
   sqlitePort = running.port;
   process.on('disconnect', () => void running.close().finally(() => process.exit(0)));
 } else {
-  let service: TotpService;
-  if (mode === 'stub') {
-    ({ service, members } = await cannedService(() => {}));
-  } else if (mode === 'crypto') {
-    ({ service, members } = await cannedService(cryptoWork()));
-  } else if (mode === 'memory') {
-    service = await memoryService();
-    members = await provisionMembers(service);
-  } else {
-    throw new Error(`unknown mode ${mode}`);
-  }
+  if (mode !== 'memory') throw new Error(`unknown mode ${mode}`);
+  const service = await memoryService();
+  members = await provisionMembers(service);
   app = express();
   app.disable('x-powered-by');
   app.use(createTotpRouter({ service, projectId: BENCH_AUTH_PROJECT_ID, secret: BENCH_SECRET, scope: 'all' }));

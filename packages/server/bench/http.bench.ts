@@ -1,6 +1,6 @@
 // `pnpm bench`: HTTP load on loopback with autocannon. POST /v1/b2b/totp/authenticate (every request a fresh, valid
 // code) against a bare Express 5 JSON echo measured in the same run; prints throughput as a ratio. Never fails.
-// Settings: BENCH_STORES (memory,sqlite; also crypto), BENCH_CONNECTIONS (10,50), BENCH_DURATION_SECONDS (10),
+// Settings: BENCH_STORES (memory,sqlite), BENCH_CONNECTIONS (10,50), BENCH_DURATION_SECONDS (10),
 // BENCH_ROUNDS (3), BENCH_PIN (0 to leave CPU placement to the scheduler), BENCH_PROFILE_DIR (CPU profiles).
 // Two ratios per row: requests per second against the echo's, and the echo's CPU time per request against the row's.
 
@@ -15,11 +15,6 @@ const STORES = (process.env.BENCH_STORES ?? 'memory,sqlite').split(',');
 // Rounds of echo-then-stores, each ratio taken against the echo of its own round, the median reported: the machine's
 // speed drifts by tens of percent between runs here, and a ratio of two runs minutes apart measured that drift.
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
-/** The servers that answer with a canned response (bench-server.ts), by what their row is called. */
-const CANNED: Record<string, string> = {
-  stub: '@totp/express alone (no-op service)',
-  crypto: '@totp/express + only the cryptography (no store)',
-};
 /** Stores too slow to matter for a ratio (SQLite: ~0.04x) run in the first round only. */
 const ONCE = new Set(['sqlite']);
 const clock = benchClock();
@@ -88,16 +83,6 @@ function codeDealer(members: ServerReady['members']) {
   };
 }
 
-/** The code of the current time step (computed once per step), for the canned servers. */
-const currentCode = (() => {
-  let cached = { step: -1, code: '' };
-  return () => {
-    const step = Math.floor(clock() / 30_000);
-    if (step !== cached.step) cached = { step, code: benchCode(step) };
-    return cached.code;
-  };
-})();
-
 /** The server's CPU time (all threads) and its event loop's busy time (the main thread), in µs, so far. */
 function serverCpuMicros(started: Started): Promise<{ cpu: number; loop: number }> {
   return new Promise((resolve) => {
@@ -163,7 +148,7 @@ async function main(): Promise<void> {
     `(server clock ×${CLOCK_SPEEDUP} so codes stay fresh).`);
   const echo = await start('echo');
   const stores: Array<[string, Started]> = [];
-  for (const store of ['stub', ...STORES]) {
+  for (const store of STORES) {
     try {
       stores.push([store, await start(store)]);
     } catch (error) {
@@ -190,10 +175,8 @@ async function main(): Promise<void> {
         const order = round % 2 === 0 ? stores : [...stores].reverse();
         for (const [store, server] of order) {
           if (round > 0 && ONCE.has(store)) continue;
-          const canned = CANNED[store];
-          // The canned services answer any code and spend none; `crypto` checks it, so it gets the current step's.
-          const deal = canned !== undefined ? () => ({ member: server.ready.members[0], code: currentCode() }) : codeDealer(server.ready.members);
-          const label = canned ?? `totp authenticate (${store})`;
+          const deal = codeDealer(server.ready.members);
+          const label = `totp authenticate (${store})`;
           const measured = await load(label, server, connections, '/v1/b2b/totp/authenticate', () => {
             const { member, code } = deal();
             return JSON.stringify({ ...member, code });
@@ -266,7 +249,7 @@ async function main(): Promise<void> {
   if (unanswered.length > 0) {
     console.log(`Requests without a response (autocannon errors or 10 s timeouts) in: ${unanswered.map((r) => `${r.label} @${r.connections}`).join(', ')}`);
   }
-  console.log('Target: >= 0.80x of the echo on the memory store. Ratios only hold within one run on one machine.');
+  console.log('Ratios only hold within one run on one machine.');
 }
 
 function ratioCell(ratio: number | undefined, range: [number, number] | undefined, rounds: number): string {

@@ -142,6 +142,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ba
         'Generate each key with `openssl rand -base64 32`, the secret likewise; TOTP_PROJECT_ID is project-live-<anything> ' +
         'or project-test-<anything>. (Generated secrets are for local use with SQLite only.)',
     );
+  } else if (env.NODE_ENV === 'production') {
+    // Generated keys live beside the database file: fine on a laptop, a leak waiting to happen anywhere else.
+    throw new ConfigError(
+      `NODE_ENV is production, so keys are not generated: set ${missing.map((k) => ENV[k]).join(', ')} from your secret store ` +
+        '(generate each key with `openssl rand -base64 32`). Generated keys are for local use with SQLite only.',
+    );
   } else {
     const file = join(dirname(database.file), LOCAL_SECRETS_FILE);
     const { secrets, created } = localSecretsAt(file);

@@ -97,6 +97,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...partial, DATABASE_URL: url }, dir)).toThrow(/missing: TOTP_SECRET, TOTP_SESSION_SIGNING_KEY/);
   });
 
+  it('refuses to generate keys when NODE_ENV is production, and writes no secrets file', () => {
+    const dir = tmp();
+    expect(() => loadConfig({ NODE_ENV: 'production' }, dir)).toThrow(/NODE_ENV is production.*TOTP_ENCRYPTION_KEY/);
+    const { TOTP_RECOVERY_CODE_PEPPER: _p, ...partial } = EXPLICIT;
+    expect(() => loadConfig({ ...partial, NODE_ENV: 'production' }, dir)).toThrow(/TOTP_RECOVERY_CODE_PEPPER/);
+    expect(() => readFileSync(join(dir, '.data', LOCAL_SECRETS_FILE))).toThrow();
+    // Everything given: SQLite in production is allowed (a single-process deployment), with keys from the environment.
+    expect(loadConfig({ ...EXPLICIT, NODE_ENV: 'production' }, dir).localSecrets).toBeNull();
+  });
+
   it.each([
     [{ PORT: 'http' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],

@@ -272,6 +272,7 @@ describe('the SDK’s StytchError carries our error_type for each documented err
   const notReachable: Record<string, string> = {
     internal_server_error: 'needs a bug or a broken store; forced with a failing service in the express tests',
     service_unavailable: 'needs an unreachable database; forced with a failing service in the express tests',
+    request_timeout: 'needs a client that stalls mid-request, which the SDK never does; raw sockets in timeouts.test.ts',
   };
 
   it.each(scenarios)('%s', async (errorType, call) => {

@@ -1,91 +1,78 @@
 // One racing process for postgres.race.test.ts: connects, warms up its pool, then for each round waits for "go" and
-// fires its attempts at the round's step, recovery code and IST (each attempt exchanging it for its own member
-// session), its exchanges of distinct ISTs that all spend one step, and its extensions of distinct member sessions that
-// all spend one step, at once. Prints how many of each it won.
+// fires, all at once, its grants of the round's one IST, its grants of their own ISTs that spend one step or one
+// recovery code, its step-ups of their own sessions that spend one step, and its reservations for one member.
+// Prints how many of each it won.
 
 import { createInterface } from 'node:readline';
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { RecoveryCodeHash } from '@totp/core';
+import type { MfaGrant, RecoveryCodeHash } from '@totp/core';
 import { PrismaClient } from '../../generated/postgresql/client/client.ts';
 import { createPrismaRepository } from '../../src/prisma-repository';
-import { memberSessionFor } from './seed';
+import { factorOf, grantOf } from './seed';
 
-interface Job {
+type Member = { organizationId: string; memberId: string; totpRegistrationId: string };
+
+export interface RaceJob {
   url: string;
   schema: string;
-  /** This process's number, for the IDs of the member sessions it offers in exchange for the IST. */
   worker: number;
-  organizationId: string;
-  memberId: string;
-  totpRegistrationId: string;
-  /** The member whose registration's step the spending exchanges race for, each attempt with its own IST. */
-  spender: { organizationId: string; memberId: string; totpRegistrationId: string };
-  /** The member whose registration's step the spending extensions race for, each attempt with its own session. */
-  extender: { organizationId: string; memberId: string; totpRegistrationId: string };
-  at: string;
   perProcess: number;
-  rounds: Array<{ step: number; code: RecoveryCodeHash; istHash: string; spendIstHashes: string[]; extendAt: string }>;
+  /** Each attempt spends its own step on the one IST of the round. */
+  ist: Member;
+  /** Each attempt exchanges its own IST, all spending one step. */
+  step: Member;
+  /** Each attempt exchanges its own IST, all spending one recovery code. */
+  code: Member;
+  /** Each attempt extends its own session (`sessions`, the same every round), all spending one step. */
+  extend: Member & { sessions: string[] };
+  /** Each attempt reserves an attempt for this member, with its live IST, at the round's `reserveAt` (a fresh lock window). */
+  reserve: Member & { ist: string };
+  rounds: Array<{ at: string; reserveAt: string; istHash: string; istSteps: number[]; step: number; stepIsts: string[]; code: RecoveryCodeHash; codeIsts: string[] }>;
 }
 
-const job = JSON.parse(process.env.TOTP_RACE_JOB ?? '') as Job;
-// Five operations race at once, each with perProcess attempts: a connection for every attempt.
-const OPERATIONS = 5;
-const prisma = new PrismaClient({
-  adapter: new PrismaPg({ connectionString: job.url, max: job.perProcess * OPERATIONS }, { schema: job.schema }),
-});
-const repository = createPrismaRepository(prisma);
-const input = createInterface({ input: process.stdin });
-const lines = input[Symbol.asyncIterator]();
-const at = new Date(job.at);
+const job = JSON.parse(process.env.TOTP_RACE_JOB ?? '') as RaceJob;
+const KINDS = 5;
+const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: job.url, max: job.perProcess * KINDS }, { schema: job.schema }) });
+const repository = createPrismaRepository(prisma, { provider: 'postgresql', schema: job.schema });
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const mine = <T>(all: T[]) => all.slice(job.worker * job.perProcess, (job.worker + 1) * job.perProcess);
+const granted = async (grants: MfaGrant[]) => (await Promise.all(grants.map((g) => repository.grantMfaSession(g)))).filter((r) => r.status === 'granted').length;
 
 for (const [index, round] of job.rounds.entries()) {
-  // Open every connection before the barrier, so the attempts race on the database, not on connecting.
-  await Promise.all(Array.from({ length: job.perProcess * OPERATIONS }, () => repository.findRegistrations('warm', 'up')));
+  // Open every connection before the barrier, so that the attempts race on the database, not on connecting.
+  await Promise.all(Array.from({ length: job.perProcess * KINDS }, () => repository.findRegistrations('warm', 'up')));
   process.stdout.write(`ready ${index}\n`);
   const go = await lines.next();
   if (go.done || go.value !== `go ${index}`) throw new Error(`race worker: expected "go ${index}"`);
-  const attempts = Array.from({ length: job.perProcess });
-  const spend = { kind: 'totp_step', totpRegistrationId: job.spender.totpRegistrationId, step: round.step } as const;
-  const extendSpend = { kind: 'totp_step', totpRegistrationId: job.extender.totpRegistrationId, step: round.step } as const;
-  const extension = { at: new Date(round.extendAt), expiresAt: new Date(round.extendAt) };
-  const [steps, codes, ists, spends, extensions] = await Promise.all([
-    Promise.all(attempts.map(() => repository.recordAcceptedStep(job.totpRegistrationId, round.step))),
-    Promise.all(attempts.map(() => repository.consumeRecoveryCode(job.totpRegistrationId, [round.code]))),
-    Promise.all(
-      attempts.map((_, i) =>
-        repository.exchangeIntermediateSession(round.istHash, at, memberSessionFor(job, `proc-r${index}-w${job.worker}-a${i}`)),
+  const at = new Date(round.at);
+  const tag = (kind: string, i: number) => `${kind}-r${index}-w${job.worker}-a${i}`;
+  const stepOf = (member: Member, step: number) => ({ kind: 'totp_step', totpRegistrationId: member.totpRegistrationId, step }) as const;
+  const [ist, step, code, extend, reservations] = await Promise.all([
+    granted(mine(round.istSteps).map((s, i) => grantOf(job.ist, stepOf(job.ist, s), { ist: round.istHash, tag: tag('ist', i) }, {}, at))),
+    granted(mine(round.stepIsts).map((h, i) => grantOf(job.step, stepOf(job.step, round.step), { ist: h, tag: tag('step', i) }, {}, at))),
+    granted(
+      mine(round.codeIsts).map((h, i) =>
+        grantOf(job.code, { kind: 'recovery_code', totpRegistrationId: job.code.totpRegistrationId, candidates: [round.code] }, { ist: h, tag: tag('code', i) }, {}, at),
       ),
     ),
-    Promise.all(
-      attempts.map((_, i) =>
-        repository.exchangeIntermediateSession(
-          round.spendIstHashes[job.worker * job.perProcess + i]!,
-          at,
-          memberSessionFor(job.spender, `spend-proc-r${index}-w${job.worker}-a${i}`),
-          spend,
-        ),
-      ),
+    granted(
+      mine(job.extend.sessions).map((id, i) => grantOf(job.extend, stepOf(job.extend, round.step), { memberSessionId: id, factor: factorOf(tag('extend', i)) }, {}, at)),
     ),
     Promise.all(
-      attempts.map((_, i) =>
-        repository.extendMemberSessionWithSpend(
-          memberSessionFor(job.extender, `extend-proc-w${job.worker}-a${i}`).memberSessionId,
-          { ...extension, factor: { type: `extend-w${job.worker}-a${i}`, delivery_method: 'test', last_authenticated_at: '', created_at: '', updated_at: '' } },
-          extendSpend,
-        ),
+      Array.from({ length: job.perProcess }, () =>
+        repository.beginMfaAttempt({
+          organization: { by: 'id', value: job.reserve.organizationId },
+          member: { by: 'id', value: job.reserve.memberId },
+          session: { kind: 'intermediate', tokenHash: job.reserve.ist },
+          registration: 'active',
+          reservation: { at: new Date(round.reserveAt), maxFailedAttempts: 10, lockExpiresAt: new Date(Date.parse(round.reserveAt) + 3_600_000) },
+        }),
       ),
     ),
   ]);
-  process.stdout.write(
-    `${JSON.stringify({
-      step: steps.filter(Boolean).length,
-      code: codes.filter((c) => c !== null).length,
-      ist: ists.filter((s) => s.status === 'exchanged').length,
-      spend: spends.filter((s) => s.status === 'exchanged').length,
-      extend: extensions.filter((s) => s.status === 'extended').length,
-      extendRefused: extensions.filter((s) => s.status === 'spend_refused').length,
-    })}\n`,
-  );
+  const reserved = reservations.flatMap((c) => (c.reservation?.status === 'reserved' ? [c.reservation] : []));
+  const locked = reservations.filter((c) => c.reservation?.status === 'locked').length;
+  process.stdout.write(`${JSON.stringify({ ist, step, code, extend, reserved: reserved.length, lockStarted: reserved.filter((r) => r.lockStarted).length, locked })}\n`);
 }
-input.close();
 await prisma.$disconnect();
+process.exit(0);

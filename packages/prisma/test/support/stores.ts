@@ -15,10 +15,11 @@ import { PrismaClient as PostgresClient } from '../../generated/postgresql/clien
 import { PrismaClient as SqliteClient } from '../../generated/sqlite/client/client.ts';
 import { PrismaClient as RenamedPostgresClient } from '../../generated/postgresql-renamed/client/client.ts';
 import { PrismaClient as RenamedSqliteClient } from '../../generated/sqlite-renamed/client/client.ts';
-import { renameSql, renameTable } from '../../scripts/renamed-schema.mjs';
+import { renameColumn, renameSql, renameTable } from '../../scripts/renamed-schema.mjs';
 import { MIGRATIONS } from '../../src/migrations';
 import { preparedStatementNames } from '../../src/prepared-statements';
 import { applyMigrations } from '../../src/migrations';
+import { TOTP_MODELS, defaultColumn, type TotpTableNames } from '../../src/names';
 import { createPrismaRepository, type PrismaRepositoryOptions } from '../../src/prisma-repository';
 import { instrumentAdapter, type StatementCounter, type StatementHooks } from './instrumented-adapter';
 
@@ -46,7 +47,8 @@ export interface TestStore extends ContractStore {
 
 export interface StoreOptions {
   hooks?: StatementHooks;
-  repository?: PrismaRepositoryOptions;
+  /** Options for createPrismaRepository besides what the store sets (provider, schema). */
+  repository?: Partial<PrismaRepositoryOptions>;
   /** PostgreSQL: the pool size (pg's default is 10). */
   poolMax?: number;
   /** PostgreSQL: name statements with preparedStatementNames(), so each is prepared once per connection. */
@@ -60,7 +62,7 @@ function storeOver(
   prisma: TestStore['prisma'],
   counter: StatementCounter,
   qualify: (table: string) => string,
-  options: StoreOptions,
+  repositoryOptions: PrismaRepositoryOptions,
   cleanup: () => Promise<void>,
 ): TestStore {
   const rows = async (table: string, where?: string) => {
@@ -73,7 +75,7 @@ function storeOver(
     prisma,
     counter,
     qualify,
-    repository: createPrismaRepository(prisma as SqliteClient, options.repository),
+    repository: createPrismaRepository(prisma as SqliteClient, repositoryOptions),
     rows,
     dump: async () => Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t, await rows(t)] as const))),
     close: async () => {
@@ -89,7 +91,8 @@ export async function createSqliteStore(options: StoreOptions = {}): Promise<Tes
   const prisma = new SqliteClient({ adapter: factory });
   await applyMigrations(prisma, { provider: 'sqlite' });
   counter.reset();
-  return storeOver(prisma, counter, (t) => `"${t}"`, options, async () => rmSync(dir, { recursive: true, force: true }));
+  const repository: PrismaRepositoryOptions = { provider: 'sqlite', ...options.repository };
+  return storeOver(prisma, counter, (t) => `"${t}"`, repository, async () => rmSync(dir, { recursive: true, force: true }));
 }
 
 /** The URL of the test PostgreSQL server; throws (failing the test, never skipping it) when there is none. */
@@ -117,7 +120,8 @@ export async function createPostgresStore(
   const prisma = new PostgresClient({ adapter: factory });
   await applyMigrations(prisma, { provider: 'postgresql', schema });
   counter.reset();
-  return storeOver(prisma, counter, (t) => `"${schema}"."${t}"`, options, async () => {
+  const repository: PrismaRepositoryOptions = { provider: 'postgresql', schema, ...options.repository };
+  return storeOver(prisma, counter, (t) => `"${schema}"."${t}"`, repository, async () => {
     if (options.schema !== undefined) return; // the caller owns it
     const admin = new PostgresClient({ adapter: new PrismaPg({ connectionString: url, max: 1 }) });
     try {
@@ -137,6 +141,14 @@ const renamedMigrations = (provider: 'sqlite' | 'postgresql') => MIGRATIONS[prov
 const renamedQualify = (qualify: (table: string) => string) => (table: string) =>
   (TABLES as readonly string[]).includes(table) ? qualify(renameTable(table)) : qualify(table);
 
+/** What a host that renamed everything passes as `tableNames`, for the PostgreSQL statements. */
+export const RENAMED_TABLE_NAMES = Object.fromEntries(
+  Object.entries(TOTP_MODELS).map(([model, { table, fields }]) => [
+    model,
+    { table: renameTable(table), columns: Object.fromEntries(fields.map((f) => [f, defaultColumn(f) === f ? f : renameColumn(defaultColumn(f))])) },
+  ]),
+) as TotpTableNames;
+
 /** A SQLite store over the renamed client, its tables created by the renamed migrations. */
 export async function createRenamedSqliteStore(options: StoreOptions = {}): Promise<TestStore> {
   const dir = mkdtempSync(join(tmpdir(), 'totp-sqlite-renamed-'));
@@ -149,7 +161,9 @@ export async function createRenamedSqliteStore(options: StoreOptions = {}): Prom
   }
   const { factory, counter } = instrumentAdapter(new PrismaBetterSqlite3({ url: `file:${file}` }), options.hooks);
   const prisma = new RenamedSqliteClient({ adapter: factory });
-  return storeOver(prisma, counter, renamedQualify((t) => `"${t}"`), options, async () => rmSync(dir, { recursive: true, force: true }));
+  // On SQLite every query goes through the client, which knows the renamed names: no option is needed.
+  const repository: PrismaRepositoryOptions = { provider: 'sqlite', ...options.repository };
+  return storeOver(prisma, counter, renamedQualify((t) => `"${t}"`), repository, async () => rmSync(dir, { recursive: true, force: true }));
 }
 
 /** A PostgreSQL store over the renamed client, in a fresh schema, its tables created by the renamed migrations. */
@@ -166,7 +180,8 @@ export async function createRenamedPostgresStore(options: StoreOptions = {}): Pr
   }
   const { factory, counter } = instrumentAdapter(new PrismaPg({ connectionString: url, max: options.poolMax ?? 10 }, { schema }), options.hooks);
   const prisma = new RenamedPostgresClient({ adapter: factory });
-  return storeOver(prisma, counter, renamedQualify((t) => `"${schema}"."${t}"`), options, async () => {
+  const repository: PrismaRepositoryOptions = { provider: 'postgresql', schema, tableNames: RENAMED_TABLE_NAMES, ...options.repository };
+  return storeOver(prisma, counter, renamedQualify((t) => `"${schema}"."${t}"`), repository, async () => {
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     try {
