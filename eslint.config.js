@@ -15,8 +15,18 @@ function coreLayerRule(layer) {
       'error',
       {
         patterns: [
-          ...(higher.length === 0 ? [] : [{ group: higher.flatMap((h) => [`../${h}`, `../${h}/*`, `../../${h}/*`]), message: `core's ${layer}/ may not import a higher layer (${higher.join(', ')}).` }]),
-          { group: ['node:*'], message: 'core is runtime-neutral: only crypto/node.ts (the node:crypto provider) may import a Node built-in.' },
+          ...(higher.length === 0
+            ? []
+            : [
+                {
+                  group: higher.flatMap((h) => [`../${h}`, `../${h}/*`, `../../${h}/*`]),
+                  message: `core's ${layer}/ may not import a higher layer (${higher.join(', ')}).`,
+                },
+              ]),
+          {
+            group: ['node:*'],
+            message: 'core is runtime-neutral: only crypto/node.ts (the node:crypto provider) may import a Node built-in.',
+          },
           { group: ['@totp/*'], message: 'core imports no adapter.' },
         ],
       },
@@ -26,7 +36,14 @@ function coreLayerRule(layer) {
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', 'packages/prisma/src/internal/migration-sql.ts', '**/.data/**', '**/coverage/**'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/generated/**',
+      'packages/prisma/src/internal/migration-sql.ts',
+      '**/.data/**',
+      '**/coverage/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -53,7 +70,10 @@ export default tseslint.config(
     files: ['packages/core/src/index.ts'],
     ignores: ['**/*.test.ts', '**/*.testkit.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'core is runtime-neutral: only crypto/node.ts may import a Node built-in.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['node:*'], message: 'core is runtime-neutral: only crypto/node.ts may import a Node built-in.' }] },
+      ],
     },
   },
   {

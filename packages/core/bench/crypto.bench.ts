@@ -86,9 +86,24 @@ if ((await joseSign()) !== sessionJwt) {
 
 const OPERATIONS: { label: string; run: (crypto: CryptoProvider) => () => unknown }[] = [
   { label: 'decryptSecret (AES-256-GCM)', run: (crypto) => () => decryptSecret(stored, { binding, keyring: encryptionKeys, crypto }) },
-  { label: 'encryptSecret (AES-256-GCM)', run: (crypto) => () => encryptSecret(new Uint8Array(20), { binding, keyring: encryptionKeys, crypto }) },
-  { label: 'signSessionJwt (HS256)', run: (crypto) => { const settings = jwtSettingsWith(crypto); return () => signSessionJwt(session, organization, settings, now); } },
-  { label: 'readSessionJwt (HS256)', run: (crypto) => { const settings = jwtSettingsWith(crypto); return () => readSessionJwt(sessionJwt, settings); } },
+  {
+    label: 'encryptSecret (AES-256-GCM)',
+    run: (crypto) => () => encryptSecret(new Uint8Array(20), { binding, keyring: encryptionKeys, crypto }),
+  },
+  {
+    label: 'signSessionJwt (HS256)',
+    run: (crypto) => {
+      const settings = jwtSettingsWith(crypto);
+      return () => signSessionJwt(session, organization, settings, now);
+    },
+  },
+  {
+    label: 'readSessionJwt (HS256)',
+    run: (crypto) => {
+      const settings = jwtSettingsWith(crypto);
+      return () => readSessionJwt(sessionJwt, settings);
+    },
+  },
   { label: 'hashToken (SHA-256)', run: (crypto) => () => hashToken(crypto, token) },
   { label: 'newOpaqueToken (32 random bytes)', run: (crypto) => () => newOpaqueToken(crypto) },
   { label: 'hashRecoveryCode (HMAC-SHA-256)', run: (crypto) => () => hashRecoveryCode('abcd-efgh-2345', pepper, crypto) },

@@ -63,7 +63,8 @@ const contenders: Contender[] = [
     name: 'otpauth 9',
     generate: () => new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(SECRET_BASE32) }).generate({ timestamp: NOW_MS }),
     verify: (code) =>
-      new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(SECRET_BASE32) }).validate({ token: code, timestamp: NOW_MS, window: 1 }) !== null,
+      new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(SECRET_BASE32) }).validate({ token: code, timestamp: NOW_MS, window: 1 }) !==
+      null,
   },
   {
     name: 'otplib 13',
@@ -150,5 +151,9 @@ const invalidLabel = OPERATIONS[2].label;
 const oursInvalid = opsPerSecond.get(`${invalidLabel} | ${OURS_NODE}`) ?? Number.NaN;
 const vsNode = oursInvalid / (opsPerSecond.get(`${invalidLabel} | node:crypto`) ?? Number.NaN);
 const vsOtpauth = oursInvalid / (opsPerSecond.get(`${invalidLabel} | otpauth 9`) ?? Number.NaN);
-console.log(`target: invalid-code verify, nodeCrypto, >= 0.8x the node:crypto reference: ${vsNode >= 0.8 ? 'met' : 'NOT met'} (${vsNode.toFixed(2)}x)`);
-console.log(`target: invalid-code verify, nodeCrypto, > 1.3x otpauth 9:                  ${vsOtpauth > 1.3 ? 'met' : 'NOT met'} (${vsOtpauth.toFixed(2)}x)`);
+console.log(
+  `target: invalid-code verify, nodeCrypto, >= 0.8x the node:crypto reference: ${vsNode >= 0.8 ? 'met' : 'NOT met'} (${vsNode.toFixed(2)}x)`,
+);
+console.log(
+  `target: invalid-code verify, nodeCrypto, > 1.3x otpauth 9:                  ${vsOtpauth > 1.3 ? 'met' : 'NOT met'} (${vsOtpauth.toFixed(2)}x)`,
+);

@@ -79,7 +79,12 @@ export type { MigrateTotpRequest, MigrateTotpResponse } from './service/migrate-
 export type { DeleteTotpRequest, DeleteTotpResponse } from './service/delete-totp';
 export type { RecoverRequest, RecoverResponse } from './service/recover';
 export type { GetRecoveryCodesResponse, RecoveryCodesRequest, RotateRecoveryCodesResponse } from './service/recovery-codes';
-export type { CreateOrganizationRequest, DeleteOrganizationResponse, OrganizationRequest, OrganizationResponse } from './service/organizations';
+export type {
+  CreateOrganizationRequest,
+  DeleteOrganizationResponse,
+  OrganizationRequest,
+  OrganizationResponse,
+} from './service/organizations';
 export type { CreateMemberRequest, DeleteMemberResponse, GetMemberRequest, MemberRequest, MemberResponse } from './service/members';
 export type {
   AuthenticateSessionRequest,

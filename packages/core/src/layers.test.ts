@@ -65,7 +65,9 @@ function layerViolations(modules: readonly Module[]): string[] {
     for (const target of imports) {
       const theirs = rank(target);
       if (theirs === null || theirs > own) {
-        found.push(`${file} (${layerName(file)}) imports ${target} (${theirs === null ? 'no layer' : layerName(target)}), which is above it`);
+        found.push(
+          `${file} (${layerName(file)}) imports ${target} (${theirs === null ? 'no layer' : layerName(target)}), which is above it`,
+        );
       }
     }
   }
@@ -159,7 +161,11 @@ const MODULES = readModules();
 describe('the layers of @totp/core', () => {
   it('scans every module that ships, in every layer', () => {
     const files = MODULES.map((module) => module.file);
-    for (const layer of LAYERS) expect(files.some((file) => file.startsWith(layer + sep)), layer).toBe(true);
+    for (const layer of LAYERS)
+      expect(
+        files.some((file) => file.startsWith(layer + sep)),
+        layer,
+      ).toBe(true);
     for (const entry of ENTRY_POINTS) expect(files).toContain(entry);
     expect(files.some((file) => /\.(test|testkit)\.ts$/.test(file))).toBe(false);
     // The scan sees imports: crypto/noble.ts imports from otp/.
@@ -176,7 +182,14 @@ describe('the layers of @totp/core', () => {
 });
 
 describe('the checks above would notice what they look for', () => {
-  const files = new Set(['index.ts', join('otp', 'a.ts'), join('otp', 'b.ts'), join('crypto', 'c.ts'), join('domain', 'd.ts'), join('otp', 'index.ts')]);
+  const files = new Set([
+    'index.ts',
+    join('otp', 'a.ts'),
+    join('otp', 'b.ts'),
+    join('crypto', 'c.ts'),
+    join('domain', 'd.ts'),
+    join('otp', 'index.ts'),
+  ]);
   const module = (file: string, ...specifiers: string[]): Module => ({
     file,
     imports: specifiers.map((specifier) => resolveImport(file, specifier, files)).filter((target): target is string => target !== null),
@@ -192,7 +205,7 @@ describe('the checks above would notice what they look for', () => {
       "} from '../domain/d';",
       "const lazy = await import('../service/s');",
       "// import { no } from './comment';",
-      "const text = \"from './string'\";",
+      'const text = "from \'./string\'";',
     ].join('\n');
     expect(importedSpecifiers(text)).toEqual(['./a', '../crypto/c.js', './b', '../domain/d', '../service/s']);
     expect(resolveImport(join('otp', 'a.ts'), '../crypto/c.js', files)).toBe(join('crypto', 'c.ts'));

@@ -2,14 +2,7 @@
 // Only HTTP lives here: credentials, body parsing, routing, and the error_type → status map. Every rule is core's.
 
 import { randomUUID } from 'node:crypto';
-import {
-  TotpError,
-  isErrorType,
-  isTotpError,
-  type Environment,
-  type ErrorType,
-  type TotpService,
-} from '@totp/core';
+import { TotpError, isErrorType, isTotpError, type Environment, type ErrorType, type TotpService } from '@totp/core';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { createCredentialCheck } from './basic-auth';
 import { ERROR_STATUS } from './error-status';
@@ -85,18 +78,13 @@ function checkOptions(options: TotpRouterOptions): { environment: Environment; s
     throw new TypeError('createTotpRouter: `service` is required (a TotpService from createTotpService)');
   }
   if (typeof projectId !== 'string' || !PROJECT_ID_PATTERN.test(projectId)) {
-    throw new RangeError(
-      'createTotpRouter: `projectId` must start with "project-test-" or "project-live-" and contain no spaces or ":"',
-    );
+    throw new RangeError('createTotpRouter: `projectId` must start with "project-test-" or "project-live-" and contain no spaces or ":"');
   }
   const secrets = typeof secret === 'string' ? [secret] : secret;
   if (!Array.isArray(secrets) || secrets.length === 0 || !secrets.every((s) => typeof s === 'string' && s.length > 0)) {
     throw new TypeError('createTotpRouter: `secret` must be a non-empty string or a non-empty array of them');
   }
-  if (
-    maxBodyBytes !== undefined &&
-    (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1 || maxBodyBytes > MAX_BODY_BYTES_LIMIT)
-  ) {
+  if (maxBodyBytes !== undefined && (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1 || maxBodyBytes > MAX_BODY_BYTES_LIMIT)) {
     throw new RangeError(`createTotpRouter: \`maxBodyBytes\` must be an integer from 1 to ${MAX_BODY_BYTES_LIMIT}`);
   }
   if (errorUrlBase !== undefined && (typeof errorUrlBase !== 'string' || !URL.canParse(errorUrlBase))) {
@@ -160,7 +148,9 @@ export function createTotpRouter(options: TotpRouterOptions): Router {
       // An expected failure (the store is down): one line with the cause's message and code, no stack. During an
       // outage every request fails this way, and a stack each would flood the log.
       try {
-        logger.error(`[@totp/express] ${requestIdOf(request)} ${request.method} ${request.path}: ${totpError.error_type}: ${causeOf(totpError)}`);
+        logger.error(
+          `[@totp/express] ${requestIdOf(request)} ${request.method} ${request.path}: ${totpError.error_type}: ${causeOf(totpError)}`,
+        );
       } catch {
         // As above.
       }
@@ -206,7 +196,12 @@ export function createTotpRouter(options: TotpRouterOptions): Router {
     // let one member act for another. Refused, naming the header, until roles exist.
     for (const header of RBAC_HEADERS) {
       if (request.headers[header.toLowerCase()] !== undefined) {
-        fail(request, response, 'bad_request', `${header} is not supported: this server does not enforce Stytch RBAC, so the request was refused rather than run unchecked`);
+        fail(
+          request,
+          response,
+          'bad_request',
+          `${header} is not supported: this server does not enforce Stytch RBAC, so the request was refused rather than run unchecked`,
+        );
         return;
       }
     }

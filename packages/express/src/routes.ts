@@ -41,15 +41,9 @@ export const ROUTES: readonly RouteSpec[] = [
   route('POST', '/v1/b2b/organizations/:organization_id/members', (s, r, o) => s.organizations.members.create(r, o)),
   // The SDK's organizations.members.get: GET …/member?member_id=… (singular, query string).
   route('GET', '/v1/b2b/organizations/:organization_id/member', (s, r, o) => s.organizations.members.get(r, o)),
-  route('GET', '/v1/b2b/organizations/:organization_id/members/:member_id', (s, r, o) =>
-    s.organizations.members.get(r, o),
-  ),
-  route('DELETE', '/v1/b2b/organizations/:organization_id/members/:member_id', (s, r, o) =>
-    s.organizations.members.delete(r, o),
-  ),
-  route('DELETE', '/v1/b2b/organizations/:organization_id/members/:member_id/totp', (s, r, o) =>
-    s.organizations.members.deleteTOTP(r, o),
-  ),
+  route('GET', '/v1/b2b/organizations/:organization_id/members/:member_id', (s, r, o) => s.organizations.members.get(r, o)),
+  route('DELETE', '/v1/b2b/organizations/:organization_id/members/:member_id', (s, r, o) => s.organizations.members.delete(r, o)),
+  route('DELETE', '/v1/b2b/organizations/:organization_id/members/:member_id/totp', (s, r, o) => s.organizations.members.deleteTOTP(r, o)),
 
   route('POST', '/v1/b2b/sessions/authenticate', (s, r, o) => s.sessions.authenticate(r, o)),
   route('POST', '/v1/b2b/sessions/revoke', (s, r, o) => s.sessions.revoke(r, o)),

@@ -108,7 +108,6 @@ export function createTestApp(options: TestAppOptions = {}): TestApp {
   return { app, api, clock, logged, ...totp };
 }
 
-
 /** Provisions an organization and an active member; returns their IDs. */
 export async function provision(t: TestApp, slug = 'acme') {
   const org = await t.api.post('/v1/b2b/organizations', { organization_name: 'Acme', organization_slug: slug }).expect(200);
@@ -123,18 +122,14 @@ export async function provision(t: TestApp, slug = 'acme') {
 
 /** An intermediate session token for the member (the host's primary authentication succeeded). */
 export async function intermediateToken(t: TestApp, organizationId: string, memberId: string): Promise<string> {
-  const res = await t.api
-    .post('/v1/b2b/sessions/intermediate', { organization_id: organizationId, member_id: memberId })
-    .expect(200);
+  const res = await t.api.post('/v1/b2b/sessions/intermediate', { organization_id: organizationId, member_id: memberId }).expect(200);
   return res.body.intermediate_session_token as string;
 }
 
 /** A member with an active TOTP registration and a member session from its first authentication. */
 export async function enrolled(t: TestApp, slug = 'acme') {
   const ids = await provision(t, slug);
-  const created = await t.api
-    .post('/v1/b2b/totp', { organization_id: ids.organizationId, member_id: ids.memberId })
-    .expect(200);
+  const created = await t.api.post('/v1/b2b/totp', { organization_id: ids.organizationId, member_id: ids.memberId }).expect(200);
   const ist = await intermediateToken(t, ids.organizationId, ids.memberId);
   const authenticated = await t.api
     .post('/v1/b2b/totp/authenticate', {

@@ -39,7 +39,13 @@ const FIELDS: Record<string, string[]> = {
   'POST /v1/b2b/recovery_codes/recover': ['organization_id', 'member_id', 'recovery_code', ...SESSION],
   'POST /v1/b2b/recovery_codes/rotate': ['organization_id', 'member_id'],
   'POST /v1/b2b/organizations': ['organization_name', 'organization_slug', 'organization_external_id', 'mfa_policy'],
-  'POST /v1/b2b/organizations/:organization_id/members': ['email_address', 'name', 'external_id', 'create_member_as_pending', 'mfa_enrolled'],
+  'POST /v1/b2b/organizations/:organization_id/members': [
+    'email_address',
+    'name',
+    'external_id',
+    'create_member_as_pending',
+    'mfa_enrolled',
+  ],
   'GET /v1/b2b/organizations/:organization_id/member': ['member_id', 'email_address'],
   'POST /v1/b2b/sessions/authenticate': ['session_token', 'session_jwt', 'session_duration_minutes', 'session_custom_claims'],
   'POST /v1/b2b/sessions/revoke': ['member_session_id', 'session_token', 'session_jwt'],
@@ -74,8 +80,7 @@ function expectNoServerError(res: RawResponse): void {
   if (res.status >= 400) expectError(res, res.status);
 }
 
-const concretePath = (path: string, org: string, member: string) =>
-  path.replace(':organization_id', org).replace(':member_id', member);
+const concretePath = (path: string, org: string, member: string) => path.replace(':organization_id', org).replace(':member_id', member);
 
 describe.each(ROUTES.map((r, i) => [`${r.method} ${r.path}`, r, i] as const))('%s', (name, route, i) => {
   // Each route gets its own organization, so that a successful DELETE does not starve the routes after it.
@@ -119,7 +124,11 @@ describe('after the barrage', () => {
   });
 
   it('a JSON __proto__ key at the top level stays a plain field', async () => {
-    const res = await call('POST', '/v1/b2b/organizations', '{"__proto__":{"organization_name":"Injected","organization_slug":"injected"}}');
+    const res = await call(
+      'POST',
+      '/v1/b2b/organizations',
+      '{"__proto__":{"organization_name":"Injected","organization_slug":"injected"}}',
+    );
     expectError(res, 400, 'bad_request');
     expect((res.body as { error_message: string }).error_message).toMatch(/organization_name is required/);
   });

@@ -46,8 +46,14 @@ describe('POST /v1/b2b/organizations', () => {
 
   it('refuses a duplicate slug or external ID with 409', async () => {
     const t = createTestApp();
-    await t.api.post('/v1/b2b/organizations', { organization_name: 'A', organization_slug: 'acme', organization_external_id: 'ext' }).expect(200);
-    expectError(await t.api.post('/v1/b2b/organizations', { organization_name: 'B', organization_slug: 'acme' }), 409, 'duplicate_organization_slug');
+    await t.api
+      .post('/v1/b2b/organizations', { organization_name: 'A', organization_slug: 'acme', organization_external_id: 'ext' })
+      .expect(200);
+    expectError(
+      await t.api.post('/v1/b2b/organizations', { organization_name: 'B', organization_slug: 'acme' }),
+      409,
+      'duplicate_organization_slug',
+    );
     expectError(
       await t.api.post('/v1/b2b/organizations', { organization_name: 'B', organization_slug: 'other', organization_external_id: 'ext' }),
       409,
@@ -59,7 +65,11 @@ describe('POST /v1/b2b/organizations', () => {
 describe('GET and DELETE /v1/b2b/organizations/{organization_id}', () => {
   it('finds an organization by ID, slug or external ID', async () => {
     const t = createTestApp();
-    const created = await t.api.post('/v1/b2b/organizations', { organization_name: 'A', organization_slug: 'acme', organization_external_id: 'crm|1' });
+    const created = await t.api.post('/v1/b2b/organizations', {
+      organization_name: 'A',
+      organization_slug: 'acme',
+      organization_external_id: 'crm|1',
+    });
     const id = created.body.organization.organization_id as string;
     for (const key of [id, 'acme', 'crm|1', encodeURIComponent('crm|1')]) {
       const res = await t.api.get(`/v1/b2b/organizations/${key}`);
@@ -70,7 +80,11 @@ describe('GET and DELETE /v1/b2b/organizations/{organization_id}', () => {
 
   it('answers an unknown organization with 404 organization_not_found', async () => {
     const t = createTestApp();
-    expectError(await t.api.get('/v1/b2b/organizations/organization-test-00000000-0000-4000-8000-000000000000'), 404, 'organization_not_found');
+    expectError(
+      await t.api.get('/v1/b2b/organizations/organization-test-00000000-0000-4000-8000-000000000000'),
+      404,
+      'organization_not_found',
+    );
     expectError(await t.api.delete('/v1/b2b/organizations/nope'), 404, 'organization_not_found');
   });
 
@@ -116,7 +130,11 @@ describe('members', () => {
     const t = createTestApp();
     await provision(t);
     await t.api.post('/v1/b2b/organizations/acme/members', { email_address: 'b@acme.example', external_id: 'emp-2' }).expect(200);
-    expectError(await t.api.post('/v1/b2b/organizations/acme/members', { email_address: 'ADA@acme.example' }), 409, 'duplicate_member_email');
+    expectError(
+      await t.api.post('/v1/b2b/organizations/acme/members', { email_address: 'ADA@acme.example' }),
+      409,
+      'duplicate_member_email',
+    );
     expectError(
       await t.api.post('/v1/b2b/organizations/acme/members', { email_address: 'c@acme.example', external_id: 'emp-2' }),
       409,
@@ -131,7 +149,7 @@ describe('members', () => {
     expectError(await t.api.post('/v1/b2b/organizations/nope/members', { email_address: 'a@b.c' }), 404, 'organization_not_found');
   });
 
-  it('gets a member by ID or external ID, at Stytch\'s path and at the SDK\'s …/member?member_id=', async () => {
+  it("gets a member by ID or external ID, at Stytch's path and at the SDK's …/member?member_id=", async () => {
     const t = createTestApp();
     const { organizationId, memberId } = await provision(t);
     await t.api.post('/v1/b2b/organizations/acme/members', { email_address: 'e@acme.example', external_id: 'emp-9' }).expect(200);
@@ -153,7 +171,11 @@ describe('members', () => {
   it('answers unknown members and organizations with 404, and a repeated query field with 400', async () => {
     const t = createTestApp();
     const { memberId } = await provision(t);
-    expectError(await t.api.get('/v1/b2b/organizations/acme/members/member-test-00000000-0000-4000-8000-000000000000'), 404, 'member_not_found');
+    expectError(
+      await t.api.get('/v1/b2b/organizations/acme/members/member-test-00000000-0000-4000-8000-000000000000'),
+      404,
+      'member_not_found',
+    );
     expectError(await t.api.get('/v1/b2b/organizations/acme/member?member_id=nobody'), 404, 'member_not_found');
     expectError(await t.api.get(`/v1/b2b/organizations/other/members/${memberId}`), 404, 'organization_not_found');
     expectError(await t.api.get(`/v1/b2b/organizations/acme/member?member_id=${memberId}&member_id=x`), 400, 'bad_request');

@@ -30,7 +30,10 @@ describe('RBAC inputs are refused, never ignored', () => {
     // A's registration and session are untouched.
     const member = await request(t.app).get(`/v1/b2b/organizations/${a.organizationId}/members/${a.memberId}`).set('Authorization', AUTH);
     expect(member.body.member.totp_registration_id).not.toBe('');
-    const session = await request(t.app).post('/v1/b2b/sessions/authenticate').set('Authorization', AUTH).send({ session_token: a.sessionToken });
+    const session = await request(t.app)
+      .post('/v1/b2b/sessions/authenticate')
+      .set('Authorization', AUTH)
+      .send({ session_token: a.sessionToken });
     expect(session.status).toBe(200);
   });
 
@@ -40,7 +43,10 @@ describe('RBAC inputs are refused, never ignored', () => {
     const res = await request(t.app)
       .post('/v1/b2b/sessions/authenticate')
       .set('Authorization', AUTH)
-      .send({ session_token: a.sessionToken, authorization_check: { organization_id: a.organizationId, resource_id: 'stytch.member', action: 'delete' } });
+      .send({
+        session_token: a.sessionToken,
+        authorization_check: { organization_id: a.organizationId, resource_id: 'stytch.member', action: 'delete' },
+      });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error_type: 'bad_request', error_message: expect.stringContaining('authorization_check') });
   });

@@ -9,14 +9,23 @@ describe('POST /v1/b2b/recovery_codes/recover', () => {
     const t = createTestApp();
     const m = await enrolled(t);
     const ist = await intermediateToken(t, m.organizationId, m.memberId);
-    const body = { organization_id: m.organizationId, member_id: m.memberId, recovery_code: m.recoveryCodes[0], intermediate_session_token: ist };
+    const body = {
+      organization_id: m.organizationId,
+      member_id: m.memberId,
+      recovery_code: m.recoveryCodes[0],
+      intermediate_session_token: ist,
+    };
     const res = await t.api.post('/v1/b2b/recovery_codes/recover', body);
     expectSuccess(res);
     expect(res.body.recovery_codes_remaining).toBe(9);
     expect(res.body.member_session.authentication_factors).toContainEqual(
       expect.objectContaining({ type: 'recovery_codes', delivery_method: 'recovery_code' }),
     );
-    const again = await t.api.post('/v1/b2b/recovery_codes/recover', { ...body, intermediate_session_token: undefined, session_token: m.sessionToken });
+    const again = await t.api.post('/v1/b2b/recovery_codes/recover', {
+      ...body,
+      intermediate_session_token: undefined,
+      session_token: m.sessionToken,
+    });
     expectError(again, 401, 'unable_to_authenticate_recovery_code');
   });
 
@@ -24,7 +33,12 @@ describe('POST /v1/b2b/recovery_codes/recover', () => {
     const t = createTestApp();
     const m = await enrolled(t);
     const code = (m.recoveryCodes[1] as string).toUpperCase().replaceAll('-', ' ');
-    const res = await t.api.post('/v1/b2b/recovery_codes/recover', { organization_id: m.organizationId, member_id: m.memberId, recovery_code: code, session_token: m.sessionToken });
+    const res = await t.api.post('/v1/b2b/recovery_codes/recover', {
+      organization_id: m.organizationId,
+      member_id: m.memberId,
+      recovery_code: code,
+      session_token: m.sessionToken,
+    });
     expectSuccess(res);
   });
 
@@ -32,9 +46,21 @@ describe('POST /v1/b2b/recovery_codes/recover', () => {
     const t = createTestApp();
     const m = await enrolled(t);
     const base = { organization_id: m.organizationId, member_id: m.memberId };
-    expectError(await t.api.post('/v1/b2b/recovery_codes/recover', { ...base, recovery_code: 'nope', session_token: m.sessionToken }), 400, 'invalid_recovery_code');
-    expectError(await t.api.post('/v1/b2b/recovery_codes/recover', { ...base, recovery_code: 'aaaa-bbbb-cccc', session_token: m.sessionToken }), 401, 'unable_to_authenticate_recovery_code');
-    expectError(await t.api.post('/v1/b2b/recovery_codes/recover', { ...base, recovery_code: m.recoveryCodes[2] }), 400, 'no_associated_session_passed_in');
+    expectError(
+      await t.api.post('/v1/b2b/recovery_codes/recover', { ...base, recovery_code: 'nope', session_token: m.sessionToken }),
+      400,
+      'invalid_recovery_code',
+    );
+    expectError(
+      await t.api.post('/v1/b2b/recovery_codes/recover', { ...base, recovery_code: 'aaaa-bbbb-cccc', session_token: m.sessionToken }),
+      401,
+      'unable_to_authenticate_recovery_code',
+    );
+    expectError(
+      await t.api.post('/v1/b2b/recovery_codes/recover', { ...base, recovery_code: m.recoveryCodes[2] }),
+      400,
+      'no_associated_session_passed_in',
+    );
     const missing = await t.api.post('/v1/b2b/recovery_codes/recover', { ...base, session_token: m.sessionToken });
     expectError(missing, 400, 'bad_request');
     expect(missing.body.error_message).toMatch(/recovery_code/);
@@ -44,7 +70,12 @@ describe('POST /v1/b2b/recovery_codes/recover', () => {
     const t = createTestApp();
     const ids = await provision(t);
     const ist = await intermediateToken(t, ids.organizationId, ids.memberId);
-    const res = await t.api.post('/v1/b2b/recovery_codes/recover', { organization_id: ids.organizationId, member_id: ids.memberId, recovery_code: 'aaaa-bbbb-cccc', intermediate_session_token: ist });
+    const res = await t.api.post('/v1/b2b/recovery_codes/recover', {
+      organization_id: ids.organizationId,
+      member_id: ids.memberId,
+      recovery_code: 'aaaa-bbbb-cccc',
+      intermediate_session_token: ist,
+    });
     expectError(res, 404, 'totp_not_found');
   });
 });
@@ -80,14 +111,22 @@ describe('POST /v1/b2b/recovery_codes/rotate', () => {
     expect(res.body.recovery_codes).toHaveLength(10);
     expect(res.body.recovery_codes).not.toContain(m.recoveryCodes[0]);
     const base = { organization_id: m.organizationId, member_id: m.memberId, session_token: m.sessionToken };
-    expectError(await t.api.post('/v1/b2b/recovery_codes/recover', { ...base, recovery_code: m.recoveryCodes[0] }), 401, 'unable_to_authenticate_recovery_code');
+    expectError(
+      await t.api.post('/v1/b2b/recovery_codes/recover', { ...base, recovery_code: m.recoveryCodes[0] }),
+      401,
+      'unable_to_authenticate_recovery_code',
+    );
     expectSuccess(await t.api.post('/v1/b2b/recovery_codes/recover', { ...base, recovery_code: res.body.recovery_codes[0] }));
   });
 
   it('answers 404 totp_not_found without an active registration', async () => {
     const t = createTestApp();
     const ids = await provision(t);
-    expectError(await t.api.post('/v1/b2b/recovery_codes/rotate', { organization_id: ids.organizationId, member_id: ids.memberId }), 404, 'totp_not_found');
+    expectError(
+      await t.api.post('/v1/b2b/recovery_codes/rotate', { organization_id: ids.organizationId, member_id: ids.memberId }),
+      404,
+      'totp_not_found',
+    );
   });
 });
 
@@ -120,7 +159,11 @@ describe('sessions', () => {
     expectError(await t.api.post('/v1/b2b/sessions/authenticate', { session_jwt: 'a.b.c' }), 401, 'session_not_found');
     expectError(await t.api.post('/v1/b2b/sessions/authenticate', {}), 400, 'bad_request');
     expectError(await t.api.post('/v1/b2b/sessions/revoke', {}), 400, 'bad_request');
-    expectError(await t.api.post('/v1/b2b/sessions/revoke', { member_session_id: 'member-session-test-00000000-0000-4000-8000-000000000000' }), 401, 'session_not_found');
+    expectError(
+      await t.api.post('/v1/b2b/sessions/revoke', { member_session_id: 'member-session-test-00000000-0000-4000-8000-000000000000' }),
+      401,
+      'session_not_found',
+    );
   });
 });
 
@@ -134,18 +177,36 @@ describe('POST /v1/b2b/sessions/intermediate (ours)', () => {
       authentication_factors: [{ type: 'password', delivery_method: 'knowledge' }],
     });
     expectSuccess(res);
-    expect(Object.keys(res.body).sort()).toEqual(['intermediate_session_token', 'member', 'member_id', 'organization', 'request_id', 'status_code']);
+    expect(Object.keys(res.body).sort()).toEqual([
+      'intermediate_session_token',
+      'member',
+      'member_id',
+      'organization',
+      'request_id',
+      'status_code',
+    ]);
     expect(res.body.intermediate_session_token).toEqual(expect.any(String));
   });
 
   it('refuses bad factors, unknown members and members who are not active', async () => {
     const t = createTestApp();
     const ids = await provision(t);
-    const bad = await t.api.post('/v1/b2b/sessions/intermediate', { organization_id: ids.organizationId, member_id: ids.memberId, authentication_factors: 'password' });
+    const bad = await t.api.post('/v1/b2b/sessions/intermediate', {
+      organization_id: ids.organizationId,
+      member_id: ids.memberId,
+      authentication_factors: 'password',
+    });
     expectError(bad, 400, 'bad_request');
     expect(bad.body.error_message).toMatch(/authentication_factors/);
-    expectError(await t.api.post('/v1/b2b/sessions/intermediate', { organization_id: ids.organizationId, member_id: 'nobody' }), 404, 'member_not_found');
-    const invited = await t.api.post('/v1/b2b/organizations/acme/members', { email_address: 'p@acme.example', create_member_as_pending: true });
+    expectError(
+      await t.api.post('/v1/b2b/sessions/intermediate', { organization_id: ids.organizationId, member_id: 'nobody' }),
+      404,
+      'member_not_found',
+    );
+    const invited = await t.api.post('/v1/b2b/organizations/acme/members', {
+      email_address: 'p@acme.example',
+      create_member_as_pending: true,
+    });
     expectError(
       await t.api.post('/v1/b2b/sessions/intermediate', { organization_id: ids.organizationId, member_id: invited.body.member_id }),
       400,

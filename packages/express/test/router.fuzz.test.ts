@@ -29,24 +29,53 @@ const segment = fc.oneof(
 
 const path = fc.oneof(
   // A known route with random parameters.
-  fc.tuple(fc.constantFrom(...ROUTES.map((r) => r.path)), segment, segment).map(([p, a, b]) =>
-    p.replace(':organization_id', a || 'x').replace(':member_id', b || 'x'),
-  ),
+  fc
+    .tuple(fc.constantFrom(...ROUTES.map((r) => r.path)), segment, segment)
+    .map(([p, a, b]) => p.replace(':organization_id', a || 'x').replace(':member_id', b || 'x')),
   // Random segments under the API prefix, and anywhere.
   fc.array(segment, { maxLength: 6 }).map((parts) => `/v1/b2b/${parts.join('/')}`),
   fc.array(segment, { maxLength: 4 }).map((parts) => `/${parts.join('/')}`),
 );
 const query = fc.option(
-  fc.dictionary(ascii(1, 20), fc.oneof(ascii(0, 30), fc.constant(null).map(() => ids.memberId)), { maxKeys: 4 }).map(
-    (q) => `?${new URLSearchParams(q).toString()}`,
-  ),
+  fc
+    .dictionary(
+      ascii(1, 20),
+      fc.oneof(
+        ascii(0, 30),
+        fc.constant(null).map(() => ids.memberId),
+      ),
+      { maxKeys: 4 },
+    )
+    .map((q) => `?${new URLSearchParams(q).toString()}`),
   { nil: '' },
 );
 
-const FIELD_NAMES = ['organization_id', 'member_id', 'code', 'recovery_code', 'secret', 'recovery_codes', 'expiration_minutes',
-  'intermediate_session_token', 'session_token', 'session_jwt', 'session_duration_minutes', 'session_custom_claims',
-  'set_mfa_enrollment', 'set_default_mfa', 'organization_name', 'organization_slug', 'organization_external_id',
-  'mfa_policy', 'email_address', 'name', 'external_id', 'member_session_id', 'authentication_factors', '__proto__'];
+const FIELD_NAMES = [
+  'organization_id',
+  'member_id',
+  'code',
+  'recovery_code',
+  'secret',
+  'recovery_codes',
+  'expiration_minutes',
+  'intermediate_session_token',
+  'session_token',
+  'session_jwt',
+  'session_duration_minutes',
+  'session_custom_claims',
+  'set_mfa_enrollment',
+  'set_default_mfa',
+  'organization_name',
+  'organization_slug',
+  'organization_external_id',
+  'mfa_policy',
+  'email_address',
+  'name',
+  'external_id',
+  'member_session_id',
+  'authentication_factors',
+  '__proto__',
+];
 const fieldValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.constantFrom('acme', '123456', '١٢٣٤٥٦', 'aaaa-bbbb-cccc', 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', 'ada@acme.example'),
@@ -89,10 +118,7 @@ const realOrganization = fc.oneof(
   { weight: 4, arbitrary: fc.constant(null).map(() => ids.organizationId) },
   { weight: 1, arbitrary: segment },
 );
-const realMember = fc.oneof(
-  { weight: 4, arbitrary: fc.constant(null).map(() => ids.memberId) },
-  { weight: 1, arbitrary: segment },
-);
+const realMember = fc.oneof({ weight: 4, arbitrary: fc.constant(null).map(() => ids.memberId) }, { weight: 1, arbitrary: segment });
 const aimed = fc
   .record({
     route: fc.constantFrom(...ROUTES),
@@ -109,7 +135,15 @@ const aimed = fc
     const base = keepIds ? { organization_id: ids.organizationId, member_id: ids.memberId, session_token: ids.sessionToken } : {};
     const json = JSON.stringify({ ...base, ...fields });
     return route.method === 'GET'
-      ? { method: 'GET', path: concrete, query: `?${new URLSearchParams({ member_id: String(fields.member_id ?? member) })}`, authorization: AUTH, contentType: undefined, body: undefined, extraHeaders: {} }
+      ? {
+          method: 'GET',
+          path: concrete,
+          query: `?${new URLSearchParams({ member_id: String(fields.member_id ?? member) })}`,
+          authorization: AUTH,
+          contentType: undefined,
+          body: undefined,
+          extraHeaders: {},
+        }
       : { method: route.method, path: concrete, query: '', authorization: AUTH, contentType, body: json, extraHeaders: {} };
   });
 

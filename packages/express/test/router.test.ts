@@ -177,7 +177,12 @@ describe('request bodies', () => {
 
   it('accepts application/json with or without charset=utf-8, in any case', async () => {
     let n = 0;
-    for (const type of ['application/json', 'application/json; charset=utf-8', 'Application/JSON;Charset="UTF-8"', 'application/json; charset=utf8']) {
+    for (const type of [
+      'application/json',
+      'application/json; charset=utf-8',
+      'Application/JSON;Charset="UTF-8"',
+      'application/json; charset=utf8',
+    ]) {
       const res = await post()
         .set('Content-Type', type)
         .send(JSON.stringify({ organization_name: 'Acme', organization_slug: `acme-${n++}` }));
@@ -355,7 +360,9 @@ describe("a host's own service", () => {
     ['an object with another request_id', { request_id: 'request-id-test-other', status_code: 201, ok: true }, { ok: true }],
   ])('answering %s is answered with this request_id and status_code 200', async (_n, answer, fields) => {
     const { service } = createMemoryTotp();
-    const t = createTestApp({ router: { service: { ...service, totps: { ...service.totps, authenticate: async () => answer as never } } } });
+    const t = createTestApp({
+      router: { service: { ...service, totps: { ...service.totps, authenticate: async () => answer as never } } },
+    });
     const res = await t.api.post('/v1/b2b/totp/authenticate', { organization_id: 'acme', member_id: 'm', code: '123456' });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ ...fields, request_id: expect.stringMatching(/^request-id-test-/), status_code: 200 });
@@ -401,8 +408,12 @@ describe('unexpected failures', () => {
 
   it('answer a TotpError service_unavailable with 503 and its message, logged as one line with the cause, no stack', async () => {
     // A database outage: every request fails this way, so each is one log line, not a stack (it was ~4 KB each).
-    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect'), { code: 'ECONNREFUSED' });
-    const outage = new TotpError('service_unavailable', 'the store cannot be reached', { cause: new Error('prisma failed', { cause: refused }) });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect'), {
+      code: 'ECONNREFUSED',
+    });
+    const outage = new TotpError('service_unavailable', 'the store cannot be reached', {
+      cause: new Error('prisma failed', { cause: refused }),
+    });
     const t = createTestApp({ router: { service: failingService(outage) } });
     const res = await t.api.get('/v1/b2b/organizations/acme');
     expectError(res, 503, 'service_unavailable');
@@ -410,7 +421,9 @@ describe('unexpected failures', () => {
     expect(t.logged).toHaveLength(1);
     const [entry] = t.logged;
     expect(entry!.cause).toBeUndefined();
-    expect(entry!.message).toBe(`[@totp/express] ${res.body.request_id} GET /v1/b2b/organizations/acme: service_unavailable: connect ECONNREFUSED 127.0.0.1:5432 (ECONNREFUSED)`);
+    expect(entry!.message).toBe(
+      `[@totp/express] ${res.body.request_id} GET /v1/b2b/organizations/acme: service_unavailable: connect ECONNREFUSED 127.0.0.1:5432 (ECONNREFUSED)`,
+    );
     // An unexpected failure still gets the error itself, stack and all.
     const bug = new Error('a bug');
     const u = createTestApp({ router: { service: failingService(bug) } });

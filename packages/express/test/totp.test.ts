@@ -16,7 +16,17 @@ describe('POST /v1/b2b/totp', () => {
     const t = createTestApp();
     const { created, memberId } = await pending(t);
     expect(Object.keys(created.body).sort()).toEqual(
-      ['member', 'member_id', 'organization', 'qr_code', 'recovery_codes', 'request_id', 'secret', 'status_code', 'totp_registration_id'].sort(),
+      [
+        'member',
+        'member_id',
+        'organization',
+        'qr_code',
+        'recovery_codes',
+        'request_id',
+        'secret',
+        'status_code',
+        'totp_registration_id',
+      ].sort(),
     );
     expect(created.body.member_id).toBe(memberId);
     expect(created.body.totp_registration_id).toMatch(/^member-totp-test-[0-9a-f-]{36}$/);
@@ -30,7 +40,11 @@ describe('POST /v1/b2b/totp', () => {
   it.each([4, 1441, 5.5, '60', -60, 1e308, true])('refuses expiration_minutes %o with 400 invalid_expiration', async (value) => {
     const t = createTestApp();
     const ids = await provision(t);
-    const res = await t.api.post('/v1/b2b/totp', { organization_id: ids.organizationId, member_id: ids.memberId, expiration_minutes: value });
+    const res = await t.api.post('/v1/b2b/totp', {
+      organization_id: ids.organizationId,
+      member_id: ids.memberId,
+      expiration_minutes: value,
+    });
     expectError(res, 400, 'invalid_expiration');
   });
 
@@ -38,21 +52,30 @@ describe('POST /v1/b2b/totp', () => {
     const t = createTestApp();
     const ids = await provision(t);
     for (const value of [5, 1440]) {
-      expectSuccess(await t.api.post('/v1/b2b/totp', { organization_id: ids.organizationId, member_id: ids.memberId, expiration_minutes: value }));
+      expectSuccess(
+        await t.api.post('/v1/b2b/totp', { organization_id: ids.organizationId, member_id: ids.memberId, expiration_minutes: value }),
+      );
     }
   });
 
   it('refuses a member with an active registration with 400 active_totp_exists', async () => {
     const t = createTestApp();
     const m = await enrolled(t);
-    const res = await t.api.post('/v1/b2b/totp', { organization_id: m.organizationId, member_id: m.memberId, session_token: m.sessionToken });
+    const res = await t.api.post('/v1/b2b/totp', {
+      organization_id: m.organizationId,
+      member_id: m.memberId,
+      session_token: m.sessionToken,
+    });
     expectError(res, 400, 'active_totp_exists');
   });
 
   it('refuses a member who is not active with 400 action_available_only_for_active_members', async () => {
     const t = createTestApp();
     await provision(t);
-    const invited = await t.api.post('/v1/b2b/organizations/acme/members', { email_address: 'p@acme.example', create_member_as_pending: true });
+    const invited = await t.api.post('/v1/b2b/organizations/acme/members', {
+      email_address: 'p@acme.example',
+      create_member_as_pending: true,
+    });
     expectSuccess(invited);
     const res = await t.api.post('/v1/b2b/totp', { organization_id: 'acme', member_id: invited.body.member_id });
     expectError(res, 400, 'action_available_only_for_active_members');
@@ -68,7 +91,7 @@ describe('POST /v1/b2b/totp', () => {
     expect(missing.body.error_message).toMatch(/member_id is required/);
   });
 
-  it('checks any token passed: unknown is 401, another member\'s is 403', async () => {
+  it("checks any token passed: unknown is 401, another member's is 403", async () => {
     const t = createTestApp();
     const ids = await provision(t);
     const other = await t.api.post('/v1/b2b/organizations/acme/members', { email_address: 'o@acme.example' });
@@ -124,7 +147,12 @@ describe('POST /v1/b2b/totp/authenticate', () => {
     const code = totpCode(m.secret, t.clock.now());
     const results = await Promise.all(
       Array.from({ length: 8 }, () =>
-        t.api.post('/v1/b2b/totp/authenticate', { organization_id: m.organizationId, member_id: m.memberId, code, session_token: m.sessionToken }),
+        t.api.post('/v1/b2b/totp/authenticate', {
+          organization_id: m.organizationId,
+          member_id: m.memberId,
+          code,
+          session_token: m.sessionToken,
+        }),
       ),
     );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
@@ -152,7 +180,12 @@ describe('POST /v1/b2b/totp/authenticate', () => {
     async (code) => {
       const t = createTestApp();
       const m = await enrolled(t);
-      const res = await t.api.post('/v1/b2b/totp/authenticate', { organization_id: m.organizationId, member_id: m.memberId, code, session_token: m.sessionToken });
+      const res = await t.api.post('/v1/b2b/totp/authenticate', {
+        organization_id: m.organizationId,
+        member_id: m.memberId,
+        code,
+        session_token: m.sessionToken,
+      });
       expectError(res, 400, 'invalid_totp_code');
     },
   );
@@ -160,7 +193,12 @@ describe('POST /v1/b2b/totp/authenticate', () => {
   it.each([[123456], [null], [['123456']], [{ code: '123456' }]])('refuses the non-string code %j with 400', async (code) => {
     const t = createTestApp();
     const m = await enrolled(t);
-    const res = await t.api.post('/v1/b2b/totp/authenticate', { organization_id: m.organizationId, member_id: m.memberId, code, session_token: m.sessionToken });
+    const res = await t.api.post('/v1/b2b/totp/authenticate', {
+      organization_id: m.organizationId,
+      member_id: m.memberId,
+      code,
+      session_token: m.sessionToken,
+    });
     expect(res.status).toBe(400);
     expectError(res, 400);
   });
@@ -168,7 +206,11 @@ describe('POST /v1/b2b/totp/authenticate', () => {
   it('refuses a code without a session with 400 no_associated_session_passed_in', async () => {
     const t = createTestApp();
     const m = await enrolled(t);
-    const res = await t.api.post('/v1/b2b/totp/authenticate', { organization_id: m.organizationId, member_id: m.memberId, code: totpCode(m.secret, t.clock.now()) });
+    const res = await t.api.post('/v1/b2b/totp/authenticate', {
+      organization_id: m.organizationId,
+      member_id: m.memberId,
+      code: totpCode(m.secret, t.clock.now()),
+    });
     expectError(res, 400, 'no_associated_session_passed_in');
   });
 
@@ -190,7 +232,12 @@ describe('POST /v1/b2b/totp/authenticate', () => {
     const t = createTestApp();
     const ids = await provision(t);
     const ist = await intermediateToken(t, ids.organizationId, ids.memberId);
-    const res = await t.api.post('/v1/b2b/totp/authenticate', { organization_id: ids.organizationId, member_id: ids.memberId, code: '123456', intermediate_session_token: ist });
+    const res = await t.api.post('/v1/b2b/totp/authenticate', {
+      organization_id: ids.organizationId,
+      member_id: ids.memberId,
+      code: '123456',
+      intermediate_session_token: ist,
+    });
     expectError(res, 404, 'totp_not_found');
   });
 
@@ -199,20 +246,36 @@ describe('POST /v1/b2b/totp/authenticate', () => {
     const m = await enrolled(t);
     const base = { organization_id: m.organizationId, member_id: m.memberId, code: totpCode(m.secret, t.clock.now()) };
     for (const minutes of [4, 527041, 1.5, '60']) {
-      const res = await t.api.post('/v1/b2b/totp/authenticate', { ...base, session_token: m.sessionToken, session_duration_minutes: minutes });
+      const res = await t.api.post('/v1/b2b/totp/authenticate', {
+        ...base,
+        session_token: m.sessionToken,
+        session_duration_minutes: minutes,
+      });
       expect(res.status).toBe(400);
       expect(['invalid_session_duration_minutes', 'bad_request']).toContain(res.body.error_type);
     }
     expectError(
-      await t.api.post('/v1/b2b/totp/authenticate', { ...base, session_token: m.sessionToken, session_custom_claims: { big: 'x'.repeat(5000) } }),
+      await t.api.post('/v1/b2b/totp/authenticate', {
+        ...base,
+        session_token: m.sessionToken,
+        session_custom_claims: { big: 'x'.repeat(5000) },
+      }),
       400,
       'custom_claims_too_large',
     );
     expectError(await t.api.post('/v1/b2b/totp/authenticate', { ...base, session_token: 'unknown' }), 401, 'session_not_found');
-    expectError(await t.api.post('/v1/b2b/totp/authenticate', { ...base, intermediate_session_token: 'unknown' }), 401, 'intermediate_session_not_found');
+    expectError(
+      await t.api.post('/v1/b2b/totp/authenticate', { ...base, intermediate_session_token: 'unknown' }),
+      401,
+      'intermediate_session_not_found',
+    );
     const other = await t.api.post('/v1/b2b/organizations/acme/members', { email_address: 'o@acme.example' });
     const otherIst = await intermediateToken(t, m.organizationId, other.body.member_id);
-    expectError(await t.api.post('/v1/b2b/totp/authenticate', { ...base, intermediate_session_token: otherIst }), 403, 'session_authorization_error');
+    expectError(
+      await t.api.post('/v1/b2b/totp/authenticate', { ...base, intermediate_session_token: otherIst }),
+      403,
+      'session_authorization_error',
+    );
   });
 });
 
@@ -222,16 +285,37 @@ describe('POST /v1/b2b/totp/migrate', () => {
   it('imports a secret as an active registration, with minted or imported recovery codes', async () => {
     const t = createTestApp();
     const ids = await provision(t);
-    const res = await t.api.post('/v1/b2b/totp/migrate', { organization_id: ids.organizationId, member_id: ids.memberId, secret: SECRET32 });
+    const res = await t.api.post('/v1/b2b/totp/migrate', {
+      organization_id: ids.organizationId,
+      member_id: ids.memberId,
+      secret: SECRET32,
+    });
     expectSuccess(res);
-    expect(Object.keys(res.body).sort()).toEqual(['member', 'member_id', 'organization', 'recovery_codes', 'request_id', 'status_code', 'totp_registration_id']);
+    expect(Object.keys(res.body).sort()).toEqual([
+      'member',
+      'member_id',
+      'organization',
+      'recovery_codes',
+      'request_id',
+      'status_code',
+      'totp_registration_id',
+    ]);
     expect(res.body.recovery_codes).toHaveLength(10);
     expect(res.body.member.totp_registration_id).toBe(res.body.totp_registration_id);
     const ist = await intermediateToken(t, ids.organizationId, ids.memberId);
     expectSuccess(
-      await t.api.post('/v1/b2b/totp/authenticate', { organization_id: ids.organizationId, member_id: ids.memberId, code: totpCode(SECRET32, t.clock.now()), intermediate_session_token: ist }),
+      await t.api.post('/v1/b2b/totp/authenticate', {
+        organization_id: ids.organizationId,
+        member_id: ids.memberId,
+        code: totpCode(SECRET32, t.clock.now()),
+        intermediate_session_token: ist,
+      }),
     );
-    const again = await t.api.post('/v1/b2b/totp/migrate', { organization_id: ids.organizationId, member_id: ids.memberId, secret: SECRET32 });
+    const again = await t.api.post('/v1/b2b/totp/migrate', {
+      organization_id: ids.organizationId,
+      member_id: ids.memberId,
+      secret: SECRET32,
+    });
     expectError(again, 400, 'active_totp_exists');
   });
 
@@ -239,13 +323,23 @@ describe('POST /v1/b2b/totp/migrate', () => {
     const t = createTestApp();
     const ids = await provision(t);
     const codes = ['abcd-efgh-ijkm', 'aaaa-bbbb-cccc'];
-    const res = await t.api.post('/v1/b2b/totp/migrate', { organization_id: ids.organizationId, member_id: ids.memberId, secret: SECRET32, recovery_codes: codes });
+    const res = await t.api.post('/v1/b2b/totp/migrate', {
+      organization_id: ids.organizationId,
+      member_id: ids.memberId,
+      secret: SECRET32,
+      recovery_codes: codes,
+    });
     expectSuccess(res);
     expect(res.body.recovery_codes).toEqual(codes);
     const u = createTestApp();
     const v = await provision(u);
     expectError(
-      await u.api.post('/v1/b2b/totp/migrate', { organization_id: v.organizationId, member_id: v.memberId, secret: SECRET32, recovery_codes: ['nope'] }),
+      await u.api.post('/v1/b2b/totp/migrate', {
+        organization_id: v.organizationId,
+        member_id: v.memberId,
+        secret: SECRET32,
+        recovery_codes: ['nope'],
+      }),
       400,
       'invalid_recovery_code',
     );
@@ -270,7 +364,9 @@ describe('DELETE /v1/b2b/organizations/{organization_id}/members/{member_id}/tot
     expectError(await t.api.delete(`/v1/b2b/organizations/${m.organizationId}/members/${m.memberId}/totp`), 404, 'totp_not_found');
     expectError(await t.api.get(`/v1/b2b/recovery_codes/${m.organizationId}/${m.memberId}`), 404, 'totp_not_found');
     expectSuccess(await t.api.post('/v1/b2b/sessions/authenticate', { session_token: m.sessionToken }));
-    expectSuccess(await t.api.post('/v1/b2b/totp', { organization_id: m.organizationId, member_id: m.memberId, session_token: m.sessionToken }));
+    expectSuccess(
+      await t.api.post('/v1/b2b/totp', { organization_id: m.organizationId, member_id: m.memberId, session_token: m.sessionToken }),
+    );
   });
 
   it('answers unknown members and organizations with 404', async () => {

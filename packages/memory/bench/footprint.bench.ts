@@ -51,7 +51,9 @@ const before = heapAfterGc();
 await provision(WARM_UP, MEMBERS);
 const after = heapAfterGc();
 console.log(`@totp/memory footprint: ${MEMBERS} members, each with an active TOTP, 10 recovery codes and a member session`);
-console.log(`heap per member: ${((after - before) / MEMBERS / 1024).toFixed(1)} KiB (${((after - before) / 1024 / 1024).toFixed(1)} MiB in all)`);
+console.log(
+  `heap per member: ${((after - before) / MEMBERS / 1024).toFixed(1)} KiB (${((after - before) / 1024 / 1024).toFixed(1)} MiB in all)`,
+);
 
 // Creating a member looks its organization's e-mail addresses and external IDs up in indexes, not by scanning every
 // member: the last thousand of 20,000 members are created about as fast as the first thousand.
@@ -65,11 +67,17 @@ const { organization: big } = await scaling.organizations.create({ organization_
 const createBatch = async (from: number) => {
   const started = performance.now();
   for (let i = from; i < from + 1000; i++) {
-    await scaling.organizations.members.create({ organization_id: big.organization_id, email_address: `m-${i}@big.example`, external_id: `emp-${i}` });
+    await scaling.organizations.members.create({
+      organization_id: big.organization_id,
+      email_address: `m-${i}@big.example`,
+      external_id: `emp-${i}`,
+    });
   }
   return performance.now() - started;
 };
 const firstBatchMs = await createBatch(0);
 for (let from = 1000; from < 19_000; from += 1000) await createBatch(from);
 const lastBatchMs = await createBatch(19_000);
-console.log(`member creation, the 20th thousand against the 1st: ${(lastBatchMs / firstBatchMs).toFixed(2)}x the time (1.00x: no slower as the store grows)`);
+console.log(
+  `member creation, the 20th thousand against the 1st: ${(lastBatchMs / firstBatchMs).toFixed(2)}x the time (1.00x: no slower as the store grows)`,
+);

@@ -31,7 +31,9 @@ const uri = parseOtpauthUri(scanned.data);
 console.log(`registration  ${created.totp_registration_id} (pending until its first code is authenticated)`);
 console.log(`secret        ${created.secret}`);
 console.log(`otpauth URI   ${scanned.data}`);
-console.log(`              issuer "${uri.issuer}", account "${uri.accountName}", ${uri.algorithm}, ${uri.digits} digits, ${uri.periodSeconds} s`);
+console.log(
+  `              issuer "${uri.issuer}", account "${uri.accountName}", ${uri.algorithm}, ${uri.digits} digits, ${uri.periodSeconds} s`,
+);
 console.log(await QRCode.toString(scanned.data, { type: 'terminal', small: true }));
 console.log('recovery codes (shown once; the store keeps only keyed hashes):');
 for (const code of created.recovery_codes) console.log(`              ${code}`);
@@ -54,7 +56,12 @@ console.log(`code ${code} accepted; registration active: member.totp_registratio
 console.log(`session       ${authenticated.member_session.member_session_id}, expires ${authenticated.member_session.expires_at}`);
 console.log(`factors       ${authenticated.member_session.authentication_factors.map((f) => f.type).join(' + ')}`);
 try {
-  await service.totps.authenticate({ organization_id: 'acme', member_id: member.member_id, code, session_token: authenticated.session_token });
+  await service.totps.authenticate({
+    organization_id: 'acme',
+    member_id: member.member_id,
+    code,
+    session_token: authenticated.session_token,
+  });
 } catch (error) {
   console.log(`the same code again: ${(error as { error_type: string }).error_type}`);
 }
@@ -78,5 +85,7 @@ console.log(`10 new codes, e.g. ${rotated.recovery_codes[0]}; every old one stop
 
 step("7. Delete the member's TOTP (DELETE /v1/b2b/organizations/{org}/members/{member}/totp)");
 const deleted = await service.organizations.members.deleteTOTP({ organization_id: 'acme', member_id: member.member_id });
-console.log(`member.totp_registration_id = "${deleted.member.totp_registration_id}"; the session still works:`,
-  (await service.sessions.authenticate({ session_token: authenticated.session_token })).status_code === 200);
+console.log(
+  `member.totp_registration_id = "${deleted.member.totp_registration_id}"; the session still works:`,
+  (await service.sessions.authenticate({ session_token: authenticated.session_token })).status_code === 200,
+);

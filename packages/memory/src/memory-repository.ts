@@ -40,7 +40,11 @@ const copy = <T>(value: T): T => structuredClone(value);
 const copyOrNull = <T>(value: T | undefined): T | null => (value === undefined ? null : copy(value));
 
 const memberKey = (organizationId: string, memberId: string) => `${organizationId}\u0000${memberId}`;
-const lockoutOf = (m: MemberRecord): LockoutState => ({ failedAttempts: m.failedMfaAttempts, lockCreatedAt: m.lockCreatedAt, lockExpiresAt: m.lockExpiresAt });
+const lockoutOf = (m: MemberRecord): LockoutState => ({
+  failedAttempts: m.failedMfaAttempts,
+  lockCreatedAt: m.lockCreatedAt,
+  lockExpiresAt: m.lockExpiresAt,
+});
 const setLockout = (m: MemberRecord, state: LockoutState) => {
   m.failedMfaAttempts = state.failedAttempts;
   m.lockCreatedAt = state.lockCreatedAt === null ? null : new Date(state.lockCreatedAt);
@@ -119,7 +123,8 @@ export function createMemoryRepository(): MemoryRepository {
   const presentedSession = (query: MfaAttemptQuery) => {
     const session = query.session;
     if (session === undefined) return { intermediateSession: undefined, memberSession: undefined };
-    if (session.kind === 'intermediate') return { intermediateSession: intermediateSessions.get(session.tokenHash), memberSession: undefined };
+    if (session.kind === 'intermediate')
+      return { intermediateSession: intermediateSessions.get(session.tokenHash), memberSession: undefined };
     const id = 'memberSessionId' in session ? session.memberSessionId : memberSessionIdByTokenHash.get(session.tokenHash);
     return { intermediateSession: undefined, memberSession: id === undefined ? undefined : memberSessions.get(id) };
   };
@@ -139,7 +144,10 @@ export function createMemoryRepository(): MemoryRepository {
     const registration = registrations.get(spend.totpRegistrationId)!;
     if (spend.kind === 'recovery_code') {
       const codes = recoveryCodes.get(spend.totpRegistrationId)!;
-      codes.splice(codes.findIndex((c) => spend.candidates.some((k) => k.keyId === c.keyId && k.hash === c.hash)), 1);
+      codes.splice(
+        codes.findIndex((c) => spend.candidates.some((k) => k.keyId === c.keyId && k.hash === c.hash)),
+        1,
+      );
       return codes.length;
     }
     registration.lastAcceptedStep = spend.step;
@@ -231,7 +239,8 @@ export function createMemoryRepository(): MemoryRepository {
         const live =
           (intermediateSession !== undefined && intermediateSession.expiresAt > at) ||
           (memberSession !== undefined && memberSession.revokedAt === null && memberSession.expiresAt > at);
-        const owned = presented !== undefined && presented.organizationId === member.organizationId && presented.memberId === member.memberId;
+        const owned =
+          presented !== undefined && presented.organizationId === member.organizationId && presented.memberId === member.memberId;
         const usable = registrationsOf(key).some(
           (r) => r.status === 'active' || (query.registration === 'active_or_pending' && r.expiresAt !== null && r.expiresAt > at),
         );
@@ -351,7 +360,10 @@ export function createMemoryRepository(): MemoryRepository {
     },
 
     async revokeMemberSessions(which, at) {
-      const sessions = 'memberSessionId' in which ? [memberSessions.get(which.memberSessionId)] : [...memberSessions.values()].filter((s) => s.memberId === which.memberId);
+      const sessions =
+        'memberSessionId' in which
+          ? [memberSessions.get(which.memberSessionId)]
+          : [...memberSessions.values()].filter((s) => s.memberId === which.memberId);
       let count = 0;
       for (const session of sessions) {
         if (session !== undefined && session.revokedAt === null) {
@@ -390,7 +402,9 @@ export function createMemoryRepository(): MemoryRepository {
         organizations: [...organizations.values()],
         members: [...members.values()],
         registrations: [...registrations.values()],
-        recoveryCodes: [...recoveryCodes.entries()].flatMap(([totpRegistrationId, hashes]) => hashes.map((h) => ({ ...h, totpRegistrationId }))),
+        recoveryCodes: [...recoveryCodes.entries()].flatMap(([totpRegistrationId, hashes]) =>
+          hashes.map((h) => ({ ...h, totpRegistrationId })),
+        ),
         intermediateSessions: [...intermediateSessions.values()],
         memberSessions: [...memberSessions.values()],
       });

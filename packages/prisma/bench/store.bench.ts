@@ -85,7 +85,10 @@ async function postgresStore(options: { prepared: boolean; url?: string }): Prom
   }
   const schema = `totp_bench_${process.pid}${options.prepared ? '_prepared' : ''}`;
   const { factory, counter } = instrumentAdapter(
-    new PrismaPg({ connectionString: url, max: CONCURRENCY + 2 }, { schema, ...(options.prepared ? { statementNameGenerator: preparedStatementNames() } : {}) }),
+    new PrismaPg(
+      { connectionString: url, max: CONCURRENCY + 2 },
+      { schema, ...(options.prepared ? { statementNameGenerator: preparedStatementNames() } : {}) },
+    ),
   );
   const prisma = new PostgresClient({ adapter: factory });
   await applyMigrations(prisma, { provider: 'postgresql', schema });
@@ -161,7 +164,13 @@ async function prepare(repository: TotpRepository) {
       email_address: `bench-${prepared}-${i}@example.com`,
     });
     const created = await service.totps.create({ organization_id: organizationId, member_id: memberId });
-    const member: Member = { organizationId, memberId, secret: decodeSecret(created.secret), codes: created.recovery_codes, sessionToken: '' };
+    const member: Member = {
+      organizationId,
+      memberId,
+      secret: decodeSecret(created.secret),
+      codes: created.recovery_codes,
+      sessionToken: '',
+    };
     // Activates the registration, and gives the member the session a step-up extends (each step-up extends it by
     // the default hour again; every member has one every 8 requests, 4 minutes of the bench's clock).
     const activated = await authenticate(service, member, nowMs, { intermediate_session_token: await ist(service, member) });
@@ -221,7 +230,9 @@ async function measure(store: Store, operation: Operation): Promise<Measured> {
 
   for (let i = 0; i < WARMUP; i++) {
     advance();
-    await (await call(members[i % members.length]!))();
+    await (
+      await call(members[i % members.length]!)
+    )();
   }
 
   // Latency: one request at a time; the setup of each (a fresh IST, a new step or code) is not timed.
@@ -236,7 +247,9 @@ async function measure(store: Store, operation: Operation): Promise<Measured> {
     latenciesMs.push(performance.now() - started);
     if (store.counter) roundTrips.push(store.counter.roundTrips);
     if (process.env.BENCH_TRACE && i === SEQUENTIAL - 1 && store.counter) {
-      const lines = store.counter.statements.map((x) => `  ${x.durationMs === undefined ? '' : `${x.durationMs.toFixed(3)} ms  `}${x.sql.slice(0, 140)}`);
+      const lines = store.counter.statements.map(
+        (x) => `  ${x.durationMs === undefined ? '' : `${x.durationMs.toFixed(3)} ms  `}${x.sql.slice(0, 140)}`,
+      );
       console.log(`${operation} on ${store.name} (${(latenciesMs.at(-1) ?? 0).toFixed(3)} ms in all):\n${lines.join('\n')}`);
     }
   }
@@ -268,8 +281,12 @@ async function main() {
   });
   const pgPrepared = pg === undefined ? undefined : await postgresStore({ prepared: true, url: pg.url });
   const stores: Store[] = [memoryStore(), await sqliteStore(), ...(pg && pgPrepared ? [pg, pgPrepared] : [])];
-  console.log(`@totp/prisma store bench: ${SEQUENTIAL} sequential requests (after ${WARMUP} unmeasured) and ${BATCHES}×${CONCURRENCY} concurrent ones per row`);
-  console.log(`PostgreSQL: ${pg?.where ?? 'none'}; SQLite: a file in ${tmpdir()} (WAL, synchronous=FULL); the real service over each store.\n`);
+  console.log(
+    `@totp/prisma store bench: ${SEQUENTIAL} sequential requests (after ${WARMUP} unmeasured) and ${BATCHES}×${CONCURRENCY} concurrent ones per row`,
+  );
+  console.log(
+    `PostgreSQL: ${pg?.where ?? 'none'}; SQLite: a file in ${tmpdir()} (WAL, synchronous=FULL); the real service over each store.\n`,
+  );
 
   const results = new Map<string, Measured>();
   let floor: { pgMs: number; prismaMs: number } | undefined;
@@ -292,7 +309,15 @@ async function main() {
       const m = results.get(`${operation}/${store.name}`)!;
       const median = quantile(m.latenciesMs, 0.5);
       const trips = m.roundTrips.length === 0 ? '–' : `${quantile(m.roundTrips, 0.5)} (max ${Math.max(...m.roundTrips)})`;
-      rows.push([operation, store.name, ms(median), ms(quantile(m.latenciesMs, 0.99)), m.opsPerSecond.toFixed(0), `${(median / ceiling).toFixed(1)}×`, trips]);
+      rows.push([
+        operation,
+        store.name,
+        ms(median),
+        ms(quantile(m.latenciesMs, 0.99)),
+        m.opsPerSecond.toFixed(0),
+        `${(median / ceiling).toFixed(1)}×`,
+        trips,
+      ]);
     }
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -17,7 +17,9 @@ export function renderMigrationModule() {
   ];
   for (const provider of ['sqlite', 'postgresql']) {
     const dir = join(root, 'migrations', provider);
-    const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
     lines.push(`  ${provider}: [`);
     for (const file of files) {
       const sql = readFileSync(join(dir, file), 'utf8').replace(/\r\n/g, '\n');

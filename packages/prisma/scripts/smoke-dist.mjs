@@ -9,7 +9,10 @@ const require = createRequire(import.meta.url);
 const esm = await import('@totp/prisma');
 const cjs = require('@totp/prisma');
 
-for (const [format, pkg] of [['esm', esm], ['cjs', cjs]]) {
+for (const [format, pkg] of [
+  ['esm', esm],
+  ['cjs', cjs],
+]) {
   assert.equal(typeof pkg.createPrismaRepository, 'function', `${format}: createPrismaRepository`);
   assert.match(pkg.MIGRATIONS.postgresql[0].sql, /CREATE TABLE "totp_members"/, `${format}: PostgreSQL SQL embedded`);
   const db = new Database(':memory:');

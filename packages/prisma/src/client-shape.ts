@@ -1,22 +1,45 @@
 // The part of a host's PrismaClient the adapter uses, typed structurally: the rows of prisma/totp.prisma's models, their
 // delegates and interactive transactions. Any client generated from a schema containing those models is assignable to it.
 
-import type { IntermediateSessionRecord, MemberRecord, MemberSessionRecord, OrganizationRecord, RecoveryCodeHash, TotpRegistrationRecord } from '@totp/core';
+import type {
+  IntermediateSessionRecord,
+  MemberRecord,
+  MemberSessionRecord,
+  OrganizationRecord,
+  RecoveryCodeHash,
+  TotpRegistrationRecord,
+} from '@totp/core';
 
 export type PrismaProvider = 'sqlite' | 'postgresql';
 
 // Each row is its record (packages/core domain/model.ts) as the model stores it: unions as plain strings, JSON as read,
 // NULL for an empty external ID, the lower-cased e-mail beside the e-mail, the secret in two columns, the step as BIGINT.
-export type TotpOrganizationRow = Omit<OrganizationRecord, 'organizationExternalId' | 'mfaPolicy' | 'mfaMethods' | 'allowedMfaMethods'> &
-  { organizationExternalId: string | null; mfaPolicy: string; mfaMethods: string; allowedMfaMethods: unknown };
-export type TotpMemberRow = Omit<MemberRecord, 'status' | 'externalId' | 'defaultMfaMethod'> &
-  { emailAddressLower: string; status: string; externalId: string | null; defaultMfaMethod: string };
-export type TotpRegistrationRow = Omit<TotpRegistrationRecord, 'status' | 'secret' | 'algorithm' | 'lastAcceptedStep'> &
-  { status: string; secretKeyId: string; secretCiphertext: string; algorithm: string; lastAcceptedStep: bigint | null };
+export type TotpOrganizationRow = Omit<OrganizationRecord, 'organizationExternalId' | 'mfaPolicy' | 'mfaMethods' | 'allowedMfaMethods'> & {
+  organizationExternalId: string | null;
+  mfaPolicy: string;
+  mfaMethods: string;
+  allowedMfaMethods: unknown;
+};
+export type TotpMemberRow = Omit<MemberRecord, 'status' | 'externalId' | 'defaultMfaMethod'> & {
+  emailAddressLower: string;
+  status: string;
+  externalId: string | null;
+  defaultMfaMethod: string;
+};
+export type TotpRegistrationRow = Omit<TotpRegistrationRecord, 'status' | 'secret' | 'algorithm' | 'lastAcceptedStep'> & {
+  status: string;
+  secretKeyId: string;
+  secretCiphertext: string;
+  algorithm: string;
+  lastAcceptedStep: bigint | null;
+};
 /** A recovery code keeps its place in the set as issued, so that codes list in the order they were shown. */
 export type TotpRecoveryCodeRow = RecoveryCodeHash & { totpRegistrationId: string; position: number };
 export type TotpIntermediateSessionRow = Omit<IntermediateSessionRecord, 'authenticationFactors'> & { authenticationFactors: unknown };
-export type TotpMemberSessionRow = Omit<MemberSessionRecord, 'authenticationFactors' | 'customClaims'> & { authenticationFactors: unknown; customClaims: unknown };
+export type TotpMemberSessionRow = Omit<MemberSessionRecord, 'authenticationFactors' | 'customClaims'> & {
+  authenticationFactors: unknown;
+  customClaims: unknown;
+};
 
 /** A JSON value as a Prisma `Json` field takes it: the adapter passes one with `toJSON()` (see rows.ts), one of `InputJsonValue`'s forms. */
 export type JsonInput = { toJSON(): unknown };

@@ -3,8 +3,29 @@
 
 export { createPrismaRepository, type PrismaRepositoryOptions } from './prisma-repository';
 export { TOTP_MODELS, type TotpField, type TotpModel, type TotpTableNames } from './names';
-export { MIGRATIONS, applyMigrations, type ApplyMigrationsOptions, type AppliedMigrations, type Migration, type MigrationTarget } from './migrations';
+export {
+  MIGRATIONS,
+  applyMigrations,
+  type ApplyMigrationsOptions,
+  type AppliedMigrations,
+  type Migration,
+  type MigrationTarget,
+} from './migrations';
 export { isStoreUnreachable, translateStoreError } from './store-errors';
 export { preparedStatementNames, type NamedStatementQuery, type PreparedStatementNamesOptions } from './prepared-statements';
-export type { BatchCount, PrismaProvider, TotpDelegate, TotpPrismaClient, TotpPrismaDelegates, TotpTransactionOptions } from './client-shape';
-export type { TotpIntermediateSessionRow, TotpMemberRow, TotpMemberSessionRow, TotpOrganizationRow, TotpRecoveryCodeRow, TotpRegistrationRow } from './client-shape';
+export type {
+  BatchCount,
+  PrismaProvider,
+  TotpDelegate,
+  TotpPrismaClient,
+  TotpPrismaDelegates,
+  TotpTransactionOptions,
+} from './client-shape';
+export type {
+  TotpIntermediateSessionRow,
+  TotpMemberRow,
+  TotpMemberSessionRow,
+  TotpOrganizationRow,
+  TotpRecoveryCodeRow,
+  TotpRegistrationRow,
+} from './client-shape';

@@ -46,6 +46,7 @@ export function memberMethods({ prisma }: Store): Pick<TotpRepository, 'insertMe
     },
 
     // One statement: the schema's ON DELETE CASCADE foreign keys remove registrations, codes and sessions with it.
-    deleteMember: async (organizationId, memberId) => (await prisma.totpMember.deleteMany({ where: { organizationId, memberId } })).count === 1,
+    deleteMember: async (organizationId, memberId) =>
+      (await prisma.totpMember.deleteMany({ where: { organizationId, memberId } })).count === 1,
   };
 }

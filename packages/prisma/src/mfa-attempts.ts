@@ -1,7 +1,15 @@
 // The port's MFA attempt methods (packages/core domain/repository.ts): beginMfaAttempt and grantMfaSession. On SQLite each
 // is one transaction of Prisma queries applying core's rules to the locked rows; on PostgreSQL one statement each.
 
-import { lockoutAfterSuccess, reserveAttempt, type MfaAttemptContext, type MfaAttemptQuery, type MfaGrant, type MfaGrantResult, type MfaSpend } from '@totp/core';
+import {
+  lockoutAfterSuccess,
+  reserveAttempt,
+  type MfaAttemptContext,
+  type MfaAttemptQuery,
+  type MfaGrant,
+  type MfaGrantResult,
+  type MfaSpend,
+} from '@totp/core';
 import type { TotpMemberSessionRow, TotpPrismaDelegates } from './client-shape';
 import { memberKey } from './members';
 import { organizationKey } from './organizations';
@@ -16,10 +24,12 @@ export function mfaAttemptMethods(store: Store): MfaAttemptMethods {
   return {
     beginMfaAttempt: (query) => store.transaction((tx) => beginMfaAttempt(tx, query)),
     grantMfaSession: (grant) =>
-      store.transaction((tx) => grantMfaSession(tx, grant)).catch((error: unknown) => {
-        if (error instanceof Refused) return error.result;
-        throw error;
-      }),
+      store
+        .transaction((tx) => grantMfaSession(tx, grant))
+        .catch((error: unknown) => {
+          if (error instanceof Refused) return error.result;
+          throw error;
+        }),
   };
 }
 
@@ -37,17 +47,26 @@ async function beginMfaAttempt(tx: TotpPrismaDelegates, query: MfaAttemptQuery):
   const [member] =
     organizationWhere === null || memberWhere === null
       ? []
-      : await tx.totpMember.updateManyAndReturn({ where: { ...memberWhere, organization: organizationWhere }, data: { failedMfaAttempts: { increment: 0 } } });
+      : await tx.totpMember.updateManyAndReturn({
+          where: { ...memberWhere, organization: organizationWhere },
+          data: { failedMfaAttempts: { increment: 0 } },
+        });
   const organization = organizationWhere === null ? null : await tx.totpOrganization.findUnique({ where: organizationWhere });
-  const registrations = member === undefined ? [] : await tx.totpRegistration.findMany({ where: { organizationId: member.organizationId, memberId: member.memberId } });
+  const registrations =
+    member === undefined
+      ? []
+      : await tx.totpRegistration.findMany({ where: { organizationId: member.organizationId, memberId: member.memberId } });
   const { kind, ...sessionKey } = session ?? { kind: undefined };
   const ist = kind === 'intermediate' ? await tx.totpIntermediateSession.findUnique({ where: sessionKey }) : null;
   const memberSession = kind === 'member' ? await tx.totpMemberSession.findUnique({ where: sessionKey }) : null;
 
   const presented = ist ?? memberSession;
-  const live = ist !== null ? ist.expiresAt > at : memberSession !== null && memberSession.revokedAt === null && memberSession.expiresAt > at;
+  const live =
+    ist !== null ? ist.expiresAt > at : memberSession !== null && memberSession.revokedAt === null && memberSession.expiresAt > at;
   const owned = presented !== null && presented.organizationId === member?.organizationId && presented.memberId === member.memberId;
-  const usable = registrations.some((r) => r.status === 'active' || (query.registration === 'active_or_pending' && r.expiresAt !== null && r.expiresAt > at));
+  const usable = registrations.some(
+    (r) => r.status === 'active' || (query.registration === 'active_or_pending' && r.expiresAt !== null && r.expiresAt > at),
+  );
   let reserved: MfaAttemptContext['reservation'] = null;
   if (member?.status === 'active' && live && owned && usable) {
     const result = reserveAttempt(rows.lockoutOf(member), reservation);
@@ -69,11 +88,18 @@ async function grantMfaSession(tx: TotpPrismaDelegates, { at, spend, target, mem
   // The first statement is the target's conditional write: it checks the IST or session is live and locks it.
   let session: TotpMemberSessionRow | undefined;
   if (target.kind === 'exchange') {
-    const consumed = await tx.totpIntermediateSession.deleteMany({ where: { tokenHash: target.intermediateSessionTokenHash, expiresAt: { gt: at } } });
+    const consumed = await tx.totpIntermediateSession.deleteMany({
+      where: { tokenHash: target.intermediateSessionTokenHash, expiresAt: { gt: at } },
+    });
     if (consumed.count === 0) return { status: 'session_not_found' };
   } else {
     const { expiresAt, factor, customClaims } = target;
-    session = await extendLiveSession(tx, target.memberSessionId, { at, expiresAt, factor, ...(customClaims === undefined ? {} : { customClaims }) });
+    session = await extendLiveSession(tx, target.memberSessionId, {
+      at,
+      expiresAt,
+      factor,
+      ...(customClaims === undefined ? {} : { customClaims }),
+    });
     if (session === undefined) return { status: 'session_not_found' };
   }
   const member = await tx.totpMember.findFirst({ where: { organizationId, memberId } });
@@ -102,12 +128,17 @@ async function makeSpend(tx: TotpPrismaDelegates, spend: MfaSpend, at: Date): Pr
   const [where, data] =
     spend.kind === 'totp_step'
       ? [{ status: 'active' }, { lastAcceptedStep: step }]
-      : [{ status: 'pending', expiresAt: { gt: at } }, { lastAcceptedStep: step, status: 'active', expiresAt: null, activatedAt: at }];
-  const updated = await tx.totpRegistration.updateMany({ where: { totpRegistrationId, ...where, OR: [{ lastAcceptedStep: null }, { lastAcceptedStep: { lt: step } }] }, data }).then(
-    ({ count }) => count,
-    // An active registration of the member already holds the (organization, member, status) index: a failed condition.
-    (error: unknown) => (isUniqueViolation(error) ? 0 : Promise.reject(error)),
-  );
+      : [
+          { status: 'pending', expiresAt: { gt: at } },
+          { lastAcceptedStep: step, status: 'active', expiresAt: null, activatedAt: at },
+        ];
+  const updated = await tx.totpRegistration
+    .updateMany({ where: { totpRegistrationId, ...where, OR: [{ lastAcceptedStep: null }, { lastAcceptedStep: { lt: step } }] }, data })
+    .then(
+      ({ count }) => count,
+      // An active registration of the member already holds the (organization, member, status) index: a failed condition.
+      (error: unknown) => (isUniqueViolation(error) ? 0 : Promise.reject(error)),
+    );
   if (updated === 0) throw new Refused();
   return null;
 }

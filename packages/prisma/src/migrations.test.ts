@@ -97,10 +97,7 @@ describe('applyMigrations on PostgreSQL', () => {
       const results = await Promise.all(pools.map((pool) => applyMigrations(pool, { provider: 'postgresql', schema })));
       expect(results.flatMap((r) => r.applied)).toEqual(ALL_MIGRATIONS);
       expect(results.filter((r) => r.alreadyApplied.length === ALL_MIGRATIONS.length)).toHaveLength(7);
-      const { rows } = await pools[0]!.query(
-        'SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1',
-        [schema],
-      );
+      const { rows } = await pools[0]!.query('SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1', [schema]);
       expect(rows[0].n).toBe(7);
     } finally {
       await pools[0]!.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

@@ -31,10 +31,10 @@ describe('the names raw SQL uses', () => {
     expect(sqlNames(undefined).table('TotpMember')).toBe('"totp_members"');
     expect(sqlNames('my "app"').table('TotpMember')).toBe('"my ""app"""."totp_members"');
     const renamed = sqlNames('app', { TotpMember: { table: 'Acme.members', columns: { memberId: 'ID' } } });
-    expect([renamed.table('TotpMember'), renamed.column('TotpMember', 'memberId'), renamed.column('TotpMember', 'emailAddressLower')]).toEqual([
-      '"app"."Acme.members"',
-      '"ID"',
-      '"email_address_lower"',
-    ]);
+    expect([
+      renamed.table('TotpMember'),
+      renamed.column('TotpMember', 'memberId'),
+      renamed.column('TotpMember', 'emailAddressLower'),
+    ]).toEqual(['"app"."Acme.members"', '"ID"', '"email_address_lower"']);
   });
 });

@@ -12,7 +12,10 @@ export function organizationKey({ by, value }: OrganizationLookup): Record<strin
   return value === '' ? null : { organizationExternalId: value };
 }
 
-export function organizationMethods({ prisma, serializable }: Store): Pick<TotpRepository, 'insertOrganization' | 'findOrganization' | 'deleteOrganization'> {
+export function organizationMethods({
+  prisma,
+  serializable,
+}: Store): Pick<TotpRepository, 'insertOrganization' | 'findOrganization' | 'deleteOrganization'> {
   return {
     // Serializable: of two inserts at once, one with slug X and one with external ID X, the database aborts one, which
     // is made again and then finds the other. The unique indexes alone cannot see a slug used as an external ID.
@@ -25,7 +28,8 @@ export function organizationMethods({ prisma, serializable }: Store): Pick<TotpR
         const others = await tx.totpOrganization.findMany({
           where: { OR: [{ organizationSlug: { in: identifiers } }, { organizationExternalId: { in: identifiers } }] },
         });
-        const taken = (identifier: string) => others.some((o) => o.organizationSlug === identifier || o.organizationExternalId === identifier);
+        const taken = (identifier: string) =>
+          others.some((o) => o.organizationSlug === identifier || o.organizationExternalId === identifier);
         if (taken(slug)) return { status: 'conflict', field: 'organization_slug' };
         if (externalId !== '' && taken(externalId)) return { status: 'conflict', field: 'organization_external_id' };
         await tx.totpOrganization.create({ data: organizationRow(organization) });

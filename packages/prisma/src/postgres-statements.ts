@@ -10,7 +10,14 @@ import { isUniqueViolation } from './store-errors';
 import type { MfaAttemptMethods, Store } from './transactions';
 
 type Row = Record<string, unknown>;
-const MODELS = { O: 'TotpOrganization', M: 'TotpMember', R: 'TotpRegistration', C: 'TotpRecoveryCode', I: 'TotpIntermediateSession', S: 'TotpMemberSession' } as const;
+const MODELS = {
+  O: 'TotpOrganization',
+  M: 'TotpMember',
+  R: 'TotpRegistration',
+  C: 'TotpRecoveryCode',
+  I: 'TotpIntermediateSession',
+  S: 'TotpMemberSession',
+} as const;
 
 /** SQL with `{M}` written for the TotpMember table and `{M.memberId}` for its column (MODELS' letters), named as the host named them. */
 function sqlWith(names: SqlNames): (text: string) => string {
@@ -45,7 +52,12 @@ function cached(build: (variant: string) => string): (variant: string) => string
  * member when every condition of the reservation holds; `r` is `reserveAttempt` on that row.
  */
 function beginStatement(variant: string): string {
-  const [organizationBy, memberBy, sessionBy, registration] = variant.split('/') as [string, string, string, MfaAttemptQuery['registration']];
+  const [organizationBy, memberBy, sessionBy, registration] = variant.split('/') as [
+    string,
+    string,
+    string,
+    MfaAttemptQuery['registration'],
+  ];
   const [x, part] = sessionBy === 'intermediate' ? ['I', 'i'] : ['S', 's'];
   const live = part === 'i' ? `"i.expiresAt" > $4` : `"s.revokedAt" IS NULL AND "s.expiresAt" > $4`;
   const next = '(CASE WHEN {M.lockExpiresAt} IS NULL THEN {M.failedMfaAttempts} ELSE 0 END + 1)';
@@ -89,7 +101,8 @@ function grantStatement(variant: string): string {
   }[spend];
   // withFactor: the stored factors in their order, but those whose `type` and `delivery_method` both equal the new
   // factor's (as JSON values, as `===` compares them: an object or array equals nothing), then the new factor.
-  const differs = (key: string) => `("e"."f" -> '${key}' IS DISTINCT FROM CAST($11 AS jsonb) -> '${key}' OR COALESCE(jsonb_typeof("e"."f" -> '${key}'), '') IN ('object', 'array'))`;
+  const differs = (key: string) =>
+    `("e"."f" -> '${key}' IS DISTINCT FROM CAST($11 AS jsonb) -> '${key}' OR COALESCE(jsonb_typeof("e"."f" -> '${key}'), '') IN ('object', 'array'))`;
   const kept =
     `SELECT jsonb_agg("e"."f" ORDER BY "e"."n") FROM jsonb_array_elements("t".{S.authenticationFactors}) WITH ORDINALITY AS "e"("f", "n") ` +
     `WHERE jsonb_typeof("e"."f") = 'null' OR ${differs('type')} OR ${differs('delivery_method')}`;
@@ -110,7 +123,9 @@ function grantStatement(variant: string): string {
       : `WITH "live" AS (SELECT 1 FROM {S} WHERE {S.memberSessionId} = $1 AND {S.revokedAt} IS NULL AND {S.expiresAt} > $2 FOR UPDATE), `) +
     // NO KEY UPDATE, as an UPDATE takes: it queues grants and reservations, not the foreign key checks of new sessions.
     `"owner" AS (SELECT 1 FROM {M} WHERE {M.organizationId} = $3 AND {M.memberId} = $4 AND EXISTS (SELECT 1 FROM "live") FOR NO KEY UPDATE), ` +
-    (spend === 'recovery_code' ? `"codes" AS (SELECT 1 FROM {C} WHERE {C.totpRegistrationId} = $9 AND EXISTS (SELECT 1 FROM "owner") FOR UPDATE), ` : '') +
+    (spend === 'recovery_code'
+      ? `"codes" AS (SELECT 1 FROM {C} WHERE {C.totpRegistrationId} = $9 AND EXISTS (SELECT 1 FROM "owner") FOR UPDATE), `
+      : '') +
     `"spent" AS (${spent} AND EXISTS (SELECT 1 FROM "owner") RETURNING 1), ${session}, ` +
     `"member" AS (UPDATE {M} SET {M.failedMfaAttempts} = CASE WHEN ${keep} THEN {M.failedMfaAttempts} ELSE 0 END, ` +
     `{M.lockCreatedAt} = CASE WHEN ${keep} THEN {M.lockCreatedAt} END, {M.lockExpiresAt} = CASE WHEN ${keep} THEN {M.lockExpiresAt} END, ` +
@@ -130,18 +145,38 @@ export function postgresMfaAttemptMethods({ prisma, names }: Store): MfaAttemptM
   return {
     async beginMfaAttempt(query) {
       // An identifier that can match nothing (an empty one) is NULL, which equals nothing.
-      const [organizationBy, organizationKeyValue] = Object.entries(organizationKey(query.organization) ?? { organizationExternalId: null })[0]!;
+      const [organizationBy, organizationKeyValue] = Object.entries(
+        organizationKey(query.organization) ?? { organizationExternalId: null },
+      )[0]!;
       const [memberBy, memberKeyValue] = Object.entries(memberKey(query.member) ?? { memberId: null })[0]!;
       const { session, registration, reservation } = query;
-      const sessionBy = session === undefined || session.kind === 'intermediate' ? 'intermediate' : 'tokenHash' in session ? 'tokenHash' : 'memberSessionId';
+      const sessionBy =
+        session === undefined || session.kind === 'intermediate'
+          ? 'intermediate'
+          : 'tokenHash' in session
+            ? 'tokenHash'
+            : 'memberSessionId';
       const sessionKey = session === undefined ? null : 'tokenHash' in session ? session.tokenHash : session.memberSessionId;
-      const values = [organizationKeyValue, memberKeyValue, sessionKey, reservation.at, reservation.maxFailedAttempts, reservation.lockExpiresAt];
-      const [row = {}] = await prisma.$queryRawUnsafe<Row[]>(begin(`${organizationBy}/${memberBy}/${sessionBy}/${registration}`), ...values);
+      const values = [
+        organizationKeyValue,
+        memberKeyValue,
+        sessionKey,
+        reservation.at,
+        reservation.maxFailedAttempts,
+        reservation.lockExpiresAt,
+      ];
+      const [row = {}] = await prisma.$queryRawUnsafe<Row[]>(
+        begin(`${organizationBy}/${memberBy}/${sessionBy}/${registration}`),
+        ...values,
+      );
       const lockStarted = row.lockStarted as boolean | null;
       const context: MfaAttemptContext = {
         organization: readAs(row, 'TotpOrganization', 'o', organizationRecord),
         member: readAs(row, 'TotpMember', 'm', memberRecord),
-        registrations: { active: readAs(row, 'TotpRegistration', 'a', registrationRecord), pending: readAs(row, 'TotpRegistration', 'p', registrationRecord) },
+        registrations: {
+          active: readAs(row, 'TotpRegistration', 'a', registrationRecord),
+          pending: readAs(row, 'TotpRegistration', 'p', registrationRecord),
+        },
         intermediateSession: readAs(row, 'TotpIntermediateSession', 'i', intermediateSessionRecord),
         memberSession: readAs(row, 'TotpMemberSession', 's', memberSessionRecord),
         reservation: row.eligible !== true ? null : lockStarted === null ? { status: 'locked' } : { status: 'reserved', lockStarted },
@@ -151,14 +186,24 @@ export function postgresMfaAttemptMethods({ prisma, names }: Store): MfaAttemptM
 
     async grantMfaSession({ at, spend, target, member: { organizationId, memberId, startedLockAt, patch } }) {
       const updatedAt = patch?.updatedAt ?? (spend.kind === 'activation' ? at : null);
-      const values: unknown[] = [target.kind === 'exchange' ? target.intermediateSessionTokenHash : target.memberSessionId, at, organizationId, memberId, startedLockAt];
+      const values: unknown[] = [
+        target.kind === 'exchange' ? target.intermediateSessionTokenHash : target.memberSessionId,
+        at,
+        organizationId,
+        memberId,
+        startedLockAt,
+      ];
       values.push(patch?.mfaEnrolled ?? null, patch?.defaultMfaMethod ?? null, updatedAt, spend.totpRegistrationId);
       if (target.kind === 'exchange') {
         const s = target.session;
         values.push(s.memberSessionId, s.tokenHash, s.organizationId, s.memberId, s.startedAt, s.lastAccessedAt, s.expiresAt);
         values.push(JSON.stringify(s.authenticationFactors), JSON.stringify(s.customClaims), s.revokedAt);
       } else {
-        values.push(target.expiresAt, JSON.stringify(target.factor), target.customClaims === undefined ? null : JSON.stringify(target.customClaims));
+        values.push(
+          target.expiresAt,
+          JSON.stringify(target.factor),
+          target.customClaims === undefined ? null : JSON.stringify(target.customClaims),
+        );
       }
       values.push(...(spend.kind === 'recovery_code' ? spend.candidates.flatMap((k) => [k.keyId, k.hash]) : [BigInt(spend.step)]));
       const candidates = spend.kind === 'recovery_code' ? spend.candidates.length : 0;

@@ -26,14 +26,25 @@ export interface PrismaRepositoryOptions {
 }
 
 const DEFAULT_TRANSACTION_OPTIONS: TotpTransactionOptions = { maxWait: 10_000, timeout: 30_000 };
-const DELEGATES = ['totpOrganization', 'totpMember', 'totpRegistration', 'totpRecoveryCode', 'totpIntermediateSession', 'totpMemberSession'] as const;
+const DELEGATES = [
+  'totpOrganization',
+  'totpMember',
+  'totpRegistration',
+  'totpRecoveryCode',
+  'totpIntermediateSession',
+  'totpMemberSession',
+] as const;
 
 function checkOptions({ provider, schema, tableNames }: Partial<PrismaRepositoryOptions> = {}): void {
-  if (provider !== 'sqlite' && provider !== 'postgresql') throw new RangeError('createPrismaRepository: `provider` must be "sqlite" or "postgresql"');
+  if (provider !== 'sqlite' && provider !== 'postgresql')
+    throw new RangeError('createPrismaRepository: `provider` must be "sqlite" or "postgresql"');
   if (provider === 'sqlite' && (schema ?? tableNames) !== undefined) {
-    throw new RangeError('createPrismaRepository: `schema` and `tableNames` are for PostgreSQL (on SQLite every query goes through the client)');
+    throw new RangeError(
+      'createPrismaRepository: `schema` and `tableNames` are for PostgreSQL (on SQLite every query goes through the client)',
+    );
   }
-  if (schema !== undefined && (typeof schema !== 'string' || schema === '')) throw new RangeError('createPrismaRepository: `schema` must be a non-empty string');
+  if (schema !== undefined && (typeof schema !== 'string' || schema === ''))
+    throw new RangeError('createPrismaRepository: `schema` must be a non-empty string');
   const badName = (name: unknown) => name !== undefined && (typeof name !== 'string' || name === '' || name.includes('\u0000'));
   for (const [model, renamed] of Object.entries(tableNames ?? {})) {
     if (!(model in TOTP_MODELS) || [renamed?.table, ...Object.values(renamed?.columns ?? {})].some(badName)) {
@@ -52,12 +63,26 @@ export function createPrismaRepository(prisma: TotpPrismaClient, options: Prisma
   }
   const missing = DELEGATES.find((delegate) => typeof prisma[delegate] !== 'object' || prisma[delegate] === null);
   if (missing !== undefined) {
-    throw new TypeError(`createPrismaRepository(prisma): the client has no \`${missing}\` model; merge prisma/totp.prisma into your schema and regenerate the client`);
+    throw new TypeError(
+      `createPrismaRepository(prisma): the client has no \`${missing}\` model; merge prisma/totp.prisma into your schema and regenerate the client`,
+    );
   }
   checkOptions(options);
-  const store = createStore(prisma, options.provider, sqlNames(options.schema, options.tableNames), { ...DEFAULT_TRANSACTION_OPTIONS, ...options.transaction });
-  const methods: TotpRepository = { ...organizationMethods(store), ...memberMethods(store), ...mfaAttemptMethods(store), ...registrationMethods(store), ...sessionMethods(store) };
+  const store = createStore(prisma, options.provider, sqlNames(options.schema, options.tableNames), {
+    ...DEFAULT_TRANSACTION_OPTIONS,
+    ...options.transaction,
+  });
+  const methods: TotpRepository = {
+    ...organizationMethods(store),
+    ...memberMethods(store),
+    ...mfaAttemptMethods(store),
+    ...registrationMethods(store),
+    ...sessionMethods(store),
+  };
   // Every call goes through `run`: queued on SQLite, its errors translated and named after the method.
-  const run = (name: string, method: (...args: unknown[]) => Promise<unknown>) => (...args: unknown[]) => store.run(name, () => method(...args));
+  const run =
+    (name: string, method: (...args: unknown[]) => Promise<unknown>) =>
+    (...args: unknown[]) =>
+      store.run(name, () => method(...args));
   return Object.fromEntries(Object.entries(methods).map(([name, method]) => [name, run(name, method)])) as unknown as TotpRepository;
 }

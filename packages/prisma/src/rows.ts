@@ -23,7 +23,8 @@ export const toJson = (value: unknown): Rows.JsonInput => {
 };
 const nullIfEmpty = (value: string): string | null => (value === '' ? null : value);
 /** A row found, as its record; null as it is. */
-export const nullOr = <Row, Record>(row: Row | null, toRecord: (row: Row) => Record): Record | null => (row === null ? null : toRecord(row));
+export const nullOr = <Row, Record>(row: Row | null, toRecord: (row: Row) => Record): Record | null =>
+  row === null ? null : toRecord(row);
 
 export const organizationRow = (o: OrganizationRecord): Rows.RowInput<Rows.TotpOrganizationRow, 'allowedMfaMethods'> => ({
   ...o,
@@ -31,16 +32,32 @@ export const organizationRow = (o: OrganizationRecord): Rows.RowInput<Rows.TotpO
   allowedMfaMethods: toJson(o.allowedMfaMethods),
 });
 export const organizationRecord = (row: Rows.TotpOrganizationRow): OrganizationRecord =>
-  ({ ...row, organizationExternalId: row.organizationExternalId ?? '', allowedMfaMethods: row.allowedMfaMethods ?? [] }) as OrganizationRecord;
+  ({
+    ...row,
+    organizationExternalId: row.organizationExternalId ?? '',
+    allowedMfaMethods: row.allowedMfaMethods ?? [],
+  }) as OrganizationRecord;
 
-export const memberRow = (m: MemberRecord): Rows.TotpMemberRow => ({ ...m, emailAddressLower: m.emailAddress.toLowerCase(), externalId: nullIfEmpty(m.externalId) });
+export const memberRow = (m: MemberRecord): Rows.TotpMemberRow => ({
+  ...m,
+  emailAddressLower: m.emailAddress.toLowerCase(),
+  externalId: nullIfEmpty(m.externalId),
+});
 export function memberRecord({ emailAddressLower: _, ...row }: Rows.TotpMemberRow): MemberRecord {
   return { ...row, externalId: row.externalId ?? '' } as MemberRecord;
 }
 
 /** A member row's lockout fields, as core's lockout rules read and write them. */
-export const lockoutOf = (row: Rows.TotpMemberRow): LockoutState => ({ failedAttempts: row.failedMfaAttempts, lockCreatedAt: row.lockCreatedAt, lockExpiresAt: row.lockExpiresAt });
-export const lockoutData = (state: LockoutState) => ({ failedMfaAttempts: state.failedAttempts, lockCreatedAt: state.lockCreatedAt, lockExpiresAt: state.lockExpiresAt });
+export const lockoutOf = (row: Rows.TotpMemberRow): LockoutState => ({
+  failedAttempts: row.failedMfaAttempts,
+  lockCreatedAt: row.lockCreatedAt,
+  lockExpiresAt: row.lockExpiresAt,
+});
+export const lockoutData = (state: LockoutState) => ({
+  failedMfaAttempts: state.failedAttempts,
+  lockCreatedAt: state.lockCreatedAt,
+  lockExpiresAt: state.lockExpiresAt,
+});
 /** A member patch as update data: absent fields stay as they are. */
 export const patchData = ({ mfaEnrolled, defaultMfaMethod, updatedAt }: MemberPatch) => ({
   updatedAt,
@@ -54,7 +71,12 @@ export const registrationRow = ({ secret, lastAcceptedStep, ...r }: TotpRegistra
   secretCiphertext: secret.ciphertext,
   lastAcceptedStep: lastAcceptedStep === null ? null : BigInt(lastAcceptedStep),
 });
-export function registrationRecord({ secretKeyId, secretCiphertext, lastAcceptedStep, ...row }: Rows.TotpRegistrationRow): TotpRegistrationRecord {
+export function registrationRecord({
+  secretKeyId,
+  secretCiphertext,
+  lastAcceptedStep,
+  ...row
+}: Rows.TotpRegistrationRow): TotpRegistrationRecord {
   const step = lastAcceptedStep === null ? null : Number(lastAcceptedStep);
   return { ...row, secret: { keyId: secretKeyId, ciphertext: secretCiphertext }, lastAcceptedStep: step } as TotpRegistrationRecord;
 }
@@ -66,13 +88,18 @@ export function registrationsByStatus(rows: readonly Rows.TotpRegistrationRow[])
 export const recoveryCodeRows = (totpRegistrationId: string, codes: readonly RecoveryCodeHash[]): Rows.TotpRecoveryCodeRow[] =>
   codes.map(({ keyId, hash }, position) => ({ totpRegistrationId, keyId, hash, position }));
 
-export const intermediateSessionRow = (s: IntermediateSessionRecord): Rows.RowInput<Rows.TotpIntermediateSessionRow, 'authenticationFactors'> => ({
+export const intermediateSessionRow = (
+  s: IntermediateSessionRecord,
+): Rows.RowInput<Rows.TotpIntermediateSessionRow, 'authenticationFactors'> => ({
   ...s,
   authenticationFactors: toJson(s.authenticationFactors),
 });
-export const intermediateSessionRecord = (row: Rows.TotpIntermediateSessionRow): IntermediateSessionRecord => row as IntermediateSessionRecord;
+export const intermediateSessionRecord = (row: Rows.TotpIntermediateSessionRow): IntermediateSessionRecord =>
+  row as IntermediateSessionRecord;
 
-export const memberSessionRow = (s: MemberSessionRecord): Rows.RowInput<Rows.TotpMemberSessionRow, 'authenticationFactors' | 'customClaims'> => ({
+export const memberSessionRow = (
+  s: MemberSessionRecord,
+): Rows.RowInput<Rows.TotpMemberSessionRow, 'authenticationFactors' | 'customClaims'> => ({
   ...s,
   authenticationFactors: toJson(s.authenticationFactors),
   customClaims: toJson(s.customClaims),

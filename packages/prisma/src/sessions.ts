@@ -8,7 +8,13 @@ import { isForeignKeyViolation } from './store-errors';
 import type { Store } from './transactions';
 
 type SessionMethods =
-  'insertIntermediateSession' | 'findIntermediateSession' | 'insertMemberSession' | 'findMemberSession' | 'extendMemberSession' | 'revokeMemberSessions' | 'purgeExpired';
+  | 'insertIntermediateSession'
+  | 'findIntermediateSession'
+  | 'insertMemberSession'
+  | 'findMemberSession'
+  | 'extendMemberSession'
+  | 'revokeMemberSessions'
+  | 'purgeExpired';
 
 /** An extension (the port's MemberSessionExtension), and for a grant the factor to add with core's `withFactor`. */
 export type SessionChange = MemberSessionExtension & { factor?: AuthenticationFactor };
@@ -18,7 +24,11 @@ export type SessionChange = MemberSessionExtension & { factor?: AuthenticationFa
  * on SQLite the write lock), then `expiresAt = max(current, change.expiresAt)`, the factor and the claims, computed from
  * the row that statement returned. Undefined, having written nothing, when the session is not live.
  */
-export async function extendLiveSession(tx: TotpPrismaDelegates, memberSessionId: string, change: SessionChange): Promise<TotpMemberSessionRow | undefined> {
+export async function extendLiveSession(
+  tx: TotpPrismaDelegates,
+  memberSessionId: string,
+  change: SessionChange,
+): Promise<TotpMemberSessionRow | undefined> {
   const { at, expiresAt, customClaims, factor } = change;
   const where = { memberSessionId, revokedAt: null, expiresAt: { gt: at } };
   const [row] = await tx.totpMemberSession.updateManyAndReturn({ where, data: { lastAccessedAt: at } });
@@ -45,7 +55,8 @@ export function sessionMethods({ prisma, transaction }: Store): Pick<TotpReposit
   return {
     insertIntermediateSession: (session) => inserted(prisma.totpIntermediateSession.create({ data: intermediateSessionRow(session) })),
 
-    findIntermediateSession: async (tokenHash) => nullOr(await prisma.totpIntermediateSession.findUnique({ where: { tokenHash } }), intermediateSessionRecord),
+    findIntermediateSession: async (tokenHash) =>
+      nullOr(await prisma.totpIntermediateSession.findUnique({ where: { tokenHash } }), intermediateSessionRecord),
 
     insertMemberSession: (session) => inserted(prisma.totpMemberSession.create({ data: memberSessionRow(session) })),
 

@@ -15,7 +15,10 @@ describe('isStoreUnreachable', () => {
     ['P1001 (cannot reach the server)', known('P1001', { kind: 'DatabaseNotReachable', host: '127.0.0.1', port: 1 })],
     ['P1017 (the server closed the connection)', known('P1017', { kind: 'ConnectionClosed' })],
     ['P2024 (pool timeout)', known('P2024')],
-    ['P2028 no connection for a transaction within maxWait', Object.assign(known('P2028'), { message: 'Transaction API error: Unable to start a transaction in the given time.' })],
+    [
+      'P2028 no connection for a transaction within maxWait',
+      Object.assign(known('P2028'), { message: 'Transaction API error: Unable to start a transaction in the given time.' }),
+    ],
     ['pg: timeout exceeded when trying to connect (connectionTimeoutMillis)', new Error('timeout exceeded when trying to connect')],
     ['an adapter error of kind SocketTimeout (SQLite busy)', known('P2010', { kind: 'SocketTimeout' })],
     ['pg: Connection terminated unexpectedly', new Error('Connection terminated unexpectedly')],
@@ -31,7 +34,10 @@ describe('isStoreUnreachable', () => {
   it.each([
     ['P2002 (unique violation)', known('P2002', { kind: 'UniqueConstraintViolation', constraint: { fields: ['x'] } })],
     ['P2025 (record not found)', known('P2025')],
-    ['P2028 for a transaction used after it ended', Object.assign(known('P2028'), { message: 'Transaction API error: Transaction already closed' })],
+    [
+      'P2028 for a transaction used after it ended',
+      Object.assign(known('P2028'), { message: 'Transaction API error: Transaction already closed' }),
+    ],
     ['a plain bug', new TypeError('x is not a function')],
     ['not an error at all', 'oops'],
     ['null', null],

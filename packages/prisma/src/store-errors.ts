@@ -13,14 +13,31 @@ const UNREACHABLE_PRISMA_CODES = new Set([
 ]);
 
 /** Driver adapter error kinds (Prisma 7 `meta.driverAdapterError.cause.kind`) with the same meaning. */
-const UNREACHABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TlsConnectionError']);
+const UNREACHABLE_ADAPTER_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'TlsConnectionError',
+]);
 
 // P2028 "Unable to start a transaction in the given time" (no pooled connection within `maxWait`) is matched by its
 // message below: P2028 also covers misuse of a transaction, which is a bug, not an outage.
 
 /** Node socket errors, and PostgreSQL SQLSTATEs for a server that is shutting down or refusing connections. */
 const UNREACHABLE_DRIVER_CODES = new Set([
-  ...['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'SQLITE_BUSY', 'SQLITE_CANTOPEN'],
+  ...[
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EPIPE',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'SQLITE_BUSY',
+    'SQLITE_CANTOPEN',
+  ],
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
@@ -30,7 +47,15 @@ const UNREACHABLE_DRIVER_CODES = new Set([
 const UNREACHABLE_MESSAGES =
   /unable to start a transaction in the given time|connection terminated|connection timeout|can't reach database server|server closed the connection|terminating connection due to administrator command|the database system is (starting up|shutting down)|client has encountered a connection error|timeout exceeded when trying to connect/i;
 
-type Inspectable = { name?: unknown; code?: unknown; originalCode?: unknown; kind?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+type Inspectable = {
+  name?: unknown;
+  code?: unknown;
+  originalCode?: unknown;
+  kind?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  meta?: { driverAdapterError?: unknown };
+};
 
 /** The error and everything it wraps (`cause`, Prisma's `meta.driverAdapterError`), breadth-first, bounded. */
 function* chain(error: unknown): Generator<Inspectable> {
@@ -80,7 +105,9 @@ export function isTransientConflict(error: unknown): boolean {
 /** Whether `error` is Prisma's `code`, or a raw statement's failure (P2010) whose driver error is of `kind`. */
 function isPrismaError(error: unknown, code: string, kind: string): boolean {
   const e = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } } | null;
-  return typeof e === 'object' && e !== null && (e.code === code || (e.code === 'P2010' && e.meta?.driverAdapterError?.cause?.kind === kind));
+  return (
+    typeof e === 'object' && e !== null && (e.code === code || (e.code === 'P2010' && e.meta?.driverAdapterError?.cause?.kind === kind))
+  );
 }
 
 export const isUniqueViolation = (error: unknown): boolean => isPrismaError(error, 'P2002', 'UniqueConstraintViolation');
@@ -95,6 +122,7 @@ export const isForeignKeyViolation = (error: unknown): boolean => isPrismaError(
 export function translateStoreError(method: string, error: unknown): Error {
   if (error instanceof TotpError) return error;
   if (isStoreUnreachable(error)) return new TotpError('service_unavailable', 'the store cannot be reached', { cause: error });
-  if (isTransientConflict(error)) return new TotpError('service_unavailable', 'the store aborted the operation on a concurrent write; try again', { cause: error });
+  if (isTransientConflict(error))
+    return new TotpError('service_unavailable', 'the store aborted the operation on a concurrent write; try again', { cause: error });
   return new Error(`@totp/prisma: ${method} failed`, { cause: error });
 }

@@ -63,6 +63,9 @@ export function createStore(prisma: TotpPrismaClient, provider: PrismaProvider, 
  * about a member lock it first, then its registrations, then their codes, and so cannot deadlock one another.
  */
 export async function lockMember(tx: TotpPrismaDelegates, organizationId: string, memberId: string): Promise<TotpMemberRow | undefined> {
-  const [row] = await tx.totpMember.updateManyAndReturn({ where: { organizationId, memberId }, data: { failedMfaAttempts: { increment: 0 } } });
+  const [row] = await tx.totpMember.updateManyAndReturn({
+    where: { organizationId, memberId },
+    data: { failedMfaAttempts: { increment: 0 } },
+  });
   return row;
 }

@@ -2,7 +2,18 @@
 // records and grantMfaSession with every target and spend: a workload for the index test and a smoke test.
 
 import type { MfaAttemptQuery, TotpRepository } from '@totp/core';
-import { SEED_AT, SEED_STEP, codeSpend, codesFor, grantOf, memberSessionFor, registrationFor, reservationAt, seed, stepSpend } from './support/seed';
+import {
+  SEED_AT,
+  SEED_STEP,
+  codeSpend,
+  codesFor,
+  grantOf,
+  memberSessionFor,
+  registrationFor,
+  reservationAt,
+  seed,
+  stepSpend,
+} from './support/seed';
 
 export async function exerciseEveryMethod(repository: TotpRepository): Promise<void> {
   const s = await seed(repository, { ists: 3 });
@@ -29,11 +40,25 @@ export async function exerciseEveryMethod(repository: TotpRepository): Promise<v
     { kind: 'member', tokenHash: session.tokenHash },
     { kind: 'member', memberSessionId: session.memberSessionId },
   ];
-  for (const organization of [{ by: 'id', value: organizationId }, { by: 'slug', value: org!.organizationSlug }, { by: 'externalId', value: 'crm-1' }] as const) {
-    for (const member of [{ by: 'id', value: memberId }, { by: 'externalId', value: 'employee-1' }, { by: 'email', value: 'RACE@example.com' }] as const) {
+  for (const organization of [
+    { by: 'id', value: organizationId },
+    { by: 'slug', value: org!.organizationSlug },
+    { by: 'externalId', value: 'crm-1' },
+  ] as const) {
+    for (const member of [
+      { by: 'id', value: memberId },
+      { by: 'externalId', value: 'employee-1' },
+      { by: 'email', value: 'RACE@example.com' },
+    ] as const) {
       for (const presented of sessions) {
         for (const registration of ['active', 'active_or_pending'] as const) {
-          const query: MfaAttemptQuery = { organization, member, registration, reservation: reservationAt(SEED_AT, 100), ...(presented === undefined ? {} : { session: presented }) };
+          const query: MfaAttemptQuery = {
+            organization,
+            member,
+            registration,
+            reservation: reservationAt(SEED_AT, 100),
+            ...(presented === undefined ? {} : { session: presented }),
+          };
           await repository.beginMfaAttempt(query);
         }
       }
@@ -47,7 +72,8 @@ export async function exerciseEveryMethod(repository: TotpRepository): Promise<v
     await repository.grantMfaSession(grantOf(s, stepSpend(s, SEED_STEP + 1), { memberSessionId: session.memberSessionId })),
     await repository.grantMfaSession(grantOf(s, codeSpend(s, 1), { memberSessionId: session.memberSessionId, customClaims: { a: 1 } })),
   ];
-  if (granted.some((g) => g.status !== 'granted')) throw new Error(`exercise: a grant was refused: ${JSON.stringify(granted.map((g) => g.status))}`);
+  if (granted.some((g) => g.status !== 'granted'))
+    throw new Error(`exercise: a grant was refused: ${JSON.stringify(granted.map((g) => g.status))}`);
   await repository.findMemberSession({ tokenHash: session.tokenHash });
   await repository.findMemberSession({ memberSessionId: session.memberSessionId });
   await repository.extendMemberSession(session.memberSessionId, { at: SEED_AT, expiresAt: new Date(SEED_AT.getTime() + 9_000_000) });

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { SEED_AT, SEED_STEP, grantOf, memberSessionFor, seed, stepSpend } from './support/seed';
 import { createPostgresStore, createSqliteStore } from './support/stores';
 
-const hostile = () => JSON.parse('{"__proto__": {"admin": true}, "plan": "pro", "nested": {"__proto__": [1, "é"]}}') as Record<string, unknown>;
+const hostile = () =>
+  JSON.parse('{"__proto__": {"admin": true}, "plan": "pro", "nested": {"__proto__": [1, "é"]}}') as Record<string, unknown>;
 
 function expectOwnProto(value: unknown): void {
   const object = value as Record<string, unknown>;
@@ -28,22 +29,45 @@ describe.each([
     try {
       const s = await seed(store.repository, { ists: 2 });
       const factor = { ...hostile(), type: 'sso', delivery_method: 'oauth' } as never;
-      const inserted: MemberSessionRecord = { ...memberSessionFor(s, 'json-insert'), customClaims: hostile(), authenticationFactors: [factor] };
+      const inserted: MemberSessionRecord = {
+        ...memberSessionFor(s, 'json-insert'),
+        customClaims: hostile(),
+        authenticationFactors: [factor],
+      };
       await store.repository.insertMemberSession(inserted);
-      await store.repository.insertIntermediateSession({ tokenHash: 'e'.repeat(64), organizationId: s.organizationId, memberId: s.memberId, authenticationFactors: [factor], createdAt: SEED_AT, expiresAt: SEED_AT });
+      await store.repository.insertIntermediateSession({
+        tokenHash: 'e'.repeat(64),
+        organizationId: s.organizationId,
+        memberId: s.memberId,
+        authenticationFactors: [factor],
+        createdAt: SEED_AT,
+        expiresAt: SEED_AT,
+      });
 
       const exchange = grantOf(s, stepSpend(s), { ist: s.istHashes[0]!, tag: 'json-exchange' });
-      if (exchange.target.kind === 'exchange') exchange.target.session = { ...exchange.target.session, customClaims: hostile(), authenticationFactors: [factor] };
+      if (exchange.target.kind === 'exchange')
+        exchange.target.session = { ...exchange.target.session, customClaims: hostile(), authenticationFactors: [factor] };
       const exchanged = await store.repository.grantMfaSession(exchange);
-      const extended = await store.repository.grantMfaSession(grantOf(s, stepSpend(s, SEED_STEP + 1), { memberSessionId: inserted.memberSessionId, customClaims: hostile() }));
-      const claimsOnly = await store.repository.extendMemberSession(inserted.memberSessionId, { at: SEED_AT, expiresAt: SEED_AT, customClaims: hostile() });
+      const extended = await store.repository.grantMfaSession(
+        grantOf(s, stepSpend(s, SEED_STEP + 1), { memberSessionId: inserted.memberSessionId, customClaims: hostile() }),
+      );
+      const claimsOnly = await store.repository.extendMemberSession(inserted.memberSessionId, {
+        at: SEED_AT,
+        expiresAt: SEED_AT,
+        customClaims: hostile(),
+      });
       expect([exchanged.status, extended.status]).toEqual(['granted', 'granted']);
 
       const read = [
         await store.repository.findMemberSession({ memberSessionId: inserted.memberSessionId }),
         await store.repository.findMemberSession({ memberSessionId: memberSessionFor(s, 'json-exchange').memberSessionId }),
       ];
-      for (const session of [...read, claimsOnly, exchanged.status === 'granted' ? exchanged.session : null, extended.status === 'granted' ? extended.session : null]) {
+      for (const session of [
+        ...read,
+        claimsOnly,
+        exchanged.status === 'granted' ? exchanged.session : null,
+        extended.status === 'granted' ? extended.session : null,
+      ]) {
         expectOwnProto(session!.customClaims);
         expectOwnProto(session!.authenticationFactors[0]);
       }

@@ -27,7 +27,9 @@ afterAll(() => close?.());
 async function deadlocked(s: Seeded, grant: MfaGrant, lockTarget: string, key: string): Promise<unknown> {
   await other.query("SET deadlock_timeout = '10s'");
   await other.query('BEGIN');
-  await other.query(`UPDATE ${store.qualify('totp_members')} SET failed_mfa_attempts = failed_mfa_attempts WHERE member_id = $1`, [s.memberId]);
+  await other.query(`UPDATE ${store.qualify('totp_members')} SET failed_mfa_attempts = failed_mfa_attempts WHERE member_id = $1`, [
+    s.memberId,
+  ]);
   const outcome = store.repository.grantMfaSession(grant).then(
     () => undefined,
     (error: unknown) => error,
@@ -51,7 +53,14 @@ it('an exchange aborted to break a deadlock is service_unavailable, writes nothi
   const s = await seed(store.repository);
   const grant = grantOf(s, stepSpend(s), { ist: s.istHashes[0]!, tag: 'deadlock' });
   const before = JSON.stringify(await store.dump());
-  expectUnavailable(await deadlocked(s, grant, `SELECT 1 FROM ${store.qualify('totp_intermediate_sessions')} WHERE token_hash = $1 FOR UPDATE`, s.istHashes[0]!));
+  expectUnavailable(
+    await deadlocked(
+      s,
+      grant,
+      `SELECT 1 FROM ${store.qualify('totp_intermediate_sessions')} WHERE token_hash = $1 FOR UPDATE`,
+      s.istHashes[0]!,
+    ),
+  );
   expect(JSON.stringify(await store.dump())).toBe(before);
   expect((await store.repository.grantMfaSession(grant)).status).toBe('granted');
 }, 30_000);
@@ -62,7 +71,14 @@ it('a step-up aborted to break a deadlock is service_unavailable, writes nothing
   await store.repository.insertMemberSession(session);
   const grant = grantOf(s, stepSpend(s), { memberSessionId: session.memberSessionId });
   const before = JSON.stringify(await store.dump());
-  expectUnavailable(await deadlocked(s, grant, `SELECT 1 FROM ${store.qualify('totp_member_sessions')} WHERE member_session_id = $1 FOR UPDATE`, session.memberSessionId));
+  expectUnavailable(
+    await deadlocked(
+      s,
+      grant,
+      `SELECT 1 FROM ${store.qualify('totp_member_sessions')} WHERE member_session_id = $1 FOR UPDATE`,
+      session.memberSessionId,
+    ),
+  );
   // Nothing was written: the session as it was (its access time too), the step as before.
   expect(JSON.stringify(await store.dump())).toBe(before);
   expect(await store.repository.grantMfaSession(grant)).toMatchObject({ status: 'granted', session: { lastAccessedAt: SEED_AT } });

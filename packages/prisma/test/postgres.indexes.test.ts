@@ -38,7 +38,9 @@ it('plans every statement of every port method with an index, never a sequential
     ['"session" AS \\(UPDATE', '"spent" AS \\(UPDATE'],
     ['"session" AS \\(UPDATE', '"spent" AS \\(DELETE'],
   ]) {
-    expect([...statements.keys()].filter((sql) => new RegExp(`^WITH "live" AS .*${spent}.*${target}`).test(sql)).length).toBeGreaterThanOrEqual(1);
+    expect(
+      [...statements.keys()].filter((sql) => new RegExp(`^WITH "live" AS .*${spent}.*${target}`).test(sql)).length,
+    ).toBeGreaterThanOrEqual(1);
   }
 
   const scans: string[] = [];

@@ -12,7 +12,19 @@ import { join } from 'node:path';
 import { TotpError } from '@totp/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTGRES_SCRIPT } from './support/paths';
-import { SEED_AT, SEED_STEP, codeSpend, codesFor, grantOf, memberSessionFor, registrationFor, reservationAt, seed, stepSpend, type Seeded } from './support/seed';
+import {
+  SEED_AT,
+  SEED_STEP,
+  codeSpend,
+  codesFor,
+  grantOf,
+  memberSessionFor,
+  registrationFor,
+  reservationAt,
+  seed,
+  stepSpend,
+  type Seeded,
+} from './support/seed';
 import { createPostgresStore, type TestStore } from './support/stores';
 
 const run = promisify(execFile);
@@ -47,7 +59,8 @@ describe('PostgreSQL going away and coming back', () => {
     s = await seed(store.repository, { ists: 2 });
     await store.repository.insertMemberSession(memberSessionFor(s, 'before'));
   });
-  const memberOf = async (seeded: Seeded) => (await store.repository.findMember(seeded.organizationId, { by: 'id', value: seeded.memberId }))!;
+  const memberOf = async (seeded: Seeded) =>
+    (await store.repository.findMember(seeded.organizationId, { by: 'id', value: seeded.memberId }))!;
   afterAll(async () => {
     await store?.close().catch(() => undefined);
     try {
@@ -60,11 +73,26 @@ describe('PostgreSQL going away and coming back', () => {
   it('keeps acknowledged writes, refuses cleanly while down, and works again after a restart', async () => {
     const session = memberSessionFor(s, 'before');
     const attempt = (tokenHash: string) =>
-      ({ organization: { by: 'id', value: s.organizationId }, member: { by: 'id', value: s.memberId }, registration: 'active', session: { kind: 'intermediate', tokenHash }, reservation: reservationAt(SEED_AT) }) as const;
+      ({
+        organization: { by: 'id', value: s.organizationId },
+        member: { by: 'id', value: s.memberId },
+        registration: 'active',
+        session: { kind: 'intermediate', tokenHash },
+        reservation: reservationAt(SEED_AT),
+      }) as const;
     // Acknowledged before the crash: a reservation, and a grant spending a step and exchanging the IST.
-    expect((await store.repository.beginMfaAttempt(attempt(s.istHashes[0]!))).reservation).toEqual({ status: 'reserved', lockStarted: false });
-    expect(await store.repository.grantMfaSession(grantOf(s, stepSpend(s), { ist: s.istHashes[0]!, tag: 'exchanged' }))).toMatchObject({ status: 'granted', member: { failedMfaAttempts: 0 } });
-    expect((await store.repository.beginMfaAttempt(attempt(s.istHashes[1]!))).reservation).toEqual({ status: 'reserved', lockStarted: false });
+    expect((await store.repository.beginMfaAttempt(attempt(s.istHashes[0]!))).reservation).toEqual({
+      status: 'reserved',
+      lockStarted: false,
+    });
+    expect(await store.repository.grantMfaSession(grantOf(s, stepSpend(s), { ist: s.istHashes[0]!, tag: 'exchanged' }))).toMatchObject({
+      status: 'granted',
+      member: { failedMfaAttempts: 0 },
+    });
+    expect((await store.repository.beginMfaAttempt(attempt(s.istHashes[1]!))).reservation).toEqual({
+      status: 'reserved',
+      lockStarted: false,
+    });
 
     const newMember = { ...(await memberOf(s)), memberId: 'member-down', emailAddress: 'down@example.com' };
     cluster.crash();
@@ -72,7 +100,9 @@ describe('PostgreSQL going away and coming back', () => {
     const extension = { at: new Date(SEED_AT.getTime() + 60_000), expiresAt: new Date(SEED_AT.getTime() + 7_200_000) };
     await expectUnavailable(store.repository.findOrganization({ by: 'id', value: s.organizationId }));
     await expectUnavailable(store.repository.beginMfaAttempt(attempt(s.istHashes[1]!)));
-    await expectUnavailable(store.repository.grantMfaSession(grantOf(s, stepSpend(s, SEED_STEP + 1), { ist: s.istHashes[1]!, tag: 'down' })));
+    await expectUnavailable(
+      store.repository.grantMfaSession(grantOf(s, stepSpend(s, SEED_STEP + 1), { ist: s.istHashes[1]!, tag: 'down' })),
+    );
     await expectUnavailable(store.repository.grantMfaSession(grantOf(s, codeSpend(s, 0), { memberSessionId: session.memberSessionId })));
     await expectUnavailable(store.repository.saveRegistration(next, codesFor('d0w')));
     await expectUnavailable(store.repository.replaceRecoveryCodes(s.totpRegistrationId, codesFor('d0w')));
@@ -86,15 +116,24 @@ describe('PostgreSQL going away and coming back', () => {
     expect(await store.rows('totp_recovery_codes', `totp_registration_id = '${s.totpRegistrationId}'`)).toHaveLength(10);
     const [member] = await store.rows('totp_members', `member_id = '${s.memberId}'`);
     expect(member!.failed_mfa_attempts).toBe(1);
-    expect((await store.rows('totp_intermediate_sessions', `member_id = '${s.memberId}'`)).map((r) => r.token_hash)).toEqual([s.istHashes[1]]);
+    expect((await store.rows('totp_intermediate_sessions', `member_id = '${s.memberId}'`)).map((r) => r.token_hash)).toEqual([
+      s.istHashes[1],
+    ]);
     const sessions = await store.rows('totp_member_sessions', `member_id = '${s.memberId}' ORDER BY member_session_id`);
     expect(sessions.map((r) => r.member_session_id)).toEqual([session.memberSessionId, memberSessionFor(s, 'exchanged').memberSessionId]);
     expect(sessions[0]).toMatchObject({ last_accessed_at: SEED_AT, expires_at: session.expiresAt });
 
     // The same repository, the same client: it works again.
-    expect(await store.repository.grantMfaSession(grantOf(s, stepSpend(s, SEED_STEP + 1), { ist: s.istHashes[1]!, tag: 'after' }))).toMatchObject({ status: 'granted' });
-    expect(await store.repository.grantMfaSession(grantOf(s, codeSpend(s, 0), { memberSessionId: session.memberSessionId }))).toMatchObject({ status: 'granted', recoveryCodesRemaining: 9 });
-    expect(await store.repository.extendMemberSession(session.memberSessionId, extension)).toMatchObject({ lastAccessedAt: extension.at, expiresAt: extension.expiresAt });
+    expect(
+      await store.repository.grantMfaSession(grantOf(s, stepSpend(s, SEED_STEP + 1), { ist: s.istHashes[1]!, tag: 'after' })),
+    ).toMatchObject({ status: 'granted' });
+    expect(await store.repository.grantMfaSession(grantOf(s, codeSpend(s, 0), { memberSessionId: session.memberSessionId }))).toMatchObject(
+      { status: 'granted', recoveryCodesRemaining: 9 },
+    );
+    expect(await store.repository.extendMemberSession(session.memberSessionId, extension)).toMatchObject({
+      lastAccessedAt: extension.at,
+      expiresAt: extension.expiresAt,
+    });
   });
 
   it('a crash in the middle of a transaction leaves nothing partial, and the next call works', async () => {
@@ -142,13 +181,30 @@ describe('PostgreSQL going away and coming back', () => {
       const repository = createPrismaRepository(prisma, { provider: 'postgresql' });
       await expectUnavailable(repository.findOrganization({ by: 'slug', value: 'acme' }));
       await expectUnavailable(
-        repository.beginMfaAttempt({ organization: { by: 'slug', value: 'acme' }, member: { by: 'id', value: 'm' }, registration: 'active', reservation: reservationAt(SEED_AT) }),
+        repository.beginMfaAttempt({
+          organization: { by: 'slug', value: 'acme' },
+          member: { by: 'id', value: 'm' },
+          registration: 'active',
+          reservation: reservationAt(SEED_AT),
+        }),
       );
       const nobody = { organizationId: 'o', memberId: 'm', totpRegistrationId: 'r', codes: codesFor('n0') };
       await expectUnavailable(repository.grantMfaSession(grantOf(nobody, stepSpend(nobody), { ist: 'h', tag: 'x' })));
       await expectUnavailable(repository.saveRegistration(registrationFor('o', 'm', 'r', 'pending'), codesFor('n0')));
       await expectUnavailable(repository.extendMemberSession('s', { at: SEED_AT, expiresAt: SEED_AT }));
-      await expectUnavailable(repository.insertOrganization({ organizationId: 'o', organizationName: 'O', organizationSlug: 'oo', organizationExternalId: '', mfaPolicy: 'OPTIONAL', mfaMethods: 'ALL_ALLOWED', allowedMfaMethods: [], createdAt: SEED_AT, updatedAt: SEED_AT }));
+      await expectUnavailable(
+        repository.insertOrganization({
+          organizationId: 'o',
+          organizationName: 'O',
+          organizationSlug: 'oo',
+          organizationExternalId: '',
+          mfaPolicy: 'OPTIONAL',
+          mfaMethods: 'ALL_ALLOWED',
+          allowedMfaMethods: [],
+          createdAt: SEED_AT,
+          updatedAt: SEED_AT,
+        }),
+      );
     } finally {
       await prisma.$disconnect();
     }

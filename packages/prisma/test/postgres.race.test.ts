@@ -10,7 +10,18 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from './support/paths';
 import type { RaceJob } from './support/race-worker';
-import { SEED_AT, SEED_STEP, codesFor, factorOf, grantOf, memberSessionFor, registrationFor, reservationAt, seed, type Seeded } from './support/seed';
+import {
+  SEED_AT,
+  SEED_STEP,
+  codesFor,
+  factorOf,
+  grantOf,
+  memberSessionFor,
+  registrationFor,
+  reservationAt,
+  seed,
+  type Seeded,
+} from './support/seed';
 import { createPostgresStore, freshSchemaName, postgresUrl, type TestStore } from './support/stores';
 
 const CONCURRENCY = 50;
@@ -48,7 +59,9 @@ describe('PostgreSQL: 50 concurrent calls on 50 connections', () => {
     for (const [round, ist] of s.istHashes.entries()) {
       // Steps above every earlier round's, so that each one would be new if its IST were still there.
       const steps = Array.from({ length: CONCURRENCY }, (_, i) => SEED_STEP + 1000 * (round + 1) + i);
-      const { winner, results } = await oneGranted(steps.map((step, i) => grantOf(s, stepOf(s, step), { ist, tag: `ist-r${round}-a${i}` })));
+      const { winner, results } = await oneGranted(
+        steps.map((step, i) => grantOf(s, stepOf(s, step), { ist, tag: `ist-r${round}-a${i}` })),
+      );
       // The others found the IST gone (locked first, then re-checked): none of them touched the registration.
       expect(results.filter((r) => r.status === 'session_not_found')).toHaveLength(CONCURRENCY - 1);
       expect(await rows('totp_intermediate_sessions', `token_hash = '${ist}'`)).toEqual([]);
@@ -64,7 +77,9 @@ describe('PostgreSQL: 50 concurrent calls on 50 connections', () => {
     for (let round = 0; round < 2 * ROUNDS; round++) {
       const byCode = round % 2 === 1;
       const ists = s.istHashes.slice(round * CONCURRENCY, (round + 1) * CONCURRENCY);
-      const spend: MfaSpend = byCode ? { kind: 'recovery_code', totpRegistrationId: s.totpRegistrationId, candidates: [s.codes[round]!] } : stepOf(s, SEED_STEP + round);
+      const spend: MfaSpend = byCode
+        ? { kind: 'recovery_code', totpRegistrationId: s.totpRegistrationId, candidates: [s.codes[round]!] }
+        : stepOf(s, SEED_STEP + round);
       const { winner, results } = await oneGranted(ists.map((ist, i) => grantOf(s, spend, { ist, tag: `one-r${round}-a${i}` })));
       expect(results.filter((r) => r.status === 'spend_refused')).toHaveLength(CONCURRENCY - 1);
       if (byCode) expect((results[winner] as Granted).recoveryCodesRemaining).toBe(10 - (round + 1) / 2);
@@ -73,7 +88,12 @@ describe('PostgreSQL: 50 concurrent calls on 50 connections', () => {
       expect(await rows('totp_member_sessions', `member_session_id LIKE 'member-session-test-one-r${round}-a%'`)).toHaveLength(1);
     }
     const codes = await rows('totp_recovery_codes', `totp_registration_id = '${s.totpRegistrationId}'`);
-    expect(codes.map((c) => c.hash).sort()).toEqual(s.codes.filter((_, i) => i % 2 === 0 || i >= 2 * ROUNDS).map((c) => c.hash).sort());
+    expect(codes.map((c) => c.hash).sort()).toEqual(
+      s.codes
+        .filter((_, i) => i % 2 === 0 || i >= 2 * ROUNDS)
+        .map((c) => c.hash)
+        .sort(),
+    );
   });
 
   it('one pending registration activated by 50 grants: one granted, one active registration, the member points at it', async () => {
@@ -81,7 +101,12 @@ describe('PostgreSQL: 50 concurrent calls on 50 connections', () => {
     const activation: MfaSpend = { kind: 'activation', totpRegistrationId: s.totpRegistrationId, step: SEED_STEP };
     await oneGranted(s.istHashes.map((ist, i) => grantOf(s, activation, { ist, tag: `activate-a${i}` })));
     const [registration] = await rows('totp_registrations', `member_id = '${s.memberId}'`);
-    expect(registration).toMatchObject({ status: 'active', last_accepted_step: String(SEED_STEP), expires_at: null, activated_at: SEED_AT });
+    expect(registration).toMatchObject({
+      status: 'active',
+      last_accepted_step: String(SEED_STEP),
+      expires_at: null,
+      activated_at: SEED_AT,
+    });
     expect((await rows('totp_members', `member_id = '${s.memberId}'`))[0]!.totp_registration_id).toBe(s.totpRegistrationId);
   });
 
@@ -91,10 +116,15 @@ describe('PostgreSQL: 50 concurrent calls on 50 connections', () => {
     for (const session of sessions) await store.repository.insertMemberSession(session);
     const where = `member_session_id IN (${quoted(sessions.map((x) => x.memberSessionId))}) ORDER BY member_session_id`;
     for (let round = 0; round < ROUNDS; round++) {
-      const spend: MfaSpend = round === 1 ? { kind: 'recovery_code', totpRegistrationId: s.totpRegistrationId, candidates: [s.codes[0]!] } : stepOf(s, SEED_STEP + round);
+      const spend: MfaSpend =
+        round === 1
+          ? { kind: 'recovery_code', totpRegistrationId: s.totpRegistrationId, candidates: [s.codes[0]!] }
+          : stepOf(s, SEED_STEP + round);
       const before = await rows('totp_member_sessions', where);
       const at = new Date(SEED_AT.getTime() + (round + 1) * 60_000);
-      const grants = sessions.map((x, i) => grantOf(s, spend, { memberSessionId: x.memberSessionId, factor: factorOf(`up-r${round}-a${i}`) }, {}, at));
+      const grants = sessions.map((x, i) =>
+        grantOf(s, spend, { memberSessionId: x.memberSessionId, factor: factorOf(`up-r${round}-a${i}`) }, {}, at),
+      );
       const { winner, results } = await oneGranted(grants);
       expect(results.filter((r) => r.status === 'spend_refused')).toHaveLength(CONCURRENCY - 1);
       const others = (all: Array<Record<string, unknown>>) => all.filter((r) => r.member_session_id !== sessions[winner]!.memberSessionId);
@@ -114,7 +144,15 @@ describe('PostgreSQL: 50 concurrent calls on 50 connections', () => {
       // The calls queue on the member's row lock in some order; each is granted if and only if its step is above every
       // step granted before it: at least the first in the queue and the highest step.
       const steps = Array.from({ length: CONCURRENCY }, (_, i) => SEED_STEP + 1000 * (round + 1) + ((i * 17) % CONCURRENCY));
-      const grants = steps.map((step, i) => grantOf(s, stepOf(s, step), { memberSessionId: session.memberSessionId, factor: factorOf(`factor-${i}`) }, {}, new Date(SEED_AT.getTime() + i)));
+      const grants = steps.map((step, i) =>
+        grantOf(
+          s,
+          stepOf(s, step),
+          { memberSessionId: session.memberSessionId, factor: factorOf(`factor-${i}`) },
+          {},
+          new Date(SEED_AT.getTime() + i),
+        ),
+      );
       store.counter.reset();
       const results = await Promise.all(grants.map((g) => store.repository.grantMfaSession(g)));
       expect(results.filter((r) => r.status === 'session_not_found')).toEqual([]);
@@ -123,7 +161,12 @@ describe('PostgreSQL: 50 concurrent calls on 50 connections', () => {
       expect(granted).toContain(highest);
       const byStep = [...granted].sort((a, b) => steps[a]! - steps[b]!);
       for (const [position, i] of byStep.entries()) {
-        expect((results[i] as Granted).session.authenticationFactors.map((f) => f.type).sort()).toEqual(byStep.slice(0, position + 1).map((j) => `factor-${j}`).sort());
+        expect((results[i] as Granted).session.authenticationFactors.map((f) => f.type).sort()).toEqual(
+          byStep
+            .slice(0, position + 1)
+            .map((j) => `factor-${j}`)
+            .sort(),
+        );
       }
       const stored = await store.repository.findMemberSession({ memberSessionId: session.memberSessionId });
       expect(stored).toEqual((results[highest] as Granted).session);
@@ -133,7 +176,13 @@ describe('PostgreSQL: 50 concurrent calls on 50 connections', () => {
   it('50 beginMfaAttempt calls for one member: exactly the limit reserved, one of them starting the lock', async () => {
     const s = await seed(store.repository);
     store.counter.reset();
-    const query = { organization: { by: 'id', value: s.organizationId }, member: { by: 'id', value: s.memberId }, registration: 'active', session: { kind: 'intermediate', tokenHash: s.istHashes[0]! }, reservation: reservationAt(SEED_AT) } as const;
+    const query = {
+      organization: { by: 'id', value: s.organizationId },
+      member: { by: 'id', value: s.memberId },
+      registration: 'active',
+      session: { kind: 'intermediate', tokenHash: s.istHashes[0]! },
+      reservation: reservationAt(SEED_AT),
+    } as const;
     const results = await Promise.all(Array.from({ length: CONCURRENCY }, () => store.repository.beginMfaAttempt(query)));
     expect(store.counter.statements.map((x) => x.sql.slice(0, 4))).toEqual(results.map(() => 'WITH'));
     const reserved = results.flatMap((r) => (r.reservation?.status === 'reserved' ? [r.reservation] : []));
@@ -141,20 +190,32 @@ describe('PostgreSQL: 50 concurrent calls on 50 connections', () => {
     expect(reserved.filter((r) => r.lockStarted)).toHaveLength(1);
     expect(results.filter((r) => r.reservation?.status === 'locked')).toHaveLength(CONCURRENCY - 10);
     const [member] = await rows('totp_members', `member_id = '${s.memberId}'`);
-    expect(member).toMatchObject({ failed_mfa_attempts: 10, lock_created_at: SEED_AT, lock_expires_at: reservationAt(SEED_AT).lockExpiresAt });
+    expect(member).toMatchObject({
+      failed_mfa_attempts: 10,
+      lock_created_at: SEED_AT,
+      lock_expires_at: reservationAt(SEED_AT).lockExpiresAt,
+    });
   });
 
   it('saveRegistration: one whole pending registration remains, with its own 10 codes', async () => {
     const s = await seed(store.repository);
     await store.repository.deleteRegistrations(s.organizationId, s.memberId, SEED_AT);
     const ids = Array.from({ length: CONCURRENCY }, (_, i) => `member-totp-test-race-${i}-${s.memberId.slice(-12)}`);
-    const results = await Promise.all(ids.map((id, i) => store.repository.saveRegistration(registrationFor(s.organizationId, s.memberId, id, 'pending'), codesFor(`5a${i}e`))));
+    const results = await Promise.all(
+      ids.map((id, i) =>
+        store.repository.saveRegistration(registrationFor(s.organizationId, s.memberId, id, 'pending'), codesFor(`5a${i}e`)),
+      ),
+    );
     expect(results.every((r) => r === 'saved')).toBe(true);
     const registrations = await rows('totp_registrations', `member_id = '${s.memberId}'`);
     expect(registrations).toHaveLength(1);
     const winner = ids.indexOf(String(registrations[0]!.totp_registration_id));
     const codes = await rows('totp_recovery_codes', `totp_registration_id LIKE 'member-totp-test-race-%-${s.memberId.slice(-12)}'`);
-    expect(codes.map((c) => c.hash).sort()).toEqual(codesFor(`5a${winner}e`).map((c) => c.hash).sort());
+    expect(codes.map((c) => c.hash).sort()).toEqual(
+      codesFor(`5a${winner}e`)
+        .map((c) => c.hash)
+        .sort(),
+    );
   });
 });
 
@@ -181,7 +242,11 @@ describe('PostgreSQL: separate Node processes racing', () => {
     const sessions = Array.from({ length: PER_ROUND }, (_, i) => memberSessionFor(extend, `proc-extend-a${i}`));
     for (const session of sessions) await store.repository.insertMemberSession(session);
     const reserve = await seed(store.repository);
-    const reserveIst = { ...(await store.repository.findIntermediateSession(reserve.istHashes[0]!))!, tokenHash: 'c'.repeat(64), expiresAt: new Date(SEED_AT.getTime() + 24 * 3_600_000) };
+    const reserveIst = {
+      ...(await store.repository.findIntermediateSession(reserve.istHashes[0]!))!,
+      tokenHash: 'c'.repeat(64),
+      expiresAt: new Date(SEED_AT.getTime() + 24 * 3_600_000),
+    };
     await store.repository.insertIntermediateSession(reserveIst);
     const rounds = Array.from({ length: ROUNDS }, (_, r) => ({
       at: SEED_AT.toISOString(),
@@ -232,28 +297,44 @@ describe('PostgreSQL: separate Node processes racing', () => {
         for (const w of workers) w.child.stdin!.write(`go ${r}\n`);
         const results = await Promise.all(workers.map(async (w) => JSON.parse(await w.next()) as Record<string, number>));
         const total = (key: string) => results.reduce((sum, x) => sum + x[key]!, 0);
-        expect({ ist: total('ist'), step: total('step'), code: total('code'), extend: total('extend') }).toEqual({ ist: 1, step: 1, code: 1, extend: 1 });
+        expect({ ist: total('ist'), step: total('step'), code: total('code'), extend: total('extend') }).toEqual({
+          ist: 1,
+          step: 1,
+          code: 1,
+          extend: 1,
+        });
         // Across the processes, exactly the limit reserved in this lock window, one starting the lock; the rest refused.
-        expect({ reserved: total('reserved'), lockStarted: total('lockStarted'), locked: total('locked') }).toEqual({ reserved: 10, lockStarted: 1, locked: PER_ROUND - 10 });
+        expect({ reserved: total('reserved'), lockStarted: total('lockStarted'), locked: total('locked') }).toEqual({
+          reserved: 10,
+          lockStarted: 1,
+          locked: PER_ROUND - 10,
+        });
 
         const round = rounds[r]!;
-        const registration = async (s: Seeded) => (await store.rows('totp_registrations', `totp_registration_id = '${s.totpRegistrationId}'`))[0]!;
+        const registration = async (s: Seeded) =>
+          (await store.rows('totp_registrations', `totp_registration_id = '${s.totpRegistrationId}'`))[0]!;
         expect(await store.rows('totp_intermediate_sessions', `token_hash = '${round.istHash}'`)).toEqual([]);
         expect(await store.rows('totp_member_sessions', `member_session_id LIKE 'member-session-test-ist-r${r}-%'`)).toHaveLength(1);
         expect(round.istSteps.map(String)).toContain((await registration(ist)).last_accepted_step);
         expect((await registration(step)).last_accepted_step).toBe(String(round.step));
-        expect(await store.rows('totp_intermediate_sessions', `token_hash IN (${round.stepIsts.map((h) => `'${h}'`).join(', ')})`)).toHaveLength(PER_ROUND - 1);
+        expect(
+          await store.rows('totp_intermediate_sessions', `token_hash IN (${round.stepIsts.map((h) => `'${h}'`).join(', ')})`),
+        ).toHaveLength(PER_ROUND - 1);
         const codes = await store.rows('totp_recovery_codes', `totp_registration_id = '${code.totpRegistrationId}'`);
         expect(codes).toHaveLength(9 - r);
         expect(codes.map((c) => c.hash)).not.toContain(round.code.hash);
-        expect(await store.rows('totp_intermediate_sessions', `token_hash IN (${round.codeIsts.map((h) => `'${h}'`).join(', ')})`)).toHaveLength(PER_ROUND - 1);
+        expect(
+          await store.rows('totp_intermediate_sessions', `token_hash IN (${round.codeIsts.map((h) => `'${h}'`).join(', ')})`),
+        ).toHaveLength(PER_ROUND - 1);
         expect((await registration(extend)).last_accepted_step).toBe(String(round.step));
         const [reserved] = await store.rows('totp_members', `member_id = '${reserve.memberId}'`);
         expect(reserved).toMatchObject({ failed_mfa_attempts: 10, lock_created_at: new Date(round.reserveAt) });
       }
     } finally {
       for (const w of workers) w.child.stdin!.end();
-      await Promise.all(workers.map((w) => new Promise((resolve) => (w.child.exitCode !== null ? resolve(null) : w.child.once('exit', resolve)))));
+      await Promise.all(
+        workers.map((w) => new Promise((resolve) => (w.child.exitCode !== null ? resolve(null) : w.child.once('exit', resolve)))),
+      );
     }
   }, 180_000);
 });

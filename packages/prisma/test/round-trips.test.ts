@@ -12,7 +12,8 @@ const STEP_MS = 30_000;
 async function enrolled(h: ContractHarness) {
   const { organizationId, memberId } = await h.provision();
   const created = await h.service.totps.create({ organization_id: organizationId, member_id: memberId });
-  const ist = async () => (await h.service.sessions.startIntermediate({ organization_id: organizationId, member_id: memberId })).intermediate_session_token;
+  const ist = async () =>
+    (await h.service.sessions.startIntermediate({ organization_id: organizationId, member_id: memberId })).intermediate_session_token;
   const code = () => generateTotp(decodeSecret(created.secret), { nowMs: h.now() });
   return { organizationId, memberId, codes: created.recovery_codes, ist, code };
 }
@@ -41,16 +42,28 @@ describe.each([
       sent.activation = first.statements;
       h.advance(STEP_MS);
       const next = await e.ist();
-      sent.step = (await counted(() => h.service.totps.authenticate({ ...ids, code: e.code(), intermediate_session_token: next }))).statements;
+      sent.step = (
+        await counted(() => h.service.totps.authenticate({ ...ids, code: e.code(), intermediate_session_token: next }))
+      ).statements;
       h.advance(STEP_MS);
-      sent.stepUp = (await counted(() => h.service.totps.authenticate({ ...ids, code: e.code(), session_token: first.result.session_token }))).statements;
+      sent.stepUp = (
+        await counted(() => h.service.totps.authenticate({ ...ids, code: e.code(), session_token: first.result.session_token }))
+      ).statements;
       h.advance(STEP_MS);
-      sent.stepUpByJwt = (await counted(() => h.service.totps.authenticate({ ...ids, code: e.code(), session_jwt: first.result.session_jwt }))).statements;
+      sent.stepUpByJwt = (
+        await counted(() => h.service.totps.authenticate({ ...ids, code: e.code(), session_jwt: first.result.session_jwt }))
+      ).statements;
       const recoverToken = await e.ist();
-      const recovered = await counted(() => h.service.recoveryCodes.recover({ ...ids, recovery_code: e.codes[0]!, intermediate_session_token: recoverToken }));
+      const recovered = await counted(() =>
+        h.service.recoveryCodes.recover({ ...ids, recovery_code: e.codes[0]!, intermediate_session_token: recoverToken }),
+      );
       expect(recovered.result.recovery_codes_remaining).toBe(9);
       sent.recover = recovered.statements;
-      sent.recoverStepUp = (await counted(() => h.service.recoveryCodes.recover({ ...ids, recovery_code: e.codes[1]!, session_token: first.result.session_token }))).statements;
+      sent.recoverStepUp = (
+        await counted(() =>
+          h.service.recoveryCodes.recover({ ...ids, recovery_code: e.codes[1]!, session_token: first.result.session_token }),
+        )
+      ).statements;
 
       expect(Object.fromEntries(Object.entries(sent).map(([k, v]) => [k, v.length]))).toEqual(expected);
       if (name === 'postgresql') {

@@ -88,7 +88,9 @@ describe('SQLite', () => {
       expect(await store.rows('totp_member_sessions')).toEqual([]);
       expect((await store.repository.grantMfaSession(grant(expiresAt - 1))).status).toBe('granted');
       expect(await store.rows('totp_intermediate_sessions')).toEqual([]);
-      expect((await store.rows('totp_member_sessions')).map((r) => r.member_session_id)).toEqual([memberSessionFor(s, 'expiry').memberSessionId]);
+      expect((await store.rows('totp_member_sessions')).map((r) => r.member_session_id)).toEqual([
+        memberSessionFor(s, 'expiry').memberSessionId,
+      ]);
     } finally {
       await store.close();
     }

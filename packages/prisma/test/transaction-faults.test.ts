@@ -6,7 +6,18 @@
 
 import { TotpError, type TotpRepository } from '@totp/core';
 import { describe, expect, it } from 'vitest';
-import { SEED_AT, SEED_STEP, codeSpend, codesFor, grantOf, memberSessionFor, registrationFor, reservationAt, seed, stepSpend } from './support/seed';
+import {
+  SEED_AT,
+  SEED_STEP,
+  codeSpend,
+  codesFor,
+  grantOf,
+  memberSessionFor,
+  registrationFor,
+  reservationAt,
+  seed,
+  stepSpend,
+} from './support/seed';
 import { createPostgresStore, createSqliteStore, type StoreOptions, type TestStore } from './support/stores';
 
 class InjectedFailure extends Error {
@@ -73,7 +84,8 @@ const operations: Operation[] = [
     method: 'saveRegistration',
     prepare: async (repository) => {
       const s = await seed(repository, { status: 'pending' });
-      return (r) => r.saveRegistration(registrationFor(s.organizationId, s.memberId, `${s.totpRegistrationId}-next`, 'pending'), codesFor('fa11'));
+      return (r) =>
+        r.saveRegistration(registrationFor(s.organizationId, s.memberId, `${s.totpRegistrationId}-next`, 'pending'), codesFor('fa11'));
     },
   },
   {
@@ -107,14 +119,25 @@ const operations: Operation[] = [
     method: 'extendMemberSession',
     prepare: async (repository) => {
       const { memberSessionId } = await withSession(repository, 'extend-fault');
-      return (r) => r.extendMemberSession(memberSessionId, { at: SEED_AT, expiresAt: new Date(SEED_AT.getTime() + 7_200_000), customClaims: { b: 2 } });
+      return (r) =>
+        r.extendMemberSession(memberSessionId, { at: SEED_AT, expiresAt: new Date(SEED_AT.getTime() + 7_200_000), customClaims: { b: 2 } });
     },
   },
   {
     name: 'insertOrganization',
     method: 'insertOrganization',
     prepare: async () => {
-      const organization = { organizationId: 'organization-fault', organizationName: 'F', organizationSlug: 'fault', organizationExternalId: 'crm-fault', mfaPolicy: 'OPTIONAL', mfaMethods: 'ALL_ALLOWED', allowedMfaMethods: [], createdAt: SEED_AT, updatedAt: SEED_AT } as const;
+      const organization = {
+        organizationId: 'organization-fault',
+        organizationName: 'F',
+        organizationSlug: 'fault',
+        organizationExternalId: 'crm-fault',
+        mfaPolicy: 'OPTIONAL',
+        mfaMethods: 'ALL_ALLOWED',
+        allowedMfaMethods: [],
+        createdAt: SEED_AT,
+        updatedAt: SEED_AT,
+      } as const;
       return (r) => r.insertOrganization({ ...organization, allowedMfaMethods: ['totp'] });
     },
   },
@@ -124,7 +147,13 @@ const operations: Operation[] = [
     statements: [6, 1],
     prepare: async (repository) => {
       const s = await seed(repository);
-      const query = { organization: { by: 'id', value: s.organizationId }, member: { by: 'id', value: s.memberId }, registration: 'active', session: { kind: 'intermediate', tokenHash: s.istHashes[0]! }, reservation: reservationAt(SEED_AT, 1) } as const;
+      const query = {
+        organization: { by: 'id', value: s.organizationId },
+        member: { by: 'id', value: s.memberId },
+        registration: 'active',
+        session: { kind: 'intermediate', tokenHash: s.istHashes[0]! },
+        reservation: reservationAt(SEED_AT, 1),
+      } as const;
       return (r) => r.beginMfaAttempt(query);
     },
   },
@@ -136,7 +165,12 @@ const operations: Operation[] = [
       prepare: async (repository) => {
         const s = await seed(repository);
         await repository.updateMember(s.organizationId, s.memberId, { mfaEnrolled: false, updatedAt: SEED_AT });
-        const grant = grantOf(s, spend === 'step' ? stepSpend(s) : codeSpend(s, 3), { ist: s.istHashes[0]!, tag: `exchange-${spend}-fault` }, { patch: { mfaEnrolled: true, updatedAt: SEED_AT } });
+        const grant = grantOf(
+          s,
+          spend === 'step' ? stepSpend(s) : codeSpend(s, 3),
+          { ist: s.istHashes[0]!, tag: `exchange-${spend}-fault` },
+          { patch: { mfaEnrolled: true, updatedAt: SEED_AT } },
+        );
         return (r) => granted(r.grantMfaSession(grant));
       },
     },
@@ -157,7 +191,11 @@ const operations: Operation[] = [
     statements: [6, 1],
     prepare: async (repository) => {
       const s = await seed(repository, { status: 'pending' });
-      const grant = grantOf(s, { kind: 'activation', totpRegistrationId: s.totpRegistrationId, step: SEED_STEP }, { ist: s.istHashes[0]!, tag: 'activation-fault' });
+      const grant = grantOf(
+        s,
+        { kind: 'activation', totpRegistrationId: s.totpRegistrationId, step: SEED_STEP },
+        { ist: s.istHashes[0]!, tag: 'activation-fault' },
+      );
       return (r) => granted(r.grantMfaSession(grant));
     },
   },
@@ -197,24 +235,44 @@ describe.each(databases)('writes on %s are all or nothing', (name, createStore) 
   async function refuse(store: TestStore, table: string, event: 'INSERT' | 'UPDATE', when = 'TRUE'): Promise<void> {
     const name = `refuse_${table}`;
     if (store.qualify('x').includes('.')) {
-      await store.prisma.$executeRawUnsafe(`CREATE FUNCTION ${store.qualify(name)}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test trigger'; END $$`);
-      await store.prisma.$executeRawUnsafe(`CREATE TRIGGER ${name} BEFORE ${event} ON ${store.qualify(table)} FOR EACH ROW WHEN (${when}) EXECUTE FUNCTION ${store.qualify(name)}()`);
+      await store.prisma.$executeRawUnsafe(
+        `CREATE FUNCTION ${store.qualify(name)}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test trigger'; END $$`,
+      );
+      await store.prisma.$executeRawUnsafe(
+        `CREATE TRIGGER ${name} BEFORE ${event} ON ${store.qualify(table)} FOR EACH ROW WHEN (${when}) EXECUTE FUNCTION ${store.qualify(name)}()`,
+      );
     } else {
-      await store.prisma.$executeRawUnsafe(`CREATE TRIGGER ${name} BEFORE ${event} ON ${store.qualify(table)} WHEN ${when} BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END`);
+      await store.prisma.$executeRawUnsafe(
+        `CREATE TRIGGER ${name} BEFORE ${event} ON ${store.qualify(table)} WHEN ${when} BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END`,
+      );
     }
   }
 
   it.each([
     ['the new session (an exchange), after the IST is deleted and the step spent', 'totp_member_sessions', 'INSERT', 'TRUE', 'exchange'],
-    ['the session’s new factors (an extension), after the step is spent', 'totp_member_sessions', 'UPDATE', 'NEW.authentication_factors IS DISTINCT FROM OLD.authentication_factors', 'extend'],
-    ['the member’s write, after everything else', 'totp_members', 'UPDATE', 'NEW.mfa_enrolled IS DISTINCT FROM OLD.mfa_enrolled', 'exchange'],
+    [
+      'the session’s new factors (an extension), after the step is spent',
+      'totp_member_sessions',
+      'UPDATE',
+      'NEW.authentication_factors IS DISTINCT FROM OLD.authentication_factors',
+      'extend',
+    ],
+    [
+      'the member’s write, after everything else',
+      'totp_members',
+      'UPDATE',
+      'NEW.mfa_enrolled IS DISTINCT FROM OLD.mfa_enrolled',
+      'exchange',
+    ],
   ] as const)('the database refusing %s: the grant wrote nothing', async (_label, table, event, when, target) => {
     const store = await createStore({});
     try {
       const { s, memberSessionId } = await withSession(store.repository, `trigger-${table}-${event}`);
       await refuse(store, table, event, name === 'sqlite' ? when.replace('IS DISTINCT FROM', 'IS NOT') : when);
       const before = JSON.stringify(await store.dump());
-      const grant = grantOf(s, stepSpend(s), target === 'exchange' ? { ist: s.istHashes[0]!, tag: 'refused' } : { memberSessionId }, { patch: { mfaEnrolled: true, updatedAt: SEED_AT } });
+      const grant = grantOf(s, stepSpend(s), target === 'exchange' ? { ist: s.istHashes[0]!, tag: 'refused' } : { memberSessionId }, {
+        patch: { mfaEnrolled: true, updatedAt: SEED_AT },
+      });
       const error = await store.repository.grantMfaSession(grant).catch((e: unknown) => e);
       expect((error as Error).message).toBe('@totp/prisma: grantMfaSession failed');
       // The driver's error is kept as the cause.
@@ -231,7 +289,9 @@ describe.each(databases)('writes on %s are all or nothing', (name, createStore) 
       const s = await seed(store.repository, { status: 'pending' });
       await refuse(store, 'totp_recovery_codes', 'INSERT', `NEW.hash = '${codesFor('bad')[5]!.hash}'`);
       const before = JSON.stringify(await store.dump());
-      const error = await store.repository.saveRegistration(registrationFor(s.organizationId, s.memberId, `${s.totpRegistrationId}-next`, 'pending'), codesFor('bad')).catch((e: unknown) => e);
+      const error = await store.repository
+        .saveRegistration(registrationFor(s.organizationId, s.memberId, `${s.totpRegistrationId}-next`, 'pending'), codesFor('bad'))
+        .catch((e: unknown) => e);
       expect((error as Error).message).toBe('@totp/prisma: saveRegistration failed');
       expect(JSON.stringify(await store.dump())).toBe(before);
       expect(await store.rows('totp_recovery_codes', `totp_registration_id = '${s.totpRegistrationId}'`)).toHaveLength(10);

@@ -143,9 +143,11 @@ async function load(label: string, server: Started, connections: number, path: s
 }
 
 async function main(): Promise<void> {
-  console.log(`HTTP benchmark: ${DURATION_SECONDS} s per run, ${ROUNDS} rounds, connections ${CONNECTIONS.join(' and ')}, loopback, ` +
-    `load generator and server in separate processes${PIN ? ', pinned to CPU 0 and CPU 1' : ''} ` +
-    `(server clock ×${CLOCK_SPEEDUP} so codes stay fresh).`);
+  console.log(
+    `HTTP benchmark: ${DURATION_SECONDS} s per run, ${ROUNDS} rounds, connections ${CONNECTIONS.join(' and ')}, loopback, ` +
+      `load generator and server in separate processes${PIN ? ', pinned to CPU 0 and CPU 1' : ''} ` +
+      `(server clock ×${CLOCK_SPEEDUP} so codes stay fresh).`,
+  );
   const echo = await start('echo');
   const stores: Array<[string, Started]> = [];
   for (const store of STORES) {
@@ -155,10 +157,17 @@ async function main(): Promise<void> {
       console.log(`(skipping the ${store} store: ${(error as Error).message})`);
     }
   }
-  const rows: Array<Measured & { ratio?: number; ratioRange?: [number, number]; cpuRatio?: number; cpuRatioRange?: [number, number]; rounds: number }> = [];
+  const rows: Array<
+    Measured & { ratio?: number; ratioRange?: [number, number]; cpuRatio?: number; cpuRatioRange?: [number, number]; rounds: number }
+  > = [];
   try {
     for (const connections of CONNECTIONS) {
-      const sample = JSON.stringify({ organization_id: 'organization-test-00000000-0000-4000-8000-000000000000', member_id: 'member-test-00000000-0000-4000-8000-000000000000', code: '123456', session_token: 'x'.repeat(44) });
+      const sample = JSON.stringify({
+        organization_id: 'organization-test-00000000-0000-4000-8000-000000000000',
+        member_id: 'member-test-00000000-0000-4000-8000-000000000000',
+        code: '123456',
+        session_token: 'x'.repeat(44),
+      });
       const runs = new Map<string, Array<Measured & { ratio: number; cpuRatio: number }>>();
       const keep = (measured: Measured, ratio: number, cpuRatio: number) =>
         runs.set(measured.label, [...(runs.get(measured.label) ?? []), { ...measured, ratio, cpuRatio }]);
@@ -237,17 +246,27 @@ async function main(): Promise<void> {
       `same for the server's CPU time per request (echo's over the row's: the throughput ratio of a server with a CPU to ` +
       `itself); response counts are totals.`,
   );
-  console.log('| run | conn | rounds | req/s | p50 ms | p99 ms | server CPU µs/req | of which main thread | 2xx | 4xx | other responses (5xx…) | no response (errors, timeouts) | vs echo | CPU vs echo |');
+  console.log(
+    '| run | conn | rounds | req/s | p50 ms | p99 ms | server CPU µs/req | of which main thread | 2xx | 4xx | other responses (5xx…) | no response (errors, timeouts) | vs echo | CPU vs echo |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.label} | ${r.connections} | ${r.rounds} | ${r.requestsPerSecond.toFixed(0)} | ${r.latencyP50} | ${r.latencyP99} | ${r.serverCpuMicrosPerRequest.toFixed(0)} | ${r.serverLoopMicrosPerRequest.toFixed(0)} | ${r.ok} | ${r.clientErrors} | ${r.serverErrors} | ${r.clientSide} | ${ratioCell(r.ratio, r.ratioRange, r.rounds)} | ${ratioCell(r.cpuRatio, r.cpuRatioRange, r.rounds)} |`);
+    console.log(
+      `| ${r.label} | ${r.connections} | ${r.rounds} | ${r.requestsPerSecond.toFixed(0)} | ${r.latencyP50} | ${r.latencyP99} | ${r.serverCpuMicrosPerRequest.toFixed(0)} | ${r.serverLoopMicrosPerRequest.toFixed(0)} | ${r.ok} | ${r.clientErrors} | ${r.serverErrors} | ${r.clientSide} | ${ratioCell(r.ratio, r.ratioRange, r.rounds)} | ${ratioCell(r.cpuRatio, r.cpuRatioRange, r.rounds)} |`,
+    );
   }
   const bad = rows.filter((r) => r.serverErrors > 0);
   const unanswered = rows.filter((r) => r.clientSide > 0);
   console.log();
-  console.log(bad.length === 0 ? 'No response outside 2xx/4xx.' : `WARNING: responses outside 2xx/4xx in: ${bad.map((r) => `${r.label} @${r.connections}`).join(', ')}`);
+  console.log(
+    bad.length === 0
+      ? 'No response outside 2xx/4xx.'
+      : `WARNING: responses outside 2xx/4xx in: ${bad.map((r) => `${r.label} @${r.connections}`).join(', ')}`,
+  );
   if (unanswered.length > 0) {
-    console.log(`Requests without a response (autocannon errors or 10 s timeouts) in: ${unanswered.map((r) => `${r.label} @${r.connections}`).join(', ')}`);
+    console.log(
+      `Requests without a response (autocannon errors or 10 s timeouts) in: ${unanswered.map((r) => `${r.label} @${r.connections}`).join(', ')}`,
+    );
   }
   console.log('Ratios only hold within one run on one machine.');
 }

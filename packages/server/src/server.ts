@@ -11,13 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createTotpService, type Clock, type TotpService } from '@totp/core';
 import { nodeCrypto } from '@totp/core/node';
 import { DEFAULT_ERROR_URL_BASE, ERROR_STATUS, createTotpRouter, type TotpRouterLogger } from '@totp/express';
-import {
-  applyMigrations,
-  createPrismaRepository,
-  preparedStatementNames,
-  type MigrationTarget,
-  type TotpPrismaClient,
-} from '@totp/prisma';
+import { applyMigrations, createPrismaRepository, preparedStatementNames, type MigrationTarget, type TotpPrismaClient } from '@totp/prisma';
 import express from 'express';
 import type { DatabaseConfig, ServerConfig } from './config';
 
@@ -66,7 +60,9 @@ async function openDatabase(database: DatabaseConfig): Promise<GeneratedPrismaCl
   }
   const { PrismaPg } = await import('@prisma/adapter-pg');
   // This client runs only @totp/prisma's statements, a fixed few dozen: each is prepared once per connection.
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }, { statementNameGenerator: preparedStatementNames() }) });
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString: database.url }, { statementNameGenerator: preparedStatementNames() }),
+  });
 }
 
 /**
@@ -147,7 +143,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       headersTimeout: timeouts.headersMs,
       connectionsCheckingInterval: Math.min(250, timeouts.headersMs),
     };
-    const server = options.tls === undefined ? createHttpServer(serverOptions, app) : createHttpsServer({ ...serverOptions, ...options.tls }, app);
+    const server =
+      options.tls === undefined ? createHttpServer(serverOptions, app) : createHttpsServer({ ...serverOptions, ...options.tls }, app);
     answerClientErrors(server, environment, options.errorUrlBase);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -158,7 +155,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('the server has no TCP address');
-    const shownHost = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    const shownHost = ['0.0.0.0', '::', ''].includes(config.host)
+      ? '127.0.0.1'
+      : config.host.includes(':')
+        ? `[${config.host}]`
+        : config.host;
     // Housekeeping: expired and revoked sessions and expired pending registrations are deleted hourly, so the
     // tables do not grow forever. Every process may run it; each purge deletes only rows nobody can use.
     const purge = () => {

@@ -84,7 +84,10 @@ describe('loadConfig', () => {
 
   it('reads file: URLs, relative to the base folder', () => {
     const dir = tmp();
-    expect(loadConfig({ ...EXPLICIT, DATABASE_URL: 'file:./db/x.db' }, dir).database).toEqual({ provider: 'sqlite', file: join(dir, 'db', 'x.db') });
+    expect(loadConfig({ ...EXPLICIT, DATABASE_URL: 'file:./db/x.db' }, dir).database).toEqual({
+      provider: 'sqlite',
+      file: join(dir, 'db', 'x.db'),
+    });
     expect(loadConfig({ ...EXPLICIT, DATABASE_URL: 'file:/var/x.db' }, dir).database).toEqual({ provider: 'sqlite', file: '/var/x.db' });
   });
 

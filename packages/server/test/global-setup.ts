@@ -28,13 +28,19 @@ export default function setup(project: TestProject): () => void {
   }
   const dir = mkdtempSync(join(tmpdir(), 'totp-server-pg-'));
   try {
-    const url = execFileSync('bash', [POSTGRES_SCRIPT, 'start', dir, '--fast'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    const url = execFileSync('bash', [POSTGRES_SCRIPT, 'start', dir, '--fast'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
     project.provide('postgresUrl', url);
     project.provide('postgresError', null);
   } catch (error) {
     const detail = (error as { stderr?: string }).stderr?.trim() || String(error);
     project.provide('postgresUrl', null);
-    project.provide('postgresError', `no PostgreSQL: TOTP_SERVER_TEST_POSTGRES_URL is not set and a throwaway cluster did not start: ${detail}`);
+    project.provide(
+      'postgresError',
+      `no PostgreSQL: TOTP_SERVER_TEST_POSTGRES_URL is not set and a throwaway cluster did not start: ${detail}`,
+    );
     rmSync(dir, { recursive: true, force: true });
     return () => undefined;
   }

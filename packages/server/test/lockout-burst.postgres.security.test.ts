@@ -70,7 +70,12 @@ describe(`PostgreSQL, ${PROCESSES} server processes: a burst of ${BURST} concurr
     }
   });
 
-  async function call(server: number, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  async function call(
+    server: number,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await servers[server]!.pool.request({
       method: method as 'GET' | 'POST',
       path,
@@ -122,7 +127,11 @@ describe(`PostgreSQL, ${PROCESSES} server processes: a burst of ${BURST} concurr
       const planted = BURST / 2 + 37 + round;
       const results = await Promise.all(
         Array.from({ length: BURST }, (_, i) =>
-          call(i % PROCESSES, 'POST', '/v1/b2b/totp/authenticate', { ...ids, code: i === planted ? right : wrong, session_token: sessionToken }),
+          call(i % PROCESSES, 'POST', '/v1/b2b/totp/authenticate', {
+            ...ids,
+            code: i === planted ? right : wrong,
+            session_token: sessionToken,
+          }),
         ),
       );
       const types = results.map((r) => (r.status === 200 ? 'succeeded' : (r.body.error_type as string)));

@@ -34,7 +34,9 @@ describe('the server on SQLite', () => {
   let memberId = '';
 
   it('serves the API end to end', async () => {
-    expect((await call(server, 'POST', '/v1/b2b/organizations', { organization_name: 'Acme', organization_slug: 'acme' })).status).toBe(200);
+    expect((await call(server, 'POST', '/v1/b2b/organizations', { organization_name: 'Acme', organization_slug: 'acme' })).status).toBe(
+      200,
+    );
     const member = await call(server, 'POST', '/v1/b2b/organizations/acme/members', { email_address: 'ada@acme.example' });
     expect(member.status).toBe(200);
     memberId = member.body.member_id;
@@ -118,7 +120,14 @@ describe('src/main.ts (pnpm start)', () => {
     const body = JSON.stringify({ organization_name: 'Late', organization_slug: 'late-but-served' });
     const inFlight = new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: url.port, method: 'POST', path: '/v1/b2b/organizations', auth: userInfo, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          host: '127.0.0.1',
+          port: url.port,
+          method: 'POST',
+          path: '/v1/b2b/organizations',
+          auth: userInfo,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
         (res) => {
           let text = '';
           res.on('data', (d: Buffer) => void (text += d.toString()));
@@ -143,6 +152,8 @@ describe('src/main.ts (pnpm start)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'totp-main-'));
     const main = runMain({ PORT: '0', DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' }, dir);
     expect(await main.exited).toBe(1);
-    expect(main.output()).toMatch(/Configuration error: With PostgreSQL, every secret must be given explicitly; missing: TOTP_PROJECT_ID, TOTP_SECRET/);
+    expect(main.output()).toMatch(
+      /Configuration error: With PostgreSQL, every secret must be given explicitly; missing: TOTP_PROJECT_ID, TOTP_SECRET/,
+    );
   });
 });

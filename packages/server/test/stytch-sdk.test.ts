@@ -79,9 +79,9 @@ describe('the stytch SDK against the server over HTTPS', () => {
     expect((await client.organizations.members.get({ organization_id: 'acme', member_id: member.member_id })).member.email_address).toBe(
       'ada.lovelace+mfa@acme.example',
     );
-    expect((await client.organizations.members.get({ organization_id: 'acme', email_address: 'ADA.lovelace+mfa@acme.example' })).member_id).toBe(
-      member.member_id,
-    );
+    expect(
+      (await client.organizations.members.get({ organization_id: 'acme', email_address: 'ADA.lovelace+mfa@acme.example' })).member_id,
+    ).toBe(member.member_id);
 
     const created = await client.totps.create({ organization_id: 'acme', member_id: member.member_id, expiration_minutes: 10 });
     expect(created.status_code).toBe(200);
@@ -124,7 +124,12 @@ describe('the stytch SDK against the server over HTTPS', () => {
     expect(replay.status_code).toBe(401);
 
     clock.advanceSeconds(30);
-    const next = await client.totps.authenticate({ organization_id: 'acme', member_id: member.member_id, code: codeAt(totp), session_token: sessionToken });
+    const next = await client.totps.authenticate({
+      organization_id: 'acme',
+      member_id: member.member_id,
+      code: codeAt(totp),
+      session_token: sessionToken,
+    });
     expect(next.session_token).toBe(sessionToken);
 
     const counted = await client.recoveryCodes.get({ organization_id: 'acme', member_id: member.member_id });
@@ -139,14 +144,24 @@ describe('the stytch SDK against the server over HTTPS', () => {
     });
     expect(recovered.recovery_codes_remaining).toBe(9);
     const reused = await stytchError(() =>
-      client.recoveryCodes.recover({ organization_id: 'acme', member_id: member.member_id, recovery_code: created.recovery_codes[0] as string, session_token: sessionToken }),
+      client.recoveryCodes.recover({
+        organization_id: 'acme',
+        member_id: member.member_id,
+        recovery_code: created.recovery_codes[0] as string,
+        session_token: sessionToken,
+      }),
     );
     expect(reused.error_type).toBe('unable_to_authenticate_recovery_code');
 
     const rotated = await client.recoveryCodes.rotate({ organization_id: 'acme', member_id: member.member_id });
     expect(rotated.recovery_codes).toHaveLength(10);
     const old = await stytchError(() =>
-      client.recoveryCodes.recover({ organization_id: 'acme', member_id: member.member_id, recovery_code: created.recovery_codes[1] as string, session_token: sessionToken }),
+      client.recoveryCodes.recover({
+        organization_id: 'acme',
+        member_id: member.member_id,
+        recovery_code: created.recovery_codes[1] as string,
+        session_token: sessionToken,
+      }),
     );
     expect(old.error_type).toBe('unable_to_authenticate_recovery_code');
 
@@ -155,16 +170,18 @@ describe('the stytch SDK against the server over HTTPS', () => {
 
     const deleted = await client.organizations.members.deleteTOTP({ organization_id: 'acme', member_id: member.member_id });
     expect(deleted.member.totp_registration_id).toBe('');
-    expect((await stytchError(() => client.recoveryCodes.get({ organization_id: 'acme', member_id: member.member_id }))).error_type).toBe('totp_not_found');
+    expect((await stytchError(() => client.recoveryCodes.get({ organization_id: 'acme', member_id: member.member_id }))).error_type).toBe(
+      'totp_not_found',
+    );
 
     await client.sessions.revoke({ member_id: member.member_id });
     expect((await stytchError(() => client.sessions.authenticate({ session_token: sessionToken }))).error_type).toBe('session_not_found');
     await client.sessions.revoke({ member_session_id: session.member_session.member_session_id });
 
     await client.organizations.members.delete({ organization_id: 'acme', member_id: member.member_id });
-    expect((await stytchError(() => client.organizations.members.get({ organization_id: 'acme', member_id: member.member_id }))).error_type).toBe(
-      'member_not_found',
-    );
+    expect(
+      (await stytchError(() => client.organizations.members.get({ organization_id: 'acme', member_id: member.member_id }))).error_type,
+    ).toBe('member_not_found');
     await client.organizations.delete({ organization_id: organization.organization_id });
     expect((await stytchError(() => client.organizations.get({ organization_id: 'acme' }))).error_type).toBe('organization_not_found');
   });
@@ -178,7 +195,11 @@ describe('the SDK’s StytchError carries our error_type for each documented err
 
   async function newMember(extra: Record<string, unknown> = {}): Promise<string> {
     fresh++;
-    const { member_id } = await client.organizations.members.create({ organization_id: orgId, email_address: `m${fresh}@errs.example`, ...extra });
+    const { member_id } = await client.organizations.members.create({
+      organization_id: orgId,
+      email_address: `m${fresh}@errs.example`,
+      ...extra,
+    });
     return member_id;
   }
 
@@ -187,12 +208,21 @@ describe('the SDK’s StytchError carries our error_type for each documented err
     const created = await client.totps.create({ organization_id: orgId, member_id: memberId });
     const totp = new OTPAuth.TOTP({ secret: created.secret });
     const ist = await intermediateSessionToken(orgId, memberId);
-    const { session_token } = await client.totps.authenticate({ organization_id: orgId, member_id: memberId, code: codeAt(totp), intermediate_session_token: ist });
+    const { session_token } = await client.totps.authenticate({
+      organization_id: orgId,
+      member_id: memberId,
+      code: codeAt(totp),
+      intermediate_session_token: ist,
+    });
     return { memberId, totp, sessionToken: session_token, recoveryCode: created.recovery_codes[0] as string };
   }
 
   beforeAll(async () => {
-    const { organization } = await client.organizations.create({ organization_name: 'Errors', organization_slug: 'errs', organization_external_id: 'errs-ext' });
+    const { organization } = await client.organizations.create({
+      organization_name: 'Errors',
+      organization_slug: 'errs',
+      organization_external_id: 'errs-ext',
+    });
     orgId = organization.organization_id;
     enrolled = await enroll();
   });
@@ -204,68 +234,186 @@ describe('the SDK’s StytchError carries our error_type for each documented err
 
   const scenarios: Array<[ErrorType, () => Promise<unknown>]> = [
     ['bad_request', () => client.totps.create({ organization_id: orgId } as never)],
-    ['invalid_expiration', async () => client.totps.create({ organization_id: orgId, member_id: await newMember(), expiration_minutes: 2 })],
-    ['invalid_session_duration_minutes', () =>
-      client.totps.authenticate({ organization_id: orgId, member_id: enrolled.memberId, code: '123456', session_token: enrolled.sessionToken, session_duration_minutes: 1 })],
-    ['custom_claims_too_large', () =>
-      client.totps.authenticate({ organization_id: orgId, member_id: enrolled.memberId, code: '123456', session_token: enrolled.sessionToken, session_custom_claims: { x: 'y'.repeat(5000) } })],
-    ['invalid_totp_code', () => client.totps.authenticate({ organization_id: orgId, member_id: enrolled.memberId, code: 'abcdef', session_token: enrolled.sessionToken })],
-    ['invalid_recovery_code', () => client.recoveryCodes.recover({ organization_id: orgId, member_id: enrolled.memberId, recovery_code: 'nope', session_token: enrolled.sessionToken })],
-    ['active_totp_exists', () => client.totps.create({ organization_id: orgId, member_id: enrolled.memberId, session_token: enrolled.sessionToken })],
-    ['action_available_only_for_active_members', async () =>
-      client.totps.create({ organization_id: orgId, member_id: await newMember({ create_member_as_pending: true }) })],
-    ['no_associated_session_passed_in', () => client.totps.authenticate({ organization_id: orgId, member_id: enrolled.memberId, code: codeAt(enrolled.totp, 1) })],
-    ['expired_totp', async () => {
-      const memberId = await newMember();
-      const created = await client.totps.create({ organization_id: orgId, member_id: memberId, expiration_minutes: 5 });
-      clock.advanceSeconds(5 * 60 + 30);
-      const ist = await intermediateSessionToken(orgId, memberId);
-      return client.totps.authenticate({ organization_id: orgId, member_id: memberId, code: codeAt(new OTPAuth.TOTP({ secret: created.secret })), intermediate_session_token: ist });
-    }],
-    ['unauthorized_credentials', () =>
-      new B2BClient({ project_id: server.config.projectId, secret: 'wrong', custom_base_url: server.url, dispatcher }).organizations.get({ organization_id: orgId })],
-    ['unable_to_authenticate_totp', () =>
-      client.totps.authenticate({ organization_id: orgId, member_id: enrolled.memberId, code: wrongCode(enrolled.totp), session_token: enrolled.sessionToken })],
-    ['totp_code_already_authenticated', async () => {
-      clock.advanceSeconds(30);
-      const body = { organization_id: orgId, member_id: enrolled.memberId, code: codeAt(enrolled.totp), session_token: enrolled.sessionToken };
-      await client.totps.authenticate(body);
-      return client.totps.authenticate(body);
-    }],
-    ['unable_to_authenticate_recovery_code', () =>
-      client.recoveryCodes.recover({ organization_id: orgId, member_id: enrolled.memberId, recovery_code: 'aaaa-bbbb-cccc', session_token: enrolled.sessionToken })],
+    [
+      'invalid_expiration',
+      async () => client.totps.create({ organization_id: orgId, member_id: await newMember(), expiration_minutes: 2 }),
+    ],
+    [
+      'invalid_session_duration_minutes',
+      () =>
+        client.totps.authenticate({
+          organization_id: orgId,
+          member_id: enrolled.memberId,
+          code: '123456',
+          session_token: enrolled.sessionToken,
+          session_duration_minutes: 1,
+        }),
+    ],
+    [
+      'custom_claims_too_large',
+      () =>
+        client.totps.authenticate({
+          organization_id: orgId,
+          member_id: enrolled.memberId,
+          code: '123456',
+          session_token: enrolled.sessionToken,
+          session_custom_claims: { x: 'y'.repeat(5000) },
+        }),
+    ],
+    [
+      'invalid_totp_code',
+      () =>
+        client.totps.authenticate({
+          organization_id: orgId,
+          member_id: enrolled.memberId,
+          code: 'abcdef',
+          session_token: enrolled.sessionToken,
+        }),
+    ],
+    [
+      'invalid_recovery_code',
+      () =>
+        client.recoveryCodes.recover({
+          organization_id: orgId,
+          member_id: enrolled.memberId,
+          recovery_code: 'nope',
+          session_token: enrolled.sessionToken,
+        }),
+    ],
+    [
+      'active_totp_exists',
+      () => client.totps.create({ organization_id: orgId, member_id: enrolled.memberId, session_token: enrolled.sessionToken }),
+    ],
+    [
+      'action_available_only_for_active_members',
+      async () => client.totps.create({ organization_id: orgId, member_id: await newMember({ create_member_as_pending: true }) }),
+    ],
+    [
+      'no_associated_session_passed_in',
+      () => client.totps.authenticate({ organization_id: orgId, member_id: enrolled.memberId, code: codeAt(enrolled.totp, 1) }),
+    ],
+    [
+      'expired_totp',
+      async () => {
+        const memberId = await newMember();
+        const created = await client.totps.create({ organization_id: orgId, member_id: memberId, expiration_minutes: 5 });
+        clock.advanceSeconds(5 * 60 + 30);
+        const ist = await intermediateSessionToken(orgId, memberId);
+        return client.totps.authenticate({
+          organization_id: orgId,
+          member_id: memberId,
+          code: codeAt(new OTPAuth.TOTP({ secret: created.secret })),
+          intermediate_session_token: ist,
+        });
+      },
+    ],
+    [
+      'unauthorized_credentials',
+      () =>
+        new B2BClient({ project_id: server.config.projectId, secret: 'wrong', custom_base_url: server.url, dispatcher }).organizations.get({
+          organization_id: orgId,
+        }),
+    ],
+    [
+      'unable_to_authenticate_totp',
+      () =>
+        client.totps.authenticate({
+          organization_id: orgId,
+          member_id: enrolled.memberId,
+          code: wrongCode(enrolled.totp),
+          session_token: enrolled.sessionToken,
+        }),
+    ],
+    [
+      'totp_code_already_authenticated',
+      async () => {
+        clock.advanceSeconds(30);
+        const body = {
+          organization_id: orgId,
+          member_id: enrolled.memberId,
+          code: codeAt(enrolled.totp),
+          session_token: enrolled.sessionToken,
+        };
+        await client.totps.authenticate(body);
+        return client.totps.authenticate(body);
+      },
+    ],
+    [
+      'unable_to_authenticate_recovery_code',
+      () =>
+        client.recoveryCodes.recover({
+          organization_id: orgId,
+          member_id: enrolled.memberId,
+          recovery_code: 'aaaa-bbbb-cccc',
+          session_token: enrolled.sessionToken,
+        }),
+    ],
     ['session_not_found', () => client.sessions.authenticate({ session_token: 'no-such-session' })],
-    ['intermediate_session_not_found', () =>
-      client.totps.authenticate({ organization_id: orgId, member_id: enrolled.memberId, code: '123456', intermediate_session_token: 'no-such-ist' })],
-    ['session_authorization_error', async () => {
-      const other = await newMember();
-      const ist = await intermediateSessionToken(orgId, other);
-      return client.totps.authenticate({ organization_id: orgId, member_id: enrolled.memberId, code: codeAt(enrolled.totp), intermediate_session_token: ist });
-    }],
+    [
+      'intermediate_session_not_found',
+      () =>
+        client.totps.authenticate({
+          organization_id: orgId,
+          member_id: enrolled.memberId,
+          code: '123456',
+          intermediate_session_token: 'no-such-ist',
+        }),
+    ],
+    [
+      'session_authorization_error',
+      async () => {
+        const other = await newMember();
+        const ist = await intermediateSessionToken(orgId, other);
+        return client.totps.authenticate({
+          organization_id: orgId,
+          member_id: enrolled.memberId,
+          code: codeAt(enrolled.totp),
+          intermediate_session_token: ist,
+        });
+      },
+    ],
     ['organization_not_found', () => client.organizations.get({ organization_id: 'no-such-org' })],
     ['member_not_found', () => client.organizations.members.get({ organization_id: orgId, member_id: 'no-such-member' })],
     ['totp_not_found', async () => client.recoveryCodes.get({ organization_id: orgId, member_id: await newMember() })],
     ['route_not_found', () => client.magicLinks.email.loginOrSignup({ organization_id: orgId, email_address: 'x@errs.example' })],
     ['method_not_allowed', () => client.organizations.update({ organization_id: orgId, organization_name: 'Renamed' })],
     ['duplicate_organization_slug', () => client.organizations.create({ organization_name: 'Again', organization_slug: 'errs' })],
-    ['duplicate_organization_external_id', () =>
-      client.organizations.create({ organization_name: 'Again', organization_slug: 'errs-2', organization_external_id: 'errs-ext' })],
+    [
+      'duplicate_organization_external_id',
+      () => client.organizations.create({ organization_name: 'Again', organization_slug: 'errs-2', organization_external_id: 'errs-ext' }),
+    ],
     ['duplicate_member_email', () => client.organizations.members.create({ organization_id: orgId, email_address: 'M1@ERRS.example' })],
-    ['duplicate_member_external_id', async () => {
-      await client.organizations.members.create({ organization_id: orgId, email_address: 'ext1@errs.example', external_id: 'emp-1' });
-      return client.organizations.members.create({ organization_id: orgId, email_address: 'ext2@errs.example', external_id: 'emp-1' });
-    }],
+    [
+      'duplicate_member_external_id',
+      async () => {
+        await client.organizations.members.create({ organization_id: orgId, email_address: 'ext1@errs.example', external_id: 'emp-1' });
+        return client.organizations.members.create({ organization_id: orgId, email_address: 'ext2@errs.example', external_id: 'emp-1' });
+      },
+    ],
     ['request_too_large', () => client.organizations.create({ organization_name: 'x'.repeat(70_000), organization_slug: 'big' })],
-    ['user_lock_limit_reached', async () => {
-      const locked = await enroll();
-      for (let i = 0; i < 10; i++) {
-        await client.totps
-          .authenticate({ organization_id: orgId, member_id: locked.memberId, code: wrongCode(locked.totp), session_token: locked.sessionToken })
-          .catch(() => undefined);
-      }
-      clock.advanceSeconds(30);
-      return client.totps.authenticate({ organization_id: orgId, member_id: locked.memberId, code: codeAt(locked.totp), session_token: locked.sessionToken });
-    }],
+    [
+      'user_lock_limit_reached',
+      async () => {
+        const locked = await enroll();
+        for (let i = 0; i < 10; i++) {
+          await client.totps
+            .authenticate({
+              organization_id: orgId,
+              member_id: locked.memberId,
+              code: wrongCode(locked.totp),
+              session_token: locked.sessionToken,
+            })
+            .catch(() => undefined);
+        }
+        clock.advanceSeconds(30);
+        return client.totps.authenticate({
+          organization_id: orgId,
+          member_id: locked.memberId,
+          code: codeAt(locked.totp),
+          session_token: locked.sessionToken,
+        });
+      },
+    ],
   ];
 
   /** Not reachable through a healthy server on purpose; the router's own tests force them (packages/express/test/router.test.ts). */
@@ -287,11 +435,18 @@ describe('the SDK’s StytchError carries our error_type for each documented err
   it("refuses the SDK's RBAC authorization (another member's session) instead of ignoring it, and deletes nothing", async () => {
     const victim = await enroll();
     const attacker = await enroll();
-    for (const authorization of [{ session_token: attacker.sessionToken }, { session_jwt: (await client.sessions.authenticate({ session_token: attacker.sessionToken })).session_jwt }]) {
+    for (const authorization of [
+      { session_token: attacker.sessionToken },
+      { session_jwt: (await client.sessions.authenticate({ session_token: attacker.sessionToken })).session_jwt },
+    ]) {
       const error = await stytchError(() =>
         client.organizations.members.deleteTOTP({ organization_id: orgId, member_id: victim.memberId }, { authorization }),
       );
-      expect(error).toMatchObject({ status_code: 400, error_type: 'bad_request', error_message: expect.stringMatching(/X-Stytch-Member-Session/) });
+      expect(error).toMatchObject({
+        status_code: 400,
+        error_type: 'bad_request',
+        error_message: expect.stringMatching(/X-Stytch-Member-Session/),
+      });
     }
     const { member } = await client.organizations.members.get({ organization_id: orgId, member_id: victim.memberId });
     expect(member.totp_registration_id).not.toBe('');

@@ -19,7 +19,9 @@ export function sqliteConfig(dir = mkdtempSync(join(tmpdir(), 'totp-server-'))):
   return loadConfig({ PORT: '0', TOTP_PROJECT_NAME: 'Test' }, dir);
 }
 
-export async function startTestServer(options: Partial<StartOptions> = {}): Promise<RunningServer & { config: ServerConfig; auth: string }> {
+export async function startTestServer(
+  options: Partial<StartOptions> = {},
+): Promise<RunningServer & { config: ServerConfig; auth: string }> {
   const config = options.config ?? sqliteConfig();
   const running = await startServer({ logger: { error: () => {} }, ...options, config });
   return { ...running, config, auth: `Basic ${Buffer.from(`${config.projectId}:${config.secret}`).toString('base64')}` };

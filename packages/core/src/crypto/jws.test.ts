@@ -34,13 +34,17 @@ describe.each(PROVIDERS)('signHs256 and verifyHs256 on %s', (_name, crypto) => {
 
   it('round-trip any JSON object payload, under a key named in the header', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 8 }), fc.stringMatching(/^[A-Za-z0-9._-]{1,64}$/), (dictionary, kid) => {
-        const payload = JSON.parse(JSON.stringify(dictionary)) as Record<string, unknown>;
-        const jws = signHs256(payload, kid, KEY, crypto);
-        expect(jws).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
-        expect(decodeProtectedHeader(jws)).toEqual({ alg: 'HS256', typ: 'JWT', kid });
-        expect(verifyHs256(jws, keysWith(kid, KEY), crypto)).toEqual(payload);
-      }),
+      fc.property(
+        fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 8 }),
+        fc.stringMatching(/^[A-Za-z0-9._-]{1,64}$/),
+        (dictionary, kid) => {
+          const payload = JSON.parse(JSON.stringify(dictionary)) as Record<string, unknown>;
+          const jws = signHs256(payload, kid, KEY, crypto);
+          expect(jws).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+          expect(decodeProtectedHeader(jws)).toEqual({ alg: 'HS256', typ: 'JWT', kid });
+          expect(verifyHs256(jws, keysWith(kid, KEY), crypto)).toEqual(payload);
+        },
+      ),
     );
   });
 
@@ -137,7 +141,8 @@ describe.each(PROVIDERS)('signHs256 and verifyHs256 on %s', (_name, crypto) => {
   it('refuse malformed segments without throwing', () => {
     const jws = signHs256(PAYLOAD, 's1', KEY, crypto);
     const [header, payload, signature] = jws.split('.') as [string, string, string];
-    const signOver = (h: string, p: string) => `${h}.${p}.${base64urlnopad.encode(crypto.hmac('SHA-256', KEY, encoder.encode(`${h}.${p}`)))}`;
+    const signOver = (h: string, p: string) =>
+      `${h}.${p}.${base64urlnopad.encode(crypto.hmac('SHA-256', KEY, encoder.encode(`${h}.${p}`)))}`;
     const notUtf8 = base64urlnopad.encode(Uint8Array.of(0x7b, 0xff, 0xfe, 0x7d));
     const malformed: Array<[string, string]> = [
       ['two segments', `${header}.${payload}`],
@@ -198,7 +203,12 @@ describe('jose, an independent implementation, and signHs256 agree', () => {
     const { payload, protectedHeader } = await compactVerify(jws, KEY, { algorithms: ['HS256'] });
     expect(protectedHeader).toEqual({ alg: 'HS256', typ: 'JWT', kid: 's1' });
     expect(JSON.parse(new TextDecoder().decode(payload))).toEqual(claims);
-    const verified = await jwtVerify(jws, KEY, { issuer: '@totp', audience: '@totp', algorithms: ['HS256'], currentDate: new Date(PAYLOAD.iat * 1000) });
+    const verified = await jwtVerify(jws, KEY, {
+      issuer: '@totp',
+      audience: '@totp',
+      algorithms: ['HS256'],
+      currentDate: new Date(PAYLOAD.iat * 1000),
+    });
     expect(verified.payload).toEqual(claims);
     await expect(compactVerify(jws, OTHER_KEY)).rejects.toThrow(/signature verification failed/);
   });

@@ -38,7 +38,15 @@ describe('createKeyring', () => {
   it('shows the purpose and ids, never key bytes, when serialised or printed', () => {
     const key = hex.decode('a1'.repeat(32));
     const ring = encryptionKeys([{ id: 'k1', key }]);
-    const views = [JSON.stringify(ring), JSON.stringify(ring.current), JSON.stringify({ ...ring.current }), String(ring), inspect(ring), inspect(ring, { showHidden: true, depth: 5 }), inspect(ring.current)];
+    const views = [
+      JSON.stringify(ring),
+      JSON.stringify(ring.current),
+      JSON.stringify({ ...ring.current }),
+      String(ring),
+      inspect(ring),
+      inspect(ring, { showHidden: true, depth: 5 }),
+      inspect(ring.current),
+    ];
     for (const view of views) {
       expect(view).not.toMatch(/161|a1a1|oaGh/i); // 0xa1 as decimal, hex, base64
     }
@@ -55,7 +63,9 @@ describe('createKeyring', () => {
   });
 
   it('names the purpose when the list is missing, empty or not a list', () => {
-    expect(() => encryptionKeys(undefined)).toThrow(new TypeError('encryption keys are required: pass a list of { id, key } with at least one key'));
+    expect(() => encryptionKeys(undefined)).toThrow(
+      new TypeError('encryption keys are required: pass a list of { id, key } with at least one key'),
+    );
     expect(() => encryptionKeys([])).toThrow(new RangeError('encryption keys: at least one key is required'));
     expect(() => encryptionKeys({} as unknown as KeyInput[])).toThrow(TypeError);
     expect(() => encryptionKeys('k1' as unknown as KeyInput[])).toThrow(/encryption keys must be an array/);
@@ -76,8 +86,18 @@ describe('createKeyring', () => {
   });
 
   it('refuses a key that is not a Uint8Array', () => {
-    for (const key of [undefined, null, 'a'.repeat(32), Array(32).fill(1), new Uint16Array(16), new ArrayBuffer(32), new DataView(new ArrayBuffer(32))]) {
-      expect(() => encryptionKeys([{ id: 'k1', key } as unknown as KeyInput])).toThrow(new TypeError("encryption key 'k1' must be a Uint8Array"));
+    for (const key of [
+      undefined,
+      null,
+      'a'.repeat(32),
+      Array(32).fill(1),
+      new Uint16Array(16),
+      new ArrayBuffer(32),
+      new DataView(new ArrayBuffer(32)),
+    ]) {
+      expect(() => encryptionKeys([{ id: 'k1', key } as unknown as KeyInput])).toThrow(
+        new TypeError("encryption key 'k1' must be a Uint8Array"),
+      );
     }
   });
 
@@ -106,7 +126,9 @@ describe('createKeyring', () => {
     const entry = Object.create({ key: key32(9) }) as KeyInput;
     entry.id = 'k1';
     expect(() => encryptionKeys([entry])).toThrow(TypeError);
-    expect(() => encryptionKeys([null as unknown as KeyInput])).toThrow(new TypeError('encryption keys[0] must be an object { id: string, key: Uint8Array }'));
+    expect(() => encryptionKeys([null as unknown as KeyInput])).toThrow(
+      new TypeError('encryption keys[0] must be an object { id: string, key: Uint8Array }'),
+    );
   });
 
   it('refuses a malformed purpose or rule', () => {
@@ -187,7 +209,23 @@ describe('decodeKeyMaterial', () => {
   });
 
   it('refuses malformed text without quoting it', () => {
-    const cases = ['', '   ', 'hex:', 'hex:abc', 'hex:zz', 'base64:', 'base64:A', 'base64:AB=', 'base64:AB===', 'AAAA+_', 'ab cd ef gh', 'AB%C', 'base64:AR', 'QUJD\nREVG', 'ключ'];
+    const cases = [
+      '',
+      '   ',
+      'hex:',
+      'hex:abc',
+      'hex:zz',
+      'base64:',
+      'base64:A',
+      'base64:AB=',
+      'base64:AB===',
+      'AAAA+_',
+      'ab cd ef gh',
+      'AB%C',
+      'base64:AR',
+      'QUJD\nREVG',
+      'ключ',
+    ];
     for (const text of cases) {
       let error: unknown;
       try {

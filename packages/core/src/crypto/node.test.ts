@@ -28,9 +28,13 @@ function nodeGlobalsRead(fileName: string, text: string): string[] {
       const parent = node.parent;
       const isPropertyName =
         (ts.isPropertyAccessExpression(parent) && parent.name === node) ||
-        ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent) || ts.isMethodDeclaration(parent) || ts.isPropertySignature(parent)) &&
+        ((ts.isPropertyAssignment(parent) ||
+          ts.isPropertyDeclaration(parent) ||
+          ts.isMethodDeclaration(parent) ||
+          ts.isPropertySignature(parent)) &&
           parent.name === node);
-      const isDeclared = (ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isBindingElement(parent)) && parent.name === node;
+      const isDeclared =
+        (ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isBindingElement(parent)) && parent.name === node;
       if (!isPropertyName && !isDeclared) found.push(node.text);
     }
     ts.forEachChild(node, visit);
@@ -84,9 +88,9 @@ describe('runtime neutrality', () => {
   });
 
   it('nothing but src/node.ts imports crypto/node.ts, so only `@totp/core/node` brings node:crypto in', () => {
-    const importers = MODULES.filter(({ file, specifiers }) => specifiers.some((specifier) => resolveRelative(file, specifier) === NODE_PROVIDER)).map(
-      ({ file }) => file,
-    );
+    const importers = MODULES.filter(({ file, specifiers }) =>
+      specifiers.some((specifier) => resolveRelative(file, specifier) === NODE_PROVIDER),
+    ).map(({ file }) => file);
     expect(importers).toEqual([NODE_ENTRY]);
     expect(Object.keys(nodeEntry)).toEqual(['nodeCrypto']);
     expect(nodeEntry.nodeCrypto).toBe(nodeCrypto);
@@ -102,10 +106,9 @@ describe('runtime neutrality', () => {
     expect(importedSpecifiers("// import x from 'node:fs'\nconst s = \"from 'node:fs'\";")).toEqual([]);
     expect(['fs', 'node:fs', 'node:test', 'crypto', 'node:sqlite'].every(isBuiltin)).toBe(true);
     expect(['@noble/hashes', './node', 'jose', 'nodemailer'].some(isBuiltin)).toBe(false);
-    expect(nodeGlobalsRead('x.ts', 'const a = process.env.X; Buffer.from([1]); const b = options.process; const o = { Buffer: 1 };')).toEqual([
-      'process',
-      'Buffer',
-    ]);
+    expect(
+      nodeGlobalsRead('x.ts', 'const a = process.env.X; Buffer.from([1]); const b = options.process; const o = { Buffer: 1 };'),
+    ).toEqual(['process', 'Buffer']);
     expect(resolveRelative(join('otp', 'totp.ts'), '../crypto/node')).toBe(NODE_PROVIDER);
     expect(resolveRelative(NODE_ENTRY, './crypto/node.js')).toBe(NODE_PROVIDER);
     expect(resolveRelative(NODE_ENTRY, './otp')).toBe(join('otp', 'index.ts'));

@@ -8,7 +8,8 @@ const NODE_HASH = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-512': 'sha512' } 
 
 export const nodeCrypto: CryptoProvider = Object.freeze({
   // A digest is a Buffer of its own (not a slice of Node's shared pool), so it is handed over as it is.
-  hmac: (hash: 'SHA-1' | 'SHA-256' | 'SHA-512', key: Uint8Array, message: Uint8Array) => createHmac(NODE_HASH[hash], key).update(message).digest(),
+  hmac: (hash: 'SHA-1' | 'SHA-256' | 'SHA-512', key: Uint8Array, message: Uint8Array) =>
+    createHmac(NODE_HASH[hash], key).update(message).digest(),
   sha256: (message: Uint8Array) => createHash('sha256').update(message).digest(),
   aes256GcmSeal: (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array) => {
     const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: GCM_TAG_BYTES });

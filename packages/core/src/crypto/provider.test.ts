@@ -74,7 +74,11 @@ function rfc4231(sha256: string[], sha512: string[]): { 'SHA-256': HmacVector[];
     { name: 'test case 2 (a key shorter than the output)', key: ascii('Jefe'), data: ascii('what do ya want for nothing?') },
     { name: 'test case 3', key: bytes(20, 0xaa), data: bytes(50, 0xdd) },
     { name: 'test case 4', key: RFC_4231_KEY_4, data: bytes(50, 0xcd) },
-    { name: 'test case 6 (a 131-byte key, hashed first)', key: bytes(131, 0xaa), data: ascii('Test Using Larger Than Block-Size Key - Hash Key First') },
+    {
+      name: 'test case 6 (a 131-byte key, hashed first)',
+      key: bytes(131, 0xaa),
+      data: ascii('Test Using Larger Than Block-Size Key - Hash Key First'),
+    },
     { name: 'test case 7 (a long key and data longer than a block)', key: bytes(131, 0xaa), data: ascii(LONG_DATA_4231) },
   ];
   return {
@@ -120,7 +124,15 @@ const SHA256_VECTORS: Array<[string, Uint8Array, string]> = [
 
 /** McGrew & Viega, "The Galois/Counter Mode of Operation", test cases 13–16: AES-256 with a 96-bit IV (NIST CAVP's). */
 const GCM_VECTORS = [
-  { name: 'Test Case 13 (empty plaintext)', key: '00'.repeat(32), iv: '00'.repeat(12), aad: '', pt: '', ct: '', tag: '530f8afbc74536b9a963b4f1c4cb738b' },
+  {
+    name: 'Test Case 13 (empty plaintext)',
+    key: '00'.repeat(32),
+    iv: '00'.repeat(12),
+    aad: '',
+    pt: '',
+    ct: '',
+    tag: '530f8afbc74536b9a963b4f1c4cb738b',
+  },
   {
     name: 'Test Case 14 (one zero block)',
     key: '00'.repeat(32),
@@ -217,8 +229,10 @@ describe.each(PROVIDERS)('%s', (_name, crypto) => {
         const where = bit < plaintext.length * 8 ? 'ciphertext' : 'tag';
         attempts.push([`${where} bit ${bit}`, () => crypto.aes256GcmOpen(key, nonce, flip(sealed, bit), aad)]);
       }
-      for (let bit = 0; bit < nonce.length * 8; bit++) attempts.push([`nonce bit ${bit}`, () => crypto.aes256GcmOpen(key, flip(nonce, bit), sealed, aad)]);
-      for (let bit = 0; bit < aad.length * 8; bit++) attempts.push([`aad bit ${bit}`, () => crypto.aes256GcmOpen(key, nonce, sealed, flip(aad, bit))]);
+      for (let bit = 0; bit < nonce.length * 8; bit++)
+        attempts.push([`nonce bit ${bit}`, () => crypto.aes256GcmOpen(key, flip(nonce, bit), sealed, aad)]);
+      for (let bit = 0; bit < aad.length * 8; bit++)
+        attempts.push([`aad bit ${bit}`, () => crypto.aes256GcmOpen(key, nonce, sealed, flip(aad, bit))]);
       attempts.push(['another key', () => crypto.aes256GcmOpen(flip(key, 0), nonce, sealed, aad)]);
       attempts.push(['no associated data', () => crypto.aes256GcmOpen(key, nonce, sealed, new Uint8Array(0))]);
       attempts.push(['the tag alone', () => crypto.aes256GcmOpen(key, nonce, sealed.subarray(plaintext.length), aad)]);
@@ -267,9 +281,14 @@ describe.each(PROVIDERS)('%s', (_name, crypto) => {
 describe('nobleCrypto and nodeCrypto give the same bytes (fast-check)', () => {
   it('HMAC-SHA-1, HMAC-SHA-256 and HMAC-SHA-512, for keys of any length (past the block size too) and any message', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...HASHES), fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 500 }), (hash, key, message) => {
-        expect(hex.encode(nodeCrypto.hmac(hash, key, message))).toBe(hex.encode(nobleCrypto.hmac(hash, key, message)));
-      }),
+      fc.property(
+        fc.constantFrom(...HASHES),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.uint8Array({ maxLength: 500 }),
+        (hash, key, message) => {
+          expect(hex.encode(nodeCrypto.hmac(hash, key, message))).toBe(hex.encode(nobleCrypto.hmac(hash, key, message)));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -296,11 +315,19 @@ describe('nobleCrypto and nodeCrypto give the same bytes (fast-check)', () => {
 
   it('AES-256-GCM: both refuse any single altered byte of what the other sealed', () => {
     fc.assert(
-      fc.property(key32, nonce12, fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.uint8Array({ maxLength: 64 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (key, nonce, plaintext, aad, at, delta) => {
-        const sealed = nobleCrypto.aes256GcmSeal(key, nonce, plaintext, aad);
-        sealed[at % sealed.length]! ^= delta;
-        for (const [, crypto] of PROVIDERS) expect(thrown(() => crypto.aes256GcmOpen(key, nonce, sealed, aad))).toBeInstanceOf(Error);
-      }),
+      fc.property(
+        key32,
+        nonce12,
+        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        fc.uint8Array({ maxLength: 64 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (key, nonce, plaintext, aad, at, delta) => {
+          const sealed = nobleCrypto.aes256GcmSeal(key, nonce, plaintext, aad);
+          sealed[at % sealed.length]! ^= delta;
+          for (const [, crypto] of PROVIDERS) expect(thrown(() => crypto.aes256GcmOpen(key, nonce, sealed, aad))).toBeInstanceOf(Error);
+        },
+      ),
     );
   });
 });

@@ -91,7 +91,16 @@ describe.each(PROVIDERS)('hostile input (%s)', (_name, crypto) => {
   });
 
   it('hashRecoveryCodes throws only TypeError or RangeError', () => {
-    const lists: unknown[] = [undefined, null, 'abcd-efgh-2345', { length: 1, 0: 'abcd-efgh-2345' }, HOSTILE, [Number.NaN], Array(1000).fill('abcd-efgh-2345'), JSON.parse('{"__proto__": []}')];
+    const lists: unknown[] = [
+      undefined,
+      null,
+      'abcd-efgh-2345',
+      { length: 1, 0: 'abcd-efgh-2345' },
+      HOSTILE,
+      [Number.NaN],
+      Array(1000).fill('abcd-efgh-2345'),
+      JSON.parse('{"__proto__": []}'),
+    ];
     for (const list of lists) {
       const error = caught(() => hashRecoveryCodes(list as string[], pepper, crypto));
       expect(error instanceof TypeError || error instanceof RangeError, String(error)).toBe(true);

@@ -62,7 +62,9 @@ describe.each(PROVIDERS)('with %s', (_name, crypto) => {
         expect(() => hashRecoveryCode(raw, pepper, crypto)).toThrow(RangeError);
       }
       expect(() => hashRecoveryCode(12 as unknown as string, pepper, crypto)).toThrow(TypeError);
-      expect(() => hashRecoveryCode('abcd-efgh-2345', {} as typeof pepper, crypto)).toThrow(new TypeError('pepper must be a Keyring (see createKeyring)'));
+      expect(() => hashRecoveryCode('abcd-efgh-2345', {} as typeof pepper, crypto)).toThrow(
+        new TypeError('pepper must be a Keyring (see createKeyring)'),
+      );
     });
   });
 
@@ -119,7 +121,14 @@ describe('nobleCrypto and nodeCrypto store and look up the same hashes', () => {
   it('for any code and any pepper length, and both match an independent HMAC', () => {
     fc.assert(
       fc.property(canonicalCode, fc.uint8Array({ minLength: 32, maxLength: 200 }), (code, key) => {
-        const rotated = createKeyring('recovery code pepper', [{ id: 'new', key }, { id: 'old', key: PEPPER_BYTES }], { minBytes: 32 });
+        const rotated = createKeyring(
+          'recovery code pepper',
+          [
+            { id: 'new', key },
+            { id: 'old', key: PEPPER_BYTES },
+          ],
+          { minBytes: 32 },
+        );
         const expected = createHmac('sha256', key).update(code).digest('hex');
         for (const [, crypto] of PROVIDERS) {
           expect(hashRecoveryCode(code, rotated, crypto)).toEqual({ keyId: 'new', hash: expected });

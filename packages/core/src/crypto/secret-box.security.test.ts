@@ -22,7 +22,9 @@ const PROVIDERS: Array<[string, CryptoProvider]> = [
 ];
 const crypto = nobleCrypto;
 /** The options of a well-formed call for `binding` (default ROW), on `provider` (default nobleCrypto). */
-const optionsFor = (provider: CryptoProvider) => (binding: SecretBinding = ROW, keyring: Keyring = KEYRING) => ({ binding, keyring, crypto: provider });
+const optionsFor =
+  (provider: CryptoProvider) =>
+  (binding: SecretBinding = ROW, keyring: Keyring = KEYRING) => ({ binding, keyring, crypto: provider });
 const opts = optionsFor(crypto);
 const ROW: SecretBinding = {
   organizationId: 'organization-test-aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
@@ -67,7 +69,14 @@ describe.each(PROVIDERS)('a ciphertext copied to another row (%s)', (_name, prov
   });
 
   it('does not decrypt with a forged keyId pointing at an older key', () => {
-    const rotated = createKeyring('encryption keys', [{ id: 'k2', key: new Uint8Array(32).fill(2) }, { id: 'k1', key: KEY }], { exactBytes: 32 });
+    const rotated = createKeyring(
+      'encryption keys',
+      [
+        { id: 'k2', key: new Uint8Array(32).fill(2) },
+        { id: 'k1', key: KEY },
+      ],
+      { exactBytes: 32 },
+    );
     const fresh = encryptSecret(new Uint8Array(20), opts(ROW, rotated));
     expectSecretBoxError(() => decryptSecret({ ...fresh, keyId: 'k1' }, opts(ROW, rotated)));
   });
@@ -78,7 +87,12 @@ describe('what is stored and what is thrown never shows the secret or the key', 
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 16, maxLength: 64 }), (secret) => {
         const stored = JSON.stringify(encryptSecret(secret, opts()));
-        for (const form of [hex.encode(secret), base64.encode(secret).replace(/=+$/, ''), base64urlnopad.encode(secret), base32nopad.encode(secret)]) {
+        for (const form of [
+          hex.encode(secret),
+          base64.encode(secret).replace(/=+$/, ''),
+          base64urlnopad.encode(secret),
+          base32nopad.encode(secret),
+        ]) {
           expect(stored).not.toContain(form);
           expect(stored.toLowerCase()).not.toContain(form.toLowerCase().slice(0, 16));
         }

@@ -20,7 +20,11 @@ const BINDING: SecretBinding = {
   totpRegistrationId: 'member-totp-test-9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b',
 };
 const ring = (...keys: [string, Uint8Array][]): Keyring =>
-  createKeyring('encryption keys', keys.map(([id, key]) => ({ id, key })), { exactBytes: 32 });
+  createKeyring(
+    'encryption keys',
+    keys.map(([id, key]) => ({ id, key })),
+    { exactBytes: 32 },
+  );
 const KEYRING = ring(['k1', KEY]);
 const PROVIDERS: Array<[string, CryptoProvider]> = [
   ['nobleCrypto', nobleCrypto],
@@ -93,10 +97,15 @@ describe.each(PROVIDERS)('with %s', (_name, crypto) => {
       const counting: CryptoProvider = { ...crypto, randomBytes: (n) => (asked.push(n), new Uint8Array(n)) };
       encryptSecret(SECRET, { binding: BINDING, keyring: KEYRING, crypto: counting });
       expect(asked).toEqual([12]);
-      for (const randomBytes of [() => new Uint8Array(8), () => new Uint8Array(16), () => [1] as unknown as Uint8Array, () => 'x'.repeat(12)]) {
-        expect(() => encryptSecret(SECRET, { binding: BINDING, keyring: KEYRING, crypto: { ...crypto, randomBytes } as CryptoProvider })).toThrow(
-          new TypeError("the crypto provider's randomBytes must return exactly the requested length (12)"),
-        );
+      for (const randomBytes of [
+        () => new Uint8Array(8),
+        () => new Uint8Array(16),
+        () => [1] as unknown as Uint8Array,
+        () => 'x'.repeat(12),
+      ]) {
+        expect(() =>
+          encryptSecret(SECRET, { binding: BINDING, keyring: KEYRING, crypto: { ...crypto, randomBytes } as CryptoProvider }),
+        ).toThrow(new TypeError("the crypto provider's randomBytes must return exactly the requested length (12)"));
       }
     });
 
@@ -133,7 +142,9 @@ describe.each(PROVIDERS)('with %s', (_name, crypto) => {
       const short = createKeyring('encryption keys', [{ id: 'k1', key: new Uint8Array(16) }], { exactBytes: 16 });
       expect(() => encryptSecret(SECRET, options(BINDING, short))).toThrow(RangeError);
       for (const field of ['organizationId', 'memberId', 'totpRegistrationId'] as const) {
-        expect(() => encryptSecret(SECRET, options({ ...BINDING, [field]: '' }))).toThrow(new TypeError(`binding.${field} must be a non-empty string`));
+        expect(() => encryptSecret(SECRET, options({ ...BINDING, [field]: '' }))).toThrow(
+          new TypeError(`binding.${field} must be a non-empty string`),
+        );
         expect(() => encryptSecret(SECRET, options({ ...BINDING, [field]: 7 as unknown as string }))).toThrow(TypeError);
         expect(() => encryptSecret(SECRET, options({ ...BINDING, [field]: '\uD800' }))).toThrow(/unpaired surrogate/);
         expect(() => encryptSecret(SECRET, options({ ...BINDING, [field]: 'x'.repeat(1025) }))).toThrow(RangeError);
@@ -181,7 +192,10 @@ describe.each(PROVIDERS)('with %s', (_name, crypto) => {
         for (const bit of [0x01, 0x80]) {
           const tampered = bytes.slice();
           tampered[i] = (tampered[i] as number) ^ bit;
-          expectSecretBoxError(() => decryptSecret({ keyId: 'k1', ciphertext: base64urlnopad.encode(tampered) }, options()), /failed authentication/);
+          expectSecretBoxError(
+            () => decryptSecret({ keyId: 'k1', ciphertext: base64urlnopad.encode(tampered) }, options()),
+            /failed authentication/,
+          );
         }
       }
     });
@@ -237,7 +251,12 @@ describe.each(PROVIDERS)('with %s', (_name, crypto) => {
 
     it('round-trips, and matches the documented layout, for IDs of 1- to 4-byte characters', () => {
       fc.assert(
-        fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), anyBinding, fc.uint8Array({ minLength: 12, maxLength: 12 }), expectRoundTrip),
+        fc.property(
+          fc.uint8Array({ minLength: 1, maxLength: 64 }),
+          anyBinding,
+          fc.uint8Array({ minLength: 12, maxLength: 12 }),
+          expectRoundTrip,
+        ),
         { numRuns: 300 },
       );
     });
@@ -298,19 +317,29 @@ describe.each(PROVIDERS)('with %s', (_name, crypto) => {
 describe('nobleCrypto and nodeCrypto write and read the same stored values', () => {
   it('each decrypts what the other encrypted, for any secret, binding and nonce, and both write the same bytes', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 128 }), bindingArbitrary(), fc.uint8Array({ minLength: 12, maxLength: 12 }), (secret, binding, nonce) => {
-        const byNoble = encryptSecret(secret, { binding, keyring: KEYRING, crypto: withNonce(nobleCrypto, nonce) });
-        const byNode = encryptSecret(secret, { binding, keyring: KEYRING, crypto: withNonce(nodeCrypto, nonce) });
-        expect(byNode).toEqual(byNoble);
-        expect(decryptSecret(byNoble, { binding, keyring: KEYRING, crypto: nodeCrypto })).toEqual(secret);
-        expect(decryptSecret(byNode, { binding, keyring: KEYRING, crypto: nobleCrypto })).toEqual(secret);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 128 }),
+        bindingArbitrary(),
+        fc.uint8Array({ minLength: 12, maxLength: 12 }),
+        (secret, binding, nonce) => {
+          const byNoble = encryptSecret(secret, { binding, keyring: KEYRING, crypto: withNonce(nobleCrypto, nonce) });
+          const byNode = encryptSecret(secret, { binding, keyring: KEYRING, crypto: withNonce(nodeCrypto, nonce) });
+          expect(byNode).toEqual(byNoble);
+          expect(decryptSecret(byNoble, { binding, keyring: KEYRING, crypto: nodeCrypto })).toEqual(secret);
+          expect(decryptSecret(byNode, { binding, keyring: KEYRING, crypto: nobleCrypto })).toEqual(secret);
+        },
+      ),
       { numRuns: 50 },
     );
   });
 });
 
-const ranges = [[0x00, 0x7f], [0x80, 0x7ff], [0x800, 0xffff], [0x10000, 0x10ffff]] as const; // 1 to 4 UTF-8 bytes
+const ranges = [
+  [0x00, 0x7f],
+  [0x80, 0x7ff],
+  [0x800, 0xffff],
+  [0x10000, 0x10ffff],
+] as const; // 1 to 4 UTF-8 bytes
 /** A code point of `bytes` UTF-8 bytes (never a surrogate), from any natural number. */
 const ofLength = (bytes: number, n: number) => {
   const [lo, hi] = ranges[bytes - 1]!;
@@ -328,7 +357,10 @@ const id = fc
   )
   .filter((text) => text.length <= 60 && wellFormed(text));
 // Long IDs too (20 to 40 code points, at most 60 UTF-16 units).
-const longId = fc.array(codePoint, { minLength: 20, maxLength: 40 }).map((points) => points.join('')).filter((text) => text.length <= 60);
+const longId = fc
+  .array(codePoint, { minLength: 20, maxLength: 40 })
+  .map((points) => points.join(''))
+  .filter((text) => text.length <= 60);
 const anyBinding = fc.oneof(
   fc.record({ organizationId: id, memberId: id, totpRegistrationId: id }),
   fc.record({ organizationId: longId, memberId: longId, totpRegistrationId: longId }),
@@ -336,14 +368,16 @@ const anyBinding = fc.oneof(
 const FIELDS = ['organizationId', 'memberId', 'totpRegistrationId'] as const;
 
 /** `binding` with one ID changed: one character swapped for another of as many UTF-8 bytes, or for any other. */
-const oneCharacterChanged = fc.tuple(anyBinding, fc.constantFrom(...FIELDS), fc.nat(), fc.nat(), fc.boolean()).map(([binding, field, at, n, sameLength]) => {
-  const points = Array.from(binding[field]);
-  const i = at % points.length;
-  const old = points[i]!;
-  const bytes = Buffer.byteLength(old, 'utf8');
-  points[i] = ofLength(sameLength ? bytes : (n % 4) + 1, n);
-  return { binding, other: { ...binding, [field]: points.join('') }, nonAsciiOnly: sameLength && bytes > 1 };
-});
+const oneCharacterChanged = fc
+  .tuple(anyBinding, fc.constantFrom(...FIELDS), fc.nat(), fc.nat(), fc.boolean())
+  .map(([binding, field, at, n, sameLength]) => {
+    const points = Array.from(binding[field]);
+    const i = at % points.length;
+    const old = points[i]!;
+    const bytes = Buffer.byteLength(old, 'utf8');
+    points[i] = ofLength(sameLength ? bytes : (n % 4) + 1, n);
+    return { binding, other: { ...binding, [field]: points.join('') }, nonAsciiOnly: sameLength && bytes > 1 };
+  });
 /** `binding` with a character moved across the boundary between two adjacent IDs (both stay non-empty). */
 const characterMoved = fc.tuple(anyBinding, fc.integer({ min: 0, max: 1 }), fc.boolean()).map(([binding, k, forward]) => {
   const left = Array.from(binding[FIELDS[k]!]);

@@ -14,12 +14,7 @@ export const MAX_EXPIRATION_MINUTES = 1440;
  */
 export function parseExpirationMinutes(value: unknown): number {
   if (value === undefined || value === null) return DEFAULT_EXPIRATION_MINUTES;
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < MIN_EXPIRATION_MINUTES ||
-    value > MAX_EXPIRATION_MINUTES
-  ) {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < MIN_EXPIRATION_MINUTES || value > MAX_EXPIRATION_MINUTES) {
     throw new TotpError(
       'invalid_expiration',
       `expiration_minutes must be an integer from ${MIN_EXPIRATION_MINUTES} to ${MAX_EXPIRATION_MINUTES}`,
@@ -38,9 +33,5 @@ export function pendingExpiresAt(createdAtMs: number, expirationMinutes: number)
  * authenticated (`expired_totp`) and the next create replaces it. An active registration never expires.
  */
 export function isExpiredPending(registration: TotpRegistrationRecord, nowMs: number): boolean {
-  return (
-    registration.status === 'pending' &&
-    registration.expiresAt !== null &&
-    nowMs >= registration.expiresAt.getTime()
-  );
+  return registration.status === 'pending' && registration.expiresAt !== null && nowMs >= registration.expiresAt.getTime();
 }

@@ -58,15 +58,33 @@ describe('IDs', () => {
   });
 
   it('refuse a random source that returns the wrong thing', () => {
-    for (const randomBytes of [() => new Uint8Array(15), () => new Uint8Array(17), () => Array(16).fill(1), () => 'x'.repeat(16), () => undefined]) {
-      expect(() => uuidV4(randomBytes as unknown as RandomBytes)).toThrow(new TypeError('randomBytes(16) must return a Uint8Array of 16 bytes'));
+    for (const randomBytes of [
+      () => new Uint8Array(15),
+      () => new Uint8Array(17),
+      () => Array(16).fill(1),
+      () => 'x'.repeat(16),
+      () => undefined,
+    ]) {
+      expect(() => uuidV4(randomBytes as unknown as RandomBytes)).toThrow(
+        new TypeError('randomBytes(16) must return a Uint8Array of 16 bytes'),
+      );
     }
     expect(() => newId('member', 'test', undefined as unknown as RandomBytes)).toThrow(TypeError);
   });
 
   it('isId rejects non-strings and look-alikes', () => {
     const uuid = uuidV4(defaultRandomBytes);
-    for (const bad of [undefined, null, 42, {}, 'member-test-', 'member-test-XYZ', `member-prod-${uuid}`, `member-test-${uuid} `, `member-test-${uuid.toUpperCase()}`]) {
+    for (const bad of [
+      undefined,
+      null,
+      42,
+      {},
+      'member-test-',
+      'member-test-XYZ',
+      `member-prod-${uuid}`,
+      `member-test-${uuid} `,
+      `member-test-${uuid.toUpperCase()}`,
+    ]) {
       expect(isId(bad, 'member')).toBe(false);
     }
   });

@@ -11,7 +11,10 @@ import {
 } from './lockout-policy';
 
 const fresh: LockoutState = { failedAttempts: 0, lockCreatedAt: null, lockExpiresAt: null };
-const policyArb = fc.record({ maxFailedAttempts: fc.integer({ min: 1, max: 100 }), lockDurationMinutes: fc.integer({ min: 1, max: 10_080 }) });
+const policyArb = fc.record({
+  maxFailedAttempts: fc.integer({ min: 1, max: 100 }),
+  lockDurationMinutes: fc.integer({ min: 1, max: 10_080 }),
+});
 
 function reserve(state: LockoutState, nowMs: number, policy: LockoutPolicy) {
   return reserveAttempt(state, attemptReservation(nowMs, policy));
@@ -107,7 +110,13 @@ describe('lockout policy', () => {
 
   it('validates the settings', () => {
     expect(resolveLockoutPolicy()).toEqual({ maxFailedAttempts: 10, lockDurationMinutes: 60 });
-    for (const bad of [{ maxFailedAttempts: 0 }, { maxFailedAttempts: 101 }, { maxFailedAttempts: 2.5 }, { lockDurationMinutes: 0 }, { lockDurationMinutes: Number.NaN }]) {
+    for (const bad of [
+      { maxFailedAttempts: 0 },
+      { maxFailedAttempts: 101 },
+      { maxFailedAttempts: 2.5 },
+      { lockDurationMinutes: 0 },
+      { lockDurationMinutes: Number.NaN },
+    ]) {
       expect(() => resolveLockoutPolicy(bad)).toThrow(RangeError);
     }
   });

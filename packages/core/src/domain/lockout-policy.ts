@@ -40,9 +40,7 @@ export function resolveLockoutPolicy(input: Partial<LockoutPolicy> = {}): Lockou
     throw new RangeError(`lockout.maxFailedAttempts must be an integer from 1 to 100, got ${String(maxFailedAttempts)}`);
   }
   if (!Number.isInteger(lockDurationMinutes) || lockDurationMinutes < 1 || lockDurationMinutes > 10_080) {
-    throw new RangeError(
-      `lockout.lockDurationMinutes must be an integer from 1 to 10080, got ${String(lockDurationMinutes)}`,
-    );
+    throw new RangeError(`lockout.lockDurationMinutes must be an integer from 1 to 10080, got ${String(lockDurationMinutes)}`);
   }
   return { maxFailedAttempts, lockDurationMinutes };
 }

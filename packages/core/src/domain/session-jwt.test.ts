@@ -24,7 +24,11 @@ import {
 const KEY_1 = Uint8Array.from({ length: 32 }, (_, i) => 0x30 + i);
 const KEY_2 = new Uint8Array(48).fill(0x77);
 const signingKeys = (...keys: [string, Uint8Array][]): Keyring =>
-  createKeyring('session signing keys', keys.map(([id, key]) => ({ id, key })), { minBytes: 32 });
+  createKeyring(
+    'session signing keys',
+    keys.map(([id, key]) => ({ id, key })),
+    { minBytes: 32 },
+  );
 const PROVIDERS: Array<[string, CryptoProvider]> = [
   ['nobleCrypto', nobleCrypto],
   ['nodeCrypto', nodeCrypto],
@@ -33,10 +37,19 @@ const SETTINGS: SessionJwtSettings = { keyring: signingKeys(['s1', KEY_1]), issu
 const NOW_MS = 1_767_225_600_789; // 2026-01-01T00:00:00.789Z
 const NOW_S = Math.floor(NOW_MS / 1000);
 
-const ORGANIZATION = { organizationId: 'organization-test-0d9c3e8a-7f1b-4c1e-9a57-2b9f4c6d8e10', organizationSlug: 'acme' } as OrganizationRecord;
+const ORGANIZATION = {
+  organizationId: 'organization-test-0d9c3e8a-7f1b-4c1e-9a57-2b9f4c6d8e10',
+  organizationSlug: 'acme',
+} as OrganizationRecord;
 function session(customClaims: Record<string, unknown> = {}): MemberSessionRecord {
   const at = new Date(NOW_MS);
-  const factor = { type: 'totp', delivery_method: 'authenticator_app', last_authenticated_at: rfc3339(at), created_at: rfc3339(at), updated_at: rfc3339(at) };
+  const factor = {
+    type: 'totp',
+    delivery_method: 'authenticator_app',
+    last_authenticated_at: rfc3339(at),
+    created_at: rfc3339(at),
+    updated_at: rfc3339(at),
+  };
   return {
     memberSessionId: 'member-session-test-5a0e2f47-3b6c-4d8e-8f91-0c2d4e6f8a1b',
     tokenHash: '00'.repeat(32),
@@ -224,15 +237,37 @@ describe.each(PROVIDERS)('readSessionJwt (HMAC from %s)', (_name, crypto) => {
     const otherKey: SessionJwtSettings = { ...settings, keyring: signingKeys(['s1', KEY_2]) };
     expect(readSessionJwt(jwt, otherKey)).toBeNull();
     // Validly signed, but by jose with another issuer or without the session claim.
-    const signed = (build: (jwt: SignJWT) => SignJWT) => build(new SignJWT({ [SESSION_CLAIM]: { id: ID } }).setProtectedHeader({ alg: 'HS256', kid: 's1' })).sign(KEY_1);
+    const signed = (build: (jwt: SignJWT) => SignJWT) =>
+      build(new SignJWT({ [SESSION_CLAIM]: { id: ID } }).setProtectedHeader({ alg: 'HS256', kid: 's1' })).sign(KEY_1);
     expect(readSessionJwt(await signed((j) => j.setIssuer('evil').setAudience('@totp')), settings)).toBeNull();
-    expect(readSessionJwt(await new SignJWT({}).setProtectedHeader({ alg: 'HS256', kid: 's1' }).setIssuer('@totp').setAudience('@totp').sign(KEY_1), settings)).toBeNull();
-    const numericId = await new SignJWT({ [SESSION_CLAIM]: { id: 42 } }).setProtectedHeader({ alg: 'HS256', kid: 's1' }).setIssuer('@totp').setAudience('@totp').sign(KEY_1);
+    expect(
+      readSessionJwt(
+        await new SignJWT({}).setProtectedHeader({ alg: 'HS256', kid: 's1' }).setIssuer('@totp').setAudience('@totp').sign(KEY_1),
+        settings,
+      ),
+    ).toBeNull();
+    const numericId = await new SignJWT({ [SESSION_CLAIM]: { id: 42 } })
+      .setProtectedHeader({ alg: 'HS256', kid: 's1' })
+      .setIssuer('@totp')
+      .setAudience('@totp')
+      .sign(KEY_1);
     expect(readSessionJwt(numericId, settings)).toBeNull();
   });
 
   it('is null, never an exception, for hostile input', () => {
-    for (const input of [undefined, null, 42, {}, [], '', '..', 'a.b.c', 'x'.repeat(1_000_000), `${'a'.repeat(20_000)}.b.c`, '\uD800.\uD800.\uD800']) {
+    for (const input of [
+      undefined,
+      null,
+      42,
+      {},
+      [],
+      '',
+      '..',
+      'a.b.c',
+      'x'.repeat(1_000_000),
+      `${'a'.repeat(20_000)}.b.c`,
+      '\uD800.\uD800.\uD800',
+    ]) {
       expect(readSessionJwt(input as unknown as string, settings)).toBeNull();
     }
   });

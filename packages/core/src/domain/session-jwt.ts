@@ -11,7 +11,17 @@ export const SESSION_JWT_LIFETIME_SECONDS = 5 * 60;
 export const SESSION_CLAIM = 'https://stytch.com/session';
 export const ORGANIZATION_CLAIM = 'https://stytch.com/organization';
 /** Claims a host's custom claims may never set: the registered ones (RFC 7519 §4.1) and Stytch's two. */
-export const RESERVED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', SESSION_CLAIM, ORGANIZATION_CLAIM]);
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'nbf',
+  'iat',
+  'jti',
+  SESSION_CLAIM,
+  ORGANIZATION_CLAIM,
+]);
 
 export interface SessionJwtSettings {
   keyring: Keyring;
@@ -44,7 +54,14 @@ export function sessionClaims(
     roles: [],
   };
   claims[ORGANIZATION_CLAIM] = { organization_id: organization.organizationId, slug: organization.organizationSlug };
-  Object.assign(claims, { sub: session.memberId, iss: settings.issuer, aud: settings.audience, iat, nbf: iat, exp: iat + SESSION_JWT_LIFETIME_SECONDS });
+  Object.assign(claims, {
+    sub: session.memberId,
+    iss: settings.issuer,
+    aud: settings.audience,
+    iat,
+    nbf: iat,
+    exp: iat + SESSION_JWT_LIFETIME_SECONDS,
+  });
   return claims;
 }
 

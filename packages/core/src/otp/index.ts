@@ -17,7 +17,15 @@ export {
   type TotpParameters,
   type TotpVerification,
 } from './totp';
-export { DEFAULT_SECRET_BYTES, MAX_SECRET_BYTES, MIN_SECRET_BYTES, SecretFormatError, decodeSecret, encodeSecret, generateSecret } from './secret';
+export {
+  DEFAULT_SECRET_BYTES,
+  MAX_SECRET_BYTES,
+  MIN_SECRET_BYTES,
+  SecretFormatError,
+  decodeSecret,
+  encodeSecret,
+  generateSecret,
+} from './secret';
 export {
   OtpauthUriError,
   buildOtpauthUri,

@@ -69,8 +69,17 @@ describe('buildOtpauthUri', () => {
 
   it("writes the service's default issuer form and non-default parameters", () => {
     expect(
-      buildOtpauthUri({ issuer: 'TOTP (Acme, Inc.)', accountName: 'a@acme.test', secret: 'GEZDGNBV', algorithm: 'SHA512', digits: 8, periodSeconds: 60 }),
-    ).toBe('otpauth://totp/TOTP%20%28Acme%2C%20Inc.%29:a%40acme.test?secret=GEZDGNBV&issuer=TOTP%20%28Acme%2C%20Inc.%29&algorithm=SHA512&digits=8&period=60');
+      buildOtpauthUri({
+        issuer: 'TOTP (Acme, Inc.)',
+        accountName: 'a@acme.test',
+        secret: 'GEZDGNBV',
+        algorithm: 'SHA512',
+        digits: 8,
+        periodSeconds: 60,
+      }),
+    ).toBe(
+      'otpauth://totp/TOTP%20%28Acme%2C%20Inc.%29:a%40acme.test?secret=GEZDGNBV&issuer=TOTP%20%28Acme%2C%20Inc.%29&algorithm=SHA512&digits=8&period=60',
+    );
   });
 
   it('refuses misuse with TypeError or RangeError naming the parameter', () => {
@@ -136,7 +145,10 @@ describe('parseOtpauthUri', () => {
   it('splits the label on the first literal colon, and on %3A only when there is none', () => {
     expect(parseOtpauthUri(`otpauth://totp/Big%3ACorp:a%3Ab?secret=${SECRET}`)).toMatchObject({ issuer: 'Big:Corp', accountName: 'a:b' });
     expect(parseOtpauthUri(`otpauth://totp/Acme%3Aalice?secret=${SECRET}`)).toMatchObject({ issuer: 'Acme', accountName: 'alice' });
-    expect(parseOtpauthUri(`otpauth://totp/Acme:alice:smith?secret=${SECRET}`)).toMatchObject({ issuer: 'Acme', accountName: 'alice:smith' });
+    expect(parseOtpauthUri(`otpauth://totp/Acme:alice:smith?secret=${SECRET}`)).toMatchObject({
+      issuer: 'Acme',
+      accountName: 'alice:smith',
+    });
     expect(parseOtpauthUri(`otpauth://totp/alice?secret=${SECRET}`)).toMatchObject({ issuer: '', accountName: 'alice' });
   });
 
@@ -156,7 +168,14 @@ describe('parseOtpauthUri', () => {
   });
 
   it('reads a URI written by the otpauth library, and the otpauth library reads ours', () => {
-    const theirs = new OTPAuth.TOTP({ issuer: 'ACME Co', label: 'john.doe@email.com', secret: OTPAuth.Secret.fromBase32(SECRET), digits: 8, period: 45, algorithm: 'SHA512' });
+    const theirs = new OTPAuth.TOTP({
+      issuer: 'ACME Co',
+      label: 'john.doe@email.com',
+      secret: OTPAuth.Secret.fromBase32(SECRET),
+      digits: 8,
+      period: 45,
+      algorithm: 'SHA512',
+    });
     expect(parseOtpauthUri(theirs.toString())).toEqual({
       type: 'totp',
       issuer: 'ACME Co',
@@ -166,7 +185,14 @@ describe('parseOtpauthUri', () => {
       digits: 8,
       periodSeconds: 45,
     });
-    const ours = buildOtpauthUri({ issuer: 'Société & Co', accountName: 'élise+1@example.com', secret: SECRET, algorithm: 'SHA256', digits: 7, periodSeconds: 20 });
+    const ours = buildOtpauthUri({
+      issuer: 'Société & Co',
+      accountName: 'élise+1@example.com',
+      secret: SECRET,
+      algorithm: 'SHA256',
+      digits: 7,
+      periodSeconds: 20,
+    });
     const parsed = OTPAuth.URI.parse(ours) as OTPAuth.TOTP;
     expect([parsed.issuer, parsed.label, parsed.secret.base32, parsed.algorithm, parsed.digits, parsed.period]).toEqual([
       'Société & Co',
@@ -221,7 +247,11 @@ describe('parseOtpauthUri', () => {
       ['otpauth://totp/a#b:c?secret=AAAA', 'malformed'],
       ['otpauth://totp/a\uD800:b?secret=AAAA', 'malformed'],
     ];
-    for (const [uri, reason] of cases) expect(reasonOf(() => parseOtpauthUri(uri as string)), String(uri)).toBe(reason);
+    for (const [uri, reason] of cases)
+      expect(
+        reasonOf(() => parseOtpauthUri(uri as string)),
+        String(uri),
+      ).toBe(reason);
   });
 
   it('names the error and says what to fix', () => {
@@ -238,7 +268,28 @@ describe('parseOtpauthUri', () => {
 });
 
 describe('build → parse round trip', () => {
-  const special = fc.constantFrom(' ', ':', '&', '%', '#', '+', '=', '/', '?', '@', '%3A', '%20', '+%2B', 'é', '🔐', '漢', '\u0000', '\n', '\u200B', '\u{10FFFF}');
+  const special = fc.constantFrom(
+    ' ',
+    ':',
+    '&',
+    '%',
+    '#',
+    '+',
+    '=',
+    '/',
+    '?',
+    '@',
+    '%3A',
+    '%20',
+    '+%2B',
+    'é',
+    '🔐',
+    '漢',
+    '\u0000',
+    '\n',
+    '\u200B',
+    '\u{10FFFF}',
+  );
   const name = fc.oneof(
     fc.string({ minLength: 1, maxLength: 40 }),
     fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }),
@@ -279,7 +330,9 @@ describe('build → parse round trip', () => {
     fc.assert(
       fc.property(parameters, (p) => {
         const uri = buildOtpauthUri(p);
-        expect(uri).toMatch(/^otpauth:\/\/totp\/[A-Za-z0-9\-._~%]+:[A-Za-z0-9\-._~%]+\?secret=[A-Z2-7]+&issuer=[A-Za-z0-9\-._~%]+&algorithm=SHA(1|256|512)&digits=[678]&period=[0-9]+$/);
+        expect(uri).toMatch(
+          /^otpauth:\/\/totp\/[A-Za-z0-9\-._~%]+:[A-Za-z0-9\-._~%]+\?secret=[A-Z2-7]+&issuer=[A-Za-z0-9\-._~%]+&algorithm=SHA(1|256|512)&digits=[678]&period=[0-9]+$/,
+        );
         expect(uri.match(/:/g)).toHaveLength(2); // the scheme's and the label separator
       }),
     );
@@ -288,7 +341,16 @@ describe('build → parse round trip', () => {
 
 describe('hostile input', () => {
   it('parse throws nothing but OtpauthUriError, for any value', () => {
-    const values: unknown[] = [undefined, Number.NaN, {}, [], Symbol('uri'), 10n, { toString: () => 'otpauth://totp/a:b?secret=AAAA' }, 'x'.repeat(10_000_000)];
+    const values: unknown[] = [
+      undefined,
+      Number.NaN,
+      {},
+      [],
+      Symbol('uri'),
+      10n,
+      { toString: () => 'otpauth://totp/a:b?secret=AAAA' },
+      'x'.repeat(10_000_000),
+    ];
     for (const value of values) expect(reasonOf(() => parseOtpauthUri(value as string))).not.toMatch(/no error|other error/);
     fc.assert(
       fc.property(fc.anything(), (value) => {
@@ -301,7 +363,35 @@ describe('hostile input', () => {
     const text = fc.oneof(
       fc.string({ maxLength: 80 }),
       fc.string({ unit: 'binary', maxLength: 40 }),
-      fc.array(fc.constantFrom('totp', '/', ':', '?', '&', '=', '%', '%3A', '%E0', 'secret', 'issuer', 'digits', 'period', 'algorithm', '__proto__', 'constructor', 'AAAA', '6', '-1', 'SHA1', '#', '\uD800'), { maxLength: 20 }).map((parts) => parts.join('')),
+      fc
+        .array(
+          fc.constantFrom(
+            'totp',
+            '/',
+            ':',
+            '?',
+            '&',
+            '=',
+            '%',
+            '%3A',
+            '%E0',
+            'secret',
+            'issuer',
+            'digits',
+            'period',
+            'algorithm',
+            '__proto__',
+            'constructor',
+            'AAAA',
+            '6',
+            '-1',
+            'SHA1',
+            '#',
+            '\uD800',
+          ),
+          { maxLength: 20 },
+        )
+        .map((parts) => parts.join('')),
     );
     fc.assert(
       fc.property(text, (rest) => {
@@ -319,7 +409,16 @@ describe('hostile input', () => {
   });
 
   it('build throws only TypeError or RangeError, and reads only own properties', () => {
-    const values: unknown[] = [undefined, null, 'uri', 1, [], {}, JSON.parse('{"__proto__": {"issuer": "a", "accountName": "b", "secret": "AAAA"}}'), Object.create({ issuer: 'a', accountName: 'b', secret: 'AAAA' })];
+    const values: unknown[] = [
+      undefined,
+      null,
+      'uri',
+      1,
+      [],
+      {},
+      JSON.parse('{"__proto__": {"issuer": "a", "accountName": "b", "secret": "AAAA"}}'),
+      Object.create({ issuer: 'a', accountName: 'b', secret: 'AAAA' }),
+    ];
     for (const value of values) {
       let error: unknown;
       try {
@@ -330,13 +429,26 @@ describe('hostile input', () => {
       expect(error instanceof TypeError || error instanceof RangeError, String(error)).toBe(true);
     }
     fc.assert(
-      fc.property(fc.record({ issuer: fc.anything(), accountName: fc.anything(), secret: fc.anything(), digits: fc.anything(), periodSeconds: fc.anything(), algorithm: fc.anything() }, { requiredKeys: [] }), (value) => {
-        try {
-          buildOtpauthUri(value as OtpauthUriParameters);
-        } catch (error) {
-          expect(error instanceof TypeError || error instanceof RangeError, String(error)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.record(
+          {
+            issuer: fc.anything(),
+            accountName: fc.anything(),
+            secret: fc.anything(),
+            digits: fc.anything(),
+            periodSeconds: fc.anything(),
+            algorithm: fc.anything(),
+          },
+          { requiredKeys: [] },
+        ),
+        (value) => {
+          try {
+            buildOtpauthUri(value as OtpauthUriParameters);
+          } catch (error) {
+            expect(error instanceof TypeError || error instanceof RangeError, String(error)).toBe(true);
+          }
+        },
+      ),
     );
   });
 });

@@ -137,7 +137,10 @@ export function parseOtpauthUri(uri: string): ParsedOtpauthUri {
     throw new OtpauthUriError('wrong_scheme', 'the URI does not start with "otpauth://"');
   }
   if (uri.includes('#')) {
-    throw new OtpauthUriError('malformed', 'the otpauth URI contains a literal "#"; a "#" in an issuer or account name must be written %23');
+    throw new OtpauthUriError(
+      'malformed',
+      'the otpauth URI contains a literal "#"; a "#" in an issuer or account name must be written %23',
+    );
   }
   const rest = uri.slice(SCHEME.length);
   const queryStart = rest.indexOf('?');
@@ -148,7 +151,9 @@ export function parseOtpauthUri(uri: string): ParsedOtpauthUri {
   if (type !== 'totp') {
     throw new OtpauthUriError(
       'unsupported_type',
-      type === 'hotp' ? 'HOTP (counter-based) URIs are not supported, only "otpauth://totp/"' : 'the URI type must be "totp" ("otpauth://totp/…")',
+      type === 'hotp'
+        ? 'HOTP (counter-based) URIs are not supported, only "otpauth://totp/"'
+        : 'the URI type must be "totp" ("otpauth://totp/…")',
     );
   }
   const label = slash === -1 ? '' : path.slice(slash + 1);

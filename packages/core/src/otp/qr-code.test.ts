@@ -17,14 +17,22 @@ function decode(dataUri: string): string | null {
 
 describe('qrCodeDataUri', () => {
   it('encodes an otpauth URI that a QR reader decodes back exactly (ASCII issuer)', async () => {
-    const uri = buildOtpauthUri({ issuer: 'TOTP (Acme, Inc.)', accountName: 'alice@acme.test', secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' });
+    const uri = buildOtpauthUri({
+      issuer: 'TOTP (Acme, Inc.)',
+      accountName: 'alice@acme.test',
+      secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+    });
     const dataUri = await qrCodeDataUri(uri);
     expect(dataUri).toMatch(/^data:image\/png;base64,[A-Za-z0-9+/]+=*$/);
     expect(decode(dataUri)).toBe(uri);
   });
 
   it('encodes an otpauth URI with a Unicode issuer and account that a QR reader decodes back exactly', async () => {
-    const uri = buildOtpauthUri({ issuer: 'Société Générale 🔐 東京', accountName: 'ёлка@пример.рф', secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ' });
+    const uri = buildOtpauthUri({
+      issuer: 'Société Générale 🔐 東京',
+      accountName: 'ёлка@пример.рф',
+      secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+    });
     expect(decode(await qrCodeDataUri(uri))).toBe(uri);
   });
 
@@ -46,7 +54,8 @@ describe('qrCodeDataUri', () => {
       for (let x = 0; x < png.width; x++) {
         const row = Math.floor(y / 4) - 4;
         const column = Math.floor(x / 4) - 4;
-        const dark = row >= 0 && row < modules.size && column >= 0 && column < modules.size && modules.data[row * modules.size + column] === 1;
+        const dark =
+          row >= 0 && row < modules.size && column >= 0 && column < modules.size && modules.data[row * modules.size + column] === 1;
         expect(png.data[(y * png.width + x) * 4]).toBe(dark ? 0 : 255);
       }
     }

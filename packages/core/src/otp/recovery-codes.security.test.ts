@@ -29,7 +29,16 @@ describe('hostile input', () => {
   });
 
   it('generateRecoveryCodes refuses hostile options with TypeError or RangeError and ignores inherited ones', () => {
-    const options: unknown[] = [null, 'x', { count: Number.NaN }, { count: '10' }, { count: 1e9 }, { count: -0.5 }, { count: 10n }, { randomBytes: 42 }];
+    const options: unknown[] = [
+      null,
+      'x',
+      { count: Number.NaN },
+      { count: '10' },
+      { count: 1e9 },
+      { count: -0.5 },
+      { count: 10n },
+      { randomBytes: 42 },
+    ];
     for (const option of options) {
       const error = caught(() => generateRecoveryCodes(option as object));
       expect(error instanceof TypeError || error instanceof RangeError, String(error)).toBe(true);

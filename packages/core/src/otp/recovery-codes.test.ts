@@ -81,7 +81,9 @@ describe('generateRecoveryCodes', () => {
 
   it('is deterministic for a deterministic source', () => {
     expect(generateRecoveryCodes({ randomBytes: evenRandomBytes(7) })).toEqual(generateRecoveryCodes({ randomBytes: evenRandomBytes(7) }));
-    expect(generateRecoveryCodes({ randomBytes: evenRandomBytes(7) })).not.toEqual(generateRecoveryCodes({ randomBytes: evenRandomBytes(8) }));
+    expect(generateRecoveryCodes({ randomBytes: evenRandomBytes(7) })).not.toEqual(
+      generateRecoveryCodes({ randomBytes: evenRandomBytes(8) }),
+    );
   });
 
   it('refuses a count outside 1..100', () => {
@@ -174,7 +176,18 @@ describe('normalizeRecoveryCode', () => {
 describe('isCanonicalRecoveryCode', () => {
   it('is true exactly for what normalizeRecoveryCode returns', () => {
     expect(isCanonicalRecoveryCode('abcd-efgh-2345')).toBe(true);
-    const others = ['ABCD-EFGH-2345', 'abcdefgh2345', ' abcd-efgh-2345', 'abcd-efgh-234', 'abcd-efgh-2345\n', 'abcdefghijklmn', 'abcd--efgh2345', 'abcdefgh-2345-', 12, null];
+    const others = [
+      'ABCD-EFGH-2345',
+      'abcdefgh2345',
+      ' abcd-efgh-2345',
+      'abcd-efgh-234',
+      'abcd-efgh-2345\n',
+      'abcdefghijklmn',
+      'abcd--efgh2345',
+      'abcdefgh-2345-',
+      12,
+      null,
+    ];
     for (const other of others) {
       expect(isCanonicalRecoveryCode(other), String(other)).toBe(false);
     }

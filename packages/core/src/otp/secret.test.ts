@@ -63,10 +63,13 @@ describe('generateSecret', () => {
     );
   });
 
-  it.each([0, 15, 129, 20.5, Number.NaN, Number.POSITIVE_INFINITY, -20])('refuses bytes = %s with a RangeError naming the range', (bytes) => {
-    expect(() => generateSecret({ bytes })).toThrow(RangeError);
-    expect(() => generateSecret({ bytes })).toThrow(/bytes must be an integer from 16 to 128/);
-  });
+  it.each([0, 15, 129, 20.5, Number.NaN, Number.POSITIVE_INFINITY, -20])(
+    'refuses bytes = %s with a RangeError naming the range',
+    (bytes) => {
+      expect(() => generateSecret({ bytes })).toThrow(RangeError);
+      expect(() => generateSecret({ bytes })).toThrow(/bytes must be an integer from 16 to 128/);
+    },
+  );
 
   it('refuses a non-number bytes, a non-function randomBytes, and a source that returns the wrong length', () => {
     expect(() => generateSecret({ bytes: '20' as unknown as number })).toThrow(TypeError);
@@ -182,7 +185,9 @@ describe('decodeSecret', () => {
   it('refuses fewer than minBytes (default 16) decoded bytes, saying the minimum', () => {
     // The classic tutorial secret is only 10 bytes.
     expectFormatError(() => decodeSecret('JBSWY3DPEHPK3PXP'), /at least 16 bytes/);
-    expect(decodeSecret('JBSWY3DPEHPK3PXP', { minBytes: 10 })).toEqual(new Uint8Array([0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x21, 0xde, 0xad, 0xbe, 0xef]));
+    expect(decodeSecret('JBSWY3DPEHPK3PXP', { minBytes: 10 })).toEqual(
+      new Uint8Array([0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x21, 0xde, 0xad, 0xbe, 0xef]),
+    );
     expectFormatError(() => decodeSecret(encodeSecret(new Uint8Array(20)), { minBytes: 32 }), /at least 32 bytes/);
   });
 
@@ -231,8 +236,7 @@ describe('base32 properties (fast-check)', () => {
         (bytes, lower, gaps, pad) => {
           const text = encodeSecret(bytes);
           const padding = pad ? '='.repeat((8 - (text.length % 8)) % 8) : '';
-          const mangled =
-            [...text].map((ch, i) => gaps[i]! + (lower[i] ? ch.toLowerCase() : ch)).join('') + gaps[text.length]! + padding;
+          const mangled = [...text].map((ch, i) => gaps[i]! + (lower[i] ? ch.toLowerCase() : ch)).join('') + gaps[text.length]! + padding;
           expect(decodeSecret(mangled)).toEqual(bytes);
         },
       ),

@@ -91,8 +91,7 @@ describe('the comparison does not short-circuit on the code', () => {
   // of the code: the code is parsed to an integer once, and for a code that matches no step every step of the
   // window is computed and compared as a whole integer, the same for a guess wrong in its first digit as in
   // its last.
-  const differIn = (code: string, index: number) =>
-    code.slice(0, index) + String((Number(code[index]) + 5) % 10) + code.slice(index + 1);
+  const differIn = (code: string, index: number) => code.slice(0, index) + String((Number(code[index]) + 5) % 10) + code.slice(index + 1);
 
   it('a guess wrong in its first digit and one wrong in its last take the same path through every step', () => {
     const current = timeStepAt(NOW_MS);
@@ -218,14 +217,16 @@ describe('hostile times', () => {
     },
   );
 
-  it.each([['a string', '1700000000000'], ['a bigint', 1_700_000_000_000n], ['a Date', new Date(NOW_MS)], ['missing', undefined]])(
-    'nowMs as %s is a TypeError',
-    (_what, nowMs) => {
-      expect(() => timeStepAt(nowMs as unknown as number)).toThrow(TypeError);
-      expect(() => generateTotp(SECRET, { nowMs: nowMs as unknown as number })).toThrow(TypeError);
-      expect(() => verifyTotp(SECRET, VALID, { nowMs: nowMs as unknown as number })).toThrow(TypeError);
-    },
-  );
+  it.each([
+    ['a string', '1700000000000'],
+    ['a bigint', 1_700_000_000_000n],
+    ['a Date', new Date(NOW_MS)],
+    ['missing', undefined],
+  ])('nowMs as %s is a TypeError', (_what, nowMs) => {
+    expect(() => timeStepAt(nowMs as unknown as number)).toThrow(TypeError);
+    expect(() => generateTotp(SECRET, { nowMs: nowMs as unknown as number })).toThrow(TypeError);
+    expect(() => verifyTotp(SECRET, VALID, { nowMs: nowMs as unknown as number })).toThrow(TypeError);
+  });
 
   it('a time before t0 is a RangeError; -0 and the last Date millisecond are fine', () => {
     expect(() => timeStepAt(999_999, { t0Seconds: 1000 })).toThrow(/before t0Seconds/);
@@ -255,7 +256,12 @@ describe('hostile counters', () => {
 
 describe('programmer misuse names the parameter and the allowed range', () => {
   it.each([
-    ['a string secret', () => hotp('12345678901234567890' as unknown as Uint8Array, 0), TypeError, /secret must be a Uint8Array of 16 to 128 bytes/],
+    [
+      'a string secret',
+      () => hotp('12345678901234567890' as unknown as Uint8Array, 0),
+      TypeError,
+      /secret must be a Uint8Array of 16 to 128 bytes/,
+    ],
     ['a plain array secret', () => hotp(Array.from(SECRET) as unknown as Uint8Array, 0), TypeError, /secret/],
     ['a 3-byte secret', () => hotp(new Uint8Array(3), 0), RangeError, /secret must be 16 to 128 bytes long, got 3/],
     ['a 15-byte secret', () => verifyTotp(new Uint8Array(15), VALID, { nowMs: NOW_MS }), RangeError, /secret/],
@@ -271,7 +277,12 @@ describe('programmer misuse names the parameter and the allowed range', () => {
     ['periodSeconds NaN', () => generateTotp(SECRET, { nowMs: NOW_MS, periodSeconds: Number.NaN }), RangeError, /periodSeconds/],
     ['t0Seconds -1', () => timeStepAt(NOW_MS, { t0Seconds: -1 }), RangeError, /t0Seconds must be an integer from 0/],
     ['t0Seconds 1e300', () => timeStepAt(NOW_MS, { t0Seconds: 1e300 }), RangeError, /t0Seconds/],
-    ['windowSteps 11', () => verifyTotp(SECRET, VALID, { nowMs: NOW_MS, windowSteps: 11 }), RangeError, /windowSteps must be an integer from 0 to 10/],
+    [
+      'windowSteps 11',
+      () => verifyTotp(SECRET, VALID, { nowMs: NOW_MS, windowSteps: 11 }),
+      RangeError,
+      /windowSteps must be an integer from 0 to 10/,
+    ],
     ['windowSteps -1', () => verifyTotp(SECRET, VALID, { nowMs: NOW_MS, windowSteps: -1 }), RangeError, /windowSteps/],
     ['windowSteps Infinity', () => verifyTotp(SECRET, VALID, { nowMs: NOW_MS, windowSteps: Infinity }), RangeError, /windowSteps/],
     ['options null', () => verifyTotp(SECRET, VALID, null as unknown as { nowMs: number }), TypeError, /options must be an object/],

@@ -33,9 +33,7 @@ export interface TotpParameters {
 }
 
 /** The outcome of checking a code: which step matched, so the caller can refuse a replay (RFC 6238 §5.2). */
-export type TotpVerification =
-  | { valid: true; step: number; driftSteps: number }
-  | { valid: false; reason: 'malformed_code' | 'no_match' };
+export type TotpVerification = { valid: true; step: number; driftSteps: number } | { valid: false; reason: 'malformed_code' | 'no_match' };
 
 export const DEFAULT_ALGORITHM: TotpAlgorithmName = 'SHA1';
 export const DEFAULT_DIGITS = 6;

@@ -52,7 +52,10 @@ export function parseAuthenticateTotpRequest(request: unknown): AuthenticateTotp
   if (typeof code !== 'string') throw new TotpError('bad_request', 'code must be a string');
   if (!isWellFormedTotpCode(code as unknown, 6)) {
     if (code.length <= 64 && normalizeRecoveryCode(code) !== null) {
-      throw new TotpError('invalid_totp_code', 'code looks like a recovery code: send it as recovery_code to /v1/b2b/recovery_codes/recover');
+      throw new TotpError(
+        'invalid_totp_code',
+        'code looks like a recovery code: send it as recovery_code to /v1/b2b/recovery_codes/recover',
+      );
     }
     throw new TotpError('invalid_totp_code', 'code must be exactly 6 ASCII digits');
   }
@@ -76,7 +79,8 @@ export function mfaSettingsAfterSuccess(
   nowMs: number,
 ): MemberPatch | undefined {
   const patch: MemberPatch = { updatedAt: new Date(nowMs) };
-  if ((input.setDefaultMfa === true || member.defaultMfaMethod === '') && member.defaultMfaMethod !== 'totp') patch.defaultMfaMethod = 'totp';
+  if ((input.setDefaultMfa === true || member.defaultMfaMethod === '') && member.defaultMfaMethod !== 'totp')
+    patch.defaultMfaMethod = 'totp';
   if (input.setMfaEnrollment !== undefined && organization.mfaPolicy !== 'REQUIRED_FOR_ALL') {
     const enrolled = input.setMfaEnrollment === 'enroll';
     if (enrolled !== member.mfaEnrolled) patch.mfaEnrolled = enrolled;
@@ -106,7 +110,12 @@ export async function authenticateTotp(
       mfaSettingsAfterSuccess(member, organization, input, nowMs),
     );
     if (granted === null) throw replayRefused(context, attempt, step);
-    const event = { organizationId: member.organizationId, memberId: member.memberId, at: new Date(nowMs), totpRegistrationId: registration.totpRegistrationId };
+    const event = {
+      organizationId: member.organizationId,
+      memberId: member.memberId,
+      at: new Date(nowMs),
+      totpRegistrationId: registration.totpRegistrationId,
+    };
     emit(context, 'codeAccepted', { ...event, step });
     if (activating) emit(context, 'registrationActivated', event);
     return mfaSuccessResponse(context, attempt, granted, options);
@@ -134,7 +143,8 @@ function acceptedStep(context: ServiceContext, attempt: MfaAttempt, code: string
     secret.fill(0);
   }
   if (!result.valid) throw new TotpError('unable_to_authenticate_totp', 'the code is not valid for this member');
-  if (registration.lastAcceptedStep !== null && registration.lastAcceptedStep >= result.step) throw replayRefused(context, attempt, result.step);
+  if (registration.lastAcceptedStep !== null && registration.lastAcceptedStep >= result.step)
+    throw replayRefused(context, attempt, result.step);
   return result.step;
 }
 

@@ -24,7 +24,10 @@ describe('comparison paths do not depend on how close a guess is', () => {
       repository: spied,
       clock: () => nowMs,
       encryptionKeys: [{ id: 'e', key: new Uint8Array(32).fill(1) }],
-      recoveryCodePepper: [{ id: 'p2', key: new Uint8Array(32).fill(2) }, { id: 'p1', key: new Uint8Array(32).fill(3) }],
+      recoveryCodePepper: [
+        { id: 'p2', key: new Uint8Array(32).fill(2) },
+        { id: 'p1', key: new Uint8Array(32).fill(3) },
+      ],
       sessionSigningKeys: [{ id: 's', key: new Uint8Array(32).fill(4) }],
     });
     await service.organizations.create({ organization_name: 'A', organization_slug: 'acme' });
@@ -35,7 +38,9 @@ describe('comparison paths do not depend on how close a guess is', () => {
     const far = 'zzzz-zzzz-zzzz' === real ? 'yyyy-yyyy-yyyy' : 'zzzz-zzzz-zzzz';
     for (const guess of [near, far]) {
       const { intermediate_session_token } = await service.sessions.startIntermediate({ organization_id: 'acme', member_id });
-      await service.recoveryCodes.recover({ organization_id: 'acme', member_id, recovery_code: guess, intermediate_session_token }).catch(() => undefined);
+      await service.recoveryCodes
+        .recover({ organization_id: 'acme', member_id, recovery_code: guess, intermediate_session_token })
+        .catch(() => undefined);
       nowMs += 1000;
     }
     expect(calls).toHaveLength(2);

@@ -96,10 +96,12 @@ describe('totps.create with hostile input', () => {
 
   it('refuses text with a lone surrogate anywhere, before anything is written', async () => {
     const { service, repository, member_id } = await setup();
-    expect(await errorTypeOf(service.organizations.create({ organization_name: 'Bad \uD800 name', organization_slug: 'bad-org' }))).toBe('bad_request');
-    expect(await errorTypeOf(service.organizations.members.create({ organization_id: 'acme', email_address: 'x\uDC00@acme.example' }))).toBe(
+    expect(await errorTypeOf(service.organizations.create({ organization_name: 'Bad \uD800 name', organization_slug: 'bad-org' }))).toBe(
       'bad_request',
     );
+    expect(
+      await errorTypeOf(service.organizations.members.create({ organization_id: 'acme', email_address: 'x\uDC00@acme.example' })),
+    ).toBe('bad_request');
     expect(await errorTypeOf(service.totps.create({ organization_id: 'acme\uD800', member_id }))).toBe('bad_request');
     expect(repository.dump().organizations).toHaveLength(1);
   });
@@ -108,26 +110,42 @@ describe('totps.create with hostile input', () => {
     const { service } = await setup();
     const idLike = 'organization-test-00000000-0000-4000-8000-000000000000';
     expect(await errorTypeOf(service.organizations.create({ organization_name: 'X', organization_slug: idLike }))).toBe('bad_request');
-    expect(await errorTypeOf(service.organizations.create({ organization_name: 'X', organization_slug: 'x-org', organization_external_id: idLike }))).toBe(
-      'bad_request',
-    );
     expect(
-      await errorTypeOf(service.organizations.members.create({ organization_id: 'acme', email_address: 'y@acme.example', external_id: 'member-live-1' })),
+      await errorTypeOf(
+        service.organizations.create({ organization_name: 'X', organization_slug: 'x-org', organization_external_id: idLike }),
+      ),
+    ).toBe('bad_request');
+    expect(
+      await errorTypeOf(
+        service.organizations.members.create({ organization_id: 'acme', email_address: 'y@acme.example', external_id: 'member-live-1' }),
+      ),
     ).toBe('bad_request');
   });
 
   it('refuses NUL and control characters that a database cannot store or a log should not hold', async () => {
     const { service, member_id } = await setup();
-    expect(await errorTypeOf(service.organizations.create({ organization_name: 'a\u0000b', organization_slug: 'nul-org' }))).toBe('bad_request');
-    expect(await errorTypeOf(service.organizations.create({ organization_name: 'line\nbreak', organization_slug: 'nl-org' }))).toBe('bad_request');
-    expect(await errorTypeOf(service.organizations.members.create({ organization_id: 'acme', email_address: 'n@acme.example', name: 'x\u0007' }))).toBe(
+    expect(await errorTypeOf(service.organizations.create({ organization_name: 'a\u0000b', organization_slug: 'nul-org' }))).toBe(
       'bad_request',
     );
+    expect(await errorTypeOf(service.organizations.create({ organization_name: 'line\nbreak', organization_slug: 'nl-org' }))).toBe(
+      'bad_request',
+    );
+    expect(
+      await errorTypeOf(
+        service.organizations.members.create({ organization_id: 'acme', email_address: 'n@acme.example', name: 'x\u0007' }),
+      ),
+    ).toBe('bad_request');
     const { intermediate_session_token } = await service.sessions.startIntermediate({ organization_id: 'acme', member_id });
     for (const claims of [{ k: 'a\u0000b' }, { 'k\u0000': 1 }, { k: '\uD800' }]) {
       expect(
         await errorTypeOf(
-          service.totps.authenticate({ organization_id: 'acme', member_id, code: '123456', intermediate_session_token, session_custom_claims: claims }),
+          service.totps.authenticate({
+            organization_id: 'acme',
+            member_id,
+            code: '123456',
+            intermediate_session_token,
+            session_custom_claims: claims,
+          }),
         ),
       ).toBe('bad_request');
     }

@@ -34,7 +34,17 @@ describe('totps.create end to end', () => {
     const { service, organization, member } = await setup();
     const created = await service.totps.create({ organization_id: 'acme', member_id: member.member_id });
     expect(Object.keys(created).sort()).toEqual(
-      ['request_id', 'member_id', 'totp_registration_id', 'secret', 'qr_code', 'recovery_codes', 'member', 'organization', 'status_code'].sort(),
+      [
+        'request_id',
+        'member_id',
+        'totp_registration_id',
+        'secret',
+        'qr_code',
+        'recovery_codes',
+        'member',
+        'organization',
+        'status_code',
+      ].sort(),
     );
     expect(created.request_id).toMatch(/^request-id-test-[0-9a-f-]{36}$/);
     expect(created.totp_registration_id).toMatch(/^member-totp-test-[0-9a-f-]{36}$/);
@@ -47,7 +57,10 @@ describe('totps.create end to end', () => {
   it('uses live IDs in the live environment and echoes a given request_id', async () => {
     const { service, member } = await setup({ environment: 'live' });
     expect(member.member_id).toMatch(/^member-live-/);
-    const created = await service.totps.create({ organization_id: 'acme', member_id: member.member_id }, { requestId: 'request-id-live-x' });
+    const created = await service.totps.create(
+      { organization_id: 'acme', member_id: member.member_id },
+      { requestId: 'request-id-live-x' },
+    );
     expect(created.totp_registration_id).toMatch(/^member-totp-live-/);
     expect(created.request_id).toBe('request-id-live-x');
   });

@@ -57,7 +57,8 @@ export function parseCreateTotpRequest(request: unknown): CreateTotpInput {
   };
 }
 
-export const activeTotpExists = () => new TotpError('active_totp_exists', 'the member already has an active TOTP registration; delete it first');
+export const activeTotpExists = () =>
+  new TotpError('active_totp_exists', 'the member already has an active TOTP registration; delete it first');
 
 /**
  * A registration record with its secret encrypted and bound to its row. `expiresAt` null makes it active at once
@@ -90,7 +91,11 @@ export function newRegistrationRecord(
   };
 }
 
-export async function createTotpRegistration(context: ServiceContext, request: CreateTotpRequest, options?: CallOptions): Promise<CreateTotpResponse> {
+export async function createTotpRegistration(
+  context: ServiceContext,
+  request: CreateTotpRequest,
+  options?: CallOptions,
+): Promise<CreateTotpResponse> {
   const input = parseCreateTotpRequest(request);
   const organization = await resolveOrganization(context, input.organizationIdentifier);
   const member = await resolveMember(context, organization, input.memberIdentifier);
@@ -107,7 +112,13 @@ export async function createTotpRegistration(context: ServiceContext, request: C
   const secretBase32 = encodeSecret(secret);
   let registration: TotpRegistrationRecord;
   try {
-    registration = newRegistrationRecord(context, { organization, member, secret, nowMs, expiresAt: pendingExpiresAt(nowMs, input.expirationMinutes) });
+    registration = newRegistrationRecord(context, {
+      organization,
+      member,
+      secret,
+      nowMs,
+      expiresAt: pendingExpiresAt(nowMs, input.expirationMinutes),
+    });
   } finally {
     secret.fill(0);
   }
@@ -121,11 +132,20 @@ export async function createTotpRegistration(context: ServiceContext, request: C
     periodSeconds: TOTP_PERIOD_SECONDS,
   });
   const recoveryCodes = generateRecoveryCodes({ randomBytes: context.crypto.randomBytes });
-  const saved = await context.repository.saveRegistration(registration, hashRecoveryCodes(recoveryCodes, context.recoveryCodePepper, context.crypto));
+  const saved = await context.repository.saveRegistration(
+    registration,
+    hashRecoveryCodes(recoveryCodes, context.recoveryCodePepper, context.crypto),
+  );
   if (saved === 'active_totp_exists') throw activeTotpExists();
   if (saved === 'member_not_found') throw memberNotFound();
   const { totpRegistrationId } = registration;
-  emit(context, 'registrationCreated', { organizationId: organization.organizationId, memberId: member.memberId, at: new Date(nowMs), totpRegistrationId, migrated: false });
+  emit(context, 'registrationCreated', {
+    organizationId: organization.organizationId,
+    memberId: member.memberId,
+    at: new Date(nowMs),
+    totpRegistrationId,
+    migrated: false,
+  });
   return {
     request_id: requestIdFor(context, options),
     member_id: member.memberId,

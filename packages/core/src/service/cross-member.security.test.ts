@@ -18,7 +18,12 @@ async function twoOrganizations() {
     const created = await service.totps.create({ organization_id: slug, member_id });
     const secret = decodeSecret(created.secret);
     const { intermediate_session_token } = await service.sessions.startIntermediate({ organization_id: slug, member_id });
-    const session = await service.totps.authenticate({ organization_id: slug, member_id, code: generateTotp(secret, { nowMs }), intermediate_session_token });
+    const session = await service.totps.authenticate({
+      organization_id: slug,
+      member_id,
+      code: generateTotp(secret, { nowMs }),
+      intermediate_session_token,
+    });
     people.push({ slug, member_id, secret, session, recoveryCodes: created.recovery_codes });
   }
   nowMs += 30_000;
@@ -29,18 +34,30 @@ async function twoOrganizations() {
 describe('tokens never cross members or organizations', () => {
   it("another member's IST, session token or JWT is 403 session_authorization_error, on every route that takes one", async () => {
     const t = await twoOrganizations();
-    const { intermediate_session_token } = await t.service.sessions.startIntermediate({ organization_id: 'alpha', member_id: t.a.member_id });
-    const aTokens = [{ intermediate_session_token }, { session_token: t.a.session.session_token }, { session_jwt: t.a.session.session_jwt }];
+    const { intermediate_session_token } = await t.service.sessions.startIntermediate({
+      organization_id: 'alpha',
+      member_id: t.a.member_id,
+    });
+    const aTokens = [
+      { intermediate_session_token },
+      { session_token: t.a.session.session_token },
+      { session_jwt: t.a.session.session_jwt },
+    ];
     for (const token of aTokens) {
       const asB = { organization_id: 'beta', member_id: t.b.member_id, ...token };
-      await expect(t.service.totps.authenticate({ ...asB, code: t.codeFor(t.b.secret) })).rejects.toMatchObject({ error_type: 'session_authorization_error' });
+      await expect(t.service.totps.authenticate({ ...asB, code: t.codeFor(t.b.secret) })).rejects.toMatchObject({
+        error_type: 'session_authorization_error',
+      });
       await expect(t.service.recoveryCodes.recover({ ...asB, recovery_code: t.b.recoveryCodes[0]! })).rejects.toMatchObject({
         error_type: 'session_authorization_error',
       });
     }
     // Nothing was spent by the refused attempts: B's code and recovery code still work with B's own session.
     const ok = await t.service.recoveryCodes.recover({
-      organization_id: 'beta', member_id: t.b.member_id, recovery_code: t.b.recoveryCodes[0]!, session_token: t.b.session.session_token,
+      organization_id: 'beta',
+      member_id: t.b.member_id,
+      recovery_code: t.b.recoveryCodes[0]!,
+      session_token: t.b.session.session_token,
     });
     expect(ok.recovery_codes_remaining).toBe(9);
   });
@@ -56,7 +73,9 @@ describe('tokens never cross members or organizations', () => {
       await expect(t.service.sessions.authenticate({ session_jwt })).rejects.toMatchObject({ error_type: 'session_not_found' });
     }
     // Re-signed with the real key, the forged claims still name A's session, never B's.
-    const resigned = await new SignJWT({ ...claims, sub: t.b.member_id }).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).sign(t.signingKey);
+    const resigned = await new SignJWT({ ...claims, sub: t.b.member_id })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .sign(t.signingKey);
     const result = await t.service.sessions.authenticate({ session_jwt: resigned });
     expect(result.member_id).toBe(t.a.member_id);
   });

@@ -20,7 +20,11 @@ export interface DeleteTotpResponse {
   status_code: 200;
 }
 
-export async function deleteTotpRegistration(context: ServiceContext, request: DeleteTotpRequest, options?: CallOptions): Promise<DeleteTotpResponse> {
+export async function deleteTotpRegistration(
+  context: ServiceContext,
+  request: DeleteTotpRequest,
+  options?: CallOptions,
+): Promise<DeleteTotpResponse> {
   const body = asRequestBody(request);
   const organization = await resolveOrganization(context, requiredString(body, 'organization_id'));
   const member = await resolveMember(context, organization, requiredString(body, 'member_id'));

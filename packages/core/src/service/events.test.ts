@@ -15,11 +15,20 @@ async function run(events: TotpEvents, onEventHandlerError = vi.fn()) {
   const secret = decodeSecret(created.secret);
   const code = generateTotp(secret, { nowMs });
   await service.totps.authenticate({ organization_id: 'acme', member_id, code, intermediate_session_token: await ist() });
-  await service.totps.authenticate({ organization_id: 'acme', member_id, code, intermediate_session_token: await ist() }).catch(() => undefined);
-  await service.recoveryCodes.recover({ organization_id: 'acme', member_id, recovery_code: created.recovery_codes[0]!, intermediate_session_token: await ist() });
+  await service.totps
+    .authenticate({ organization_id: 'acme', member_id, code, intermediate_session_token: await ist() })
+    .catch(() => undefined);
+  await service.recoveryCodes.recover({
+    organization_id: 'acme',
+    member_id,
+    recovery_code: created.recovery_codes[0]!,
+    intermediate_session_token: await ist(),
+  });
   await service.recoveryCodes.rotate({ organization_id: 'acme', member_id });
   for (let i = 0; i < 2; i++) {
-    await service.recoveryCodes.recover({ organization_id: 'acme', member_id, recovery_code: 'zzzz-zzzz-zzzz', intermediate_session_token: await ist() }).catch(() => undefined);
+    await service.recoveryCodes
+      .recover({ organization_id: 'acme', member_id, recovery_code: 'zzzz-zzzz-zzzz', intermediate_session_token: await ist() })
+      .catch(() => undefined);
   }
   nowMs += 2 * 60 * 60_000;
   await service.organizations.members.deleteTOTP({ organization_id: 'acme', member_id });
@@ -41,8 +50,14 @@ describe('events', () => {
       recoveryCodesRotated: record('recoveryCodesRotated'),
     });
     expect(seen.map(([name]) => name)).toEqual([
-      'registrationCreated', 'codeAccepted', 'registrationActivated', 'replayRefused',
-      'recoveryCodeUsed', 'recoveryCodesRotated', 'lockoutStarted', 'registrationDeleted',
+      'registrationCreated',
+      'codeAccepted',
+      'registrationActivated',
+      'replayRefused',
+      'recoveryCodeUsed',
+      'recoveryCodesRotated',
+      'lockoutStarted',
+      'registrationDeleted',
     ]);
     expect(seen[0]![1]).toMatchObject({ memberId: member_id, totpRegistrationId: created.totp_registration_id, migrated: false });
     expect(seen[4]![1]).toMatchObject({ remaining: 9 });
@@ -59,8 +74,14 @@ describe('events', () => {
     const onError = vi.fn();
     const { repository, member_id } = await run(
       {
-        registrationCreated: boom, registrationActivated: reject, codeAccepted: boom, replayRefused: reject,
-        recoveryCodeUsed: boom, recoveryCodesRotated: reject, lockoutStarted: boom, registrationDeleted: reject,
+        registrationCreated: boom,
+        registrationActivated: reject,
+        codeAccepted: boom,
+        replayRefused: reject,
+        recoveryCodeUsed: boom,
+        recoveryCodesRotated: reject,
+        lockoutStarted: boom,
+        registrationDeleted: reject,
       },
       onError,
     );

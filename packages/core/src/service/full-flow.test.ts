@@ -64,14 +64,20 @@ describe('the full flow against an independent RFC 6238 implementation', () => {
     expect((await service.recoveryCodes.get({ organization_id: 'acme', member_id: 'emp-42' })).recovery_codes_remaining).toBe(10);
     await expect(
       service.recoveryCodes.recover({
-        organization_id: 'acme', member_id: 'emp-42', recovery_code: created.recovery_codes[5]!, session_token: authed.session_token,
+        organization_id: 'acme',
+        member_id: 'emp-42',
+        recovery_code: created.recovery_codes[5]!,
+        session_token: authed.session_token,
       }),
     ).rejects.toMatchObject({ error_type: 'unable_to_authenticate_recovery_code' });
     expect(rotated.recovery_codes).toHaveLength(10);
 
     nowMs += 30_000;
     const again = await service.totps.authenticate({
-      organization_id: 'acme', member_id: 'emp-42', code: app.generate({ timestamp: nowMs }), session_token: authed.session_token,
+      organization_id: 'acme',
+      member_id: 'emp-42',
+      code: app.generate({ timestamp: nowMs }),
+      session_token: authed.session_token,
     });
     expect(again.member_session.member_session_id).toBe(authed.member_session.member_session_id);
 

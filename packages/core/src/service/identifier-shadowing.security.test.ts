@@ -29,7 +29,9 @@ describe('identifiers cannot shadow one another', () => {
       'duplicate_organization_slug',
     );
     expect(
-      await errorTypeOf(service.organizations.create({ organization_name: 'Evil', organization_slug: 'evil', organization_external_id: 'acme' })),
+      await errorTypeOf(
+        service.organizations.create({ organization_name: 'Evil', organization_slug: 'evil', organization_external_id: 'acme' }),
+      ),
     ).toBe('duplicate_organization_external_id');
     // Both of A's identifiers still name A, and only A.
     for (const identifier of ['acme', 'crm-acme', organizationId]) {
@@ -40,13 +42,21 @@ describe('identifiers cannot shadow one another', () => {
 
   it("refuses slugs and external IDs shaped like another organization's or member's ID", async () => {
     const { service, organizationId, memberId } = await victim();
-    expect(await errorTypeOf(service.organizations.create({ organization_name: 'Evil', organization_slug: organizationId }))).toBe('bad_request');
+    expect(await errorTypeOf(service.organizations.create({ organization_name: 'Evil', organization_slug: organizationId }))).toBe(
+      'bad_request',
+    );
     expect(
-      await errorTypeOf(service.organizations.create({ organization_name: 'Evil', organization_slug: 'evil', organization_external_id: organizationId })),
+      await errorTypeOf(
+        service.organizations.create({ organization_name: 'Evil', organization_slug: 'evil', organization_external_id: organizationId }),
+      ),
     ).toBe('bad_request');
     expect(
-      await errorTypeOf(service.organizations.members.create({ organization_id: 'acme', email_address: 'eve@acme.example', external_id: memberId })),
+      await errorTypeOf(
+        service.organizations.members.create({ organization_id: 'acme', email_address: 'eve@acme.example', external_id: memberId }),
+      ),
     ).toBe('bad_request');
-    expect((await service.organizations.members.get({ organization_id: 'acme', member_id: memberId })).member.email_address).toBe('ada@acme.example');
+    expect((await service.organizations.members.get({ organization_id: 'acme', member_id: memberId })).member.email_address).toBe(
+      'ada@acme.example',
+    );
   });
 });

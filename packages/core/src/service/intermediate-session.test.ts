@@ -30,7 +30,9 @@ describe('intermediate session exchange', () => {
     const live = t.repository.dump().memberSessions;
     expect(live).toHaveLength(1);
     expect(live[0]!.revokedAt).toBeNull();
-    const winner = results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ member_session: { member_session_id: string } }>;
+    const winner = results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{
+      member_session: { member_session_id: string };
+    }>;
     expect(live[0]!.memberSessionId).toBe(winner.value.member_session.member_session_id);
   });
 
@@ -47,9 +49,13 @@ describe('intermediate session exchange', () => {
     t.repository.grantMfaSession = realGrant;
     expect(t.repository.dump().memberSessions).toEqual([]);
     // The IST still works, and so does the code: the exchange spends the time step with the IST, or neither.
-    const ok = await t.service.totps.authenticate({ organization_id: 'acme', member_id: t.member_id, code: t.code(), intermediate_session_token });
+    const ok = await t.service.totps.authenticate({
+      organization_id: 'acme',
+      member_id: t.member_id,
+      code: t.code(),
+      intermediate_session_token,
+    });
     expect(ok.status_code).toBe(200);
     expect(t.repository.dump().memberSessions).toHaveLength(1);
   });
 });
-

@@ -10,11 +10,20 @@ async function activeMember() {
   const totp = createMemoryTotp({ clock: () => nowMs });
   const { service } = totp;
   await service.organizations.create({ organization_name: 'Acme', organization_slug: 'acme', organization_external_id: 'crm-1' });
-  const { member_id } = await service.organizations.members.create({ organization_id: 'acme', email_address: 'l@acme.example', external_id: 'emp-1' });
+  const { member_id } = await service.organizations.members.create({
+    organization_id: 'acme',
+    email_address: 'l@acme.example',
+    external_id: 'emp-1',
+  });
   const created = await service.totps.create({ organization_id: 'acme', member_id });
   const secret = decodeSecret(created.secret);
   const ist = async () => (await service.sessions.startIntermediate({ organization_id: 'acme', member_id })).intermediate_session_token;
-  await service.totps.authenticate({ organization_id: 'acme', member_id, code: generateTotp(secret, { nowMs }), intermediate_session_token: await ist() });
+  await service.totps.authenticate({
+    organization_id: 'acme',
+    member_id,
+    code: generateTotp(secret, { nowMs }),
+    intermediate_session_token: await ist(),
+  });
   nowMs += 30_000;
   const right = () => generateTotp(secret, { nowMs });
   const wrong = () => (right() === '000000' ? '111111' : '000000');
@@ -37,24 +46,41 @@ describe('lockout cannot be bypassed', () => {
       await expect(attempt).rejects.toMatchObject({ error_type: expect.stringMatching(/^unable_to_authenticate_/) });
     }
     await expect(
-      t.service.totps.authenticate({ organization_id: 'crm-1', member_id: t.member_id, code: t.wrong(), intermediate_session_token: await t.ist() }),
+      t.service.totps.authenticate({
+        organization_id: 'crm-1',
+        member_id: t.member_id,
+        code: t.wrong(),
+        intermediate_session_token: await t.ist(),
+      }),
     ).rejects.toMatchObject({ error_type: 'user_lock_limit_reached' });
   });
 
   it('a locked member is refused before any code is checked: right TOTP, right recovery code, and the lock does not move', async () => {
     const t = await activeMember();
     for (let i = 0; i < 10; i++) {
-      await t.service.totps.authenticate({ organization_id: 'acme', member_id: t.member_id, code: t.wrong(), intermediate_session_token: await t.ist() }).catch(() => undefined);
+      await t.service.totps
+        .authenticate({ organization_id: 'acme', member_id: t.member_id, code: t.wrong(), intermediate_session_token: await t.ist() })
+        .catch(() => undefined);
     }
     const { member } = await t.service.organizations.members.get({ organization_id: 'acme', member_id: t.member_id });
     expect(member.is_locked).toBe(true);
     const lockEnd = member.lock_expires_at;
     t.advance(59 * 60_000);
     await expect(
-      t.service.totps.authenticate({ organization_id: 'acme', member_id: t.member_id, code: t.right(), intermediate_session_token: await t.ist() }),
+      t.service.totps.authenticate({
+        organization_id: 'acme',
+        member_id: t.member_id,
+        code: t.right(),
+        intermediate_session_token: await t.ist(),
+      }),
     ).rejects.toMatchObject({ error_type: 'user_lock_limit_reached' });
     await expect(
-      t.service.recoveryCodes.recover({ organization_id: 'acme', member_id: t.member_id, recovery_code: t.recoveryCodes[0]!, intermediate_session_token: await t.ist() }),
+      t.service.recoveryCodes.recover({
+        organization_id: 'acme',
+        member_id: t.member_id,
+        recovery_code: t.recoveryCodes[0]!,
+        intermediate_session_token: await t.ist(),
+      }),
     ).rejects.toMatchObject({ error_type: 'user_lock_limit_reached' });
     // The recovery code was not spent while locked.
     expect(t.repository.dump().recoveryCodes).toHaveLength(10);

@@ -100,13 +100,20 @@ export async function getMember(context: ServiceContext, request: GetMemberReque
     member = await resolveMember(context, organization, memberIdentifier);
   } else {
     const found = await context.repository.findMember(organization.organizationId, { by: 'email', value: email! });
-    if (found === null || found.status === 'deleted') throw new TotpError('member_not_found', 'no member of this organization has this email_address');
+    if (found === null || found.status === 'deleted')
+      throw new TotpError('member_not_found', 'no member of this organization has this email_address');
     member = found;
   }
   return memberResponse(context, options, organization, member, context.clock());
 }
 
-function memberResponse(context: ServiceContext, options: CallOptions | undefined, organization: OrganizationRecord, member: MemberRecord, nowMs: number): MemberResponse {
+function memberResponse(
+  context: ServiceContext,
+  options: CallOptions | undefined,
+  organization: OrganizationRecord,
+  member: MemberRecord,
+  nowMs: number,
+): MemberResponse {
   return {
     request_id: requestIdFor(context, options),
     member_id: member.memberId,

@@ -7,7 +7,14 @@ import { isExpiredPending } from '../domain/expiry-policy';
 import { memberLookups, organizationLookups } from '../domain/identifiers';
 import { attemptReservation, isLocked } from '../domain/lockout-policy';
 import type { AuthenticationFactor, MemberRecord, MemberSessionRecord, OrganizationRecord, TotpRegistrationRecord } from '../domain/model';
-import { toMemberObject, toMemberSessionObject, toOrganizationObject, type MemberObject, type MemberSessionObject, type OrganizationObject } from '../domain/objects';
+import {
+  toMemberObject,
+  toMemberSessionObject,
+  toOrganizationObject,
+  type MemberObject,
+  type MemberSessionObject,
+  type OrganizationObject,
+} from '../domain/objects';
 import type { MemberPatch, MfaAttemptContext, MfaAttemptQuery, MfaSpend, PresentedSession } from '../domain/repository';
 import { signSessionJwt } from '../domain/session-jwt';
 import { type CallOptions, type ServiceContext, emit, newIdFor, requestIdFor } from './context';
@@ -126,7 +133,9 @@ export async function beginMfaAttempt(
   const { organization, registrations } = found;
   const member = assertNotDeleted(found.member);
   assertActiveMember(member);
-  if (isLocked({ failedAttempts: member.failedMfaAttempts, lockCreatedAt: member.lockCreatedAt, lockExpiresAt: member.lockExpiresAt }, nowMs)) {
+  if (
+    isLocked({ failedAttempts: member.failedMfaAttempts, lockCreatedAt: member.lockCreatedAt, lockExpiresAt: member.lockExpiresAt }, nowMs)
+  ) {
     throw lockedError();
   }
   const target = mfaTarget(found, tokens, member, nowMs, jwtSessionId, jwtRefused);
@@ -168,7 +177,10 @@ function mfaTarget(
     assertOwnedBy(session, member);
     return { kind: 'member', session, sessionToken: tokens.sessionToken ?? '' };
   }
-  throw new TotpError('no_associated_session_passed_in', 'pass an intermediate_session_token, session_token or session_jwt to attach the factor to');
+  throw new TotpError(
+    'no_associated_session_passed_in',
+    'pass an intermediate_session_token, session_token or session_jwt to attach the factor to',
+  );
 }
 
 /** The registration a code is checked against: the active one, else (TOTP codes only) a pending one not yet expired. */
@@ -258,7 +270,12 @@ export async function grantAttempt(
     at,
     spend,
     target: grantTarget,
-    member: { organizationId: member.organizationId, memberId: member.memberId, startedLockAt: attempt.startedLockAt, ...(patch === undefined ? {} : { patch }) },
+    member: {
+      organizationId: member.organizationId,
+      memberId: member.memberId,
+      startedLockAt: attempt.startedLockAt,
+      ...(patch === undefined ? {} : { patch }),
+    },
   });
   if (result.status === 'spend_refused') return null;
   if (result.status === 'session_not_found') throw target.kind === 'intermediate' ? intermediateSessionNotFound() : sessionNotFound();
@@ -284,7 +301,12 @@ export interface MfaSuccessResponse {
   status_code: 200;
 }
 
-export function mfaSuccessResponse(context: ServiceContext, attempt: MfaAttempt, granted: GrantedAttempt, options: CallOptions | undefined): MfaSuccessResponse {
+export function mfaSuccessResponse(
+  context: ServiceContext,
+  attempt: MfaAttempt,
+  granted: GrantedAttempt,
+  options: CallOptions | undefined,
+): MfaSuccessResponse {
   return {
     request_id: requestIdFor(context, options),
     member_id: granted.member.memberId,

@@ -63,13 +63,18 @@ function readImportedRecoveryCodes(value: unknown): string[] | undefined {
   if (value.length === 0) return undefined;
   const codes = value.map((item: unknown, i) => {
     const normalized = normalizeRecoveryCode(item);
-    if (normalized === null) throw new TotpError('invalid_recovery_code', `recovery_codes[${i}] must look like xxxx-xxxx-xxxx (letters and digits)`);
+    if (normalized === null)
+      throw new TotpError('invalid_recovery_code', `recovery_codes[${i}] must look like xxxx-xxxx-xxxx (letters and digits)`);
     return normalized;
   });
   return [...new Set(codes)];
 }
 
-export async function migrateTotpRegistration(context: ServiceContext, request: MigrateTotpRequest, options?: CallOptions): Promise<MigrateTotpResponse> {
+export async function migrateTotpRegistration(
+  context: ServiceContext,
+  request: MigrateTotpRequest,
+  options?: CallOptions,
+): Promise<MigrateTotpResponse> {
   const input = parseMigrateTotpRequest(request);
   try {
     const organization = await resolveOrganization(context, input.organizationIdentifier);
@@ -79,12 +84,23 @@ export async function migrateTotpRegistration(context: ServiceContext, request: 
     const registration = newRegistrationRecord(context, { organization, member, secret: input.secret, nowMs, expiresAt: null });
     const recoveryCodes = input.recoveryCodes ?? generateRecoveryCodes({ randomBytes: context.crypto.randomBytes });
     // The member's first MFA factor becomes its default method.
-    const patch: MemberPatch | undefined = member.defaultMfaMethod === '' ? { defaultMfaMethod: 'totp', updatedAt: new Date(nowMs) } : undefined;
-    const saved = await context.repository.saveRegistration(registration, hashRecoveryCodes(recoveryCodes, context.recoveryCodePepper, context.crypto), patch);
+    const patch: MemberPatch | undefined =
+      member.defaultMfaMethod === '' ? { defaultMfaMethod: 'totp', updatedAt: new Date(nowMs) } : undefined;
+    const saved = await context.repository.saveRegistration(
+      registration,
+      hashRecoveryCodes(recoveryCodes, context.recoveryCodePepper, context.crypto),
+      patch,
+    );
     if (saved === 'active_totp_exists') throw activeTotpExists();
     if (saved === 'member_not_found') throw memberNotFound();
     const { totpRegistrationId } = registration;
-    emit(context, 'registrationCreated', { organizationId: organization.organizationId, memberId: member.memberId, at: new Date(nowMs), totpRegistrationId, migrated: true });
+    emit(context, 'registrationCreated', {
+      organizationId: organization.organizationId,
+      memberId: member.memberId,
+      at: new Date(nowMs),
+      totpRegistrationId,
+      migrated: true,
+    });
     return {
       request_id: requestIdFor(context, options),
       member_id: member.memberId,

@@ -49,11 +49,21 @@ export function readIdentifierField(body: RequestBody, name: string, pattern: Re
 
 export const EXTERNAL_ID_RULE = 'up to 128 letters, digits, ".", "_", "-" or "|"';
 
-export async function createOrganization(context: ServiceContext, request: CreateOrganizationRequest, options?: CallOptions): Promise<OrganizationResponse> {
+export async function createOrganization(
+  context: ServiceContext,
+  request: CreateOrganizationRequest,
+  options?: CallOptions,
+): Promise<OrganizationResponse> {
   const body = asRequestBody(request);
   const name = assertPrintable(requiredString(body, 'organization_name', 128), 'organization_name');
   if (name.trim() === '') throw new TotpError('bad_request', 'organization_name must not be blank');
-  const slug = readIdentifierField(body, 'organization_slug', ORGANIZATION_SLUG_PATTERN, '2 to 128 letters, digits, "-", ".", "_" or "~"', true);
+  const slug = readIdentifierField(
+    body,
+    'organization_slug',
+    ORGANIZATION_SLUG_PATTERN,
+    '2 to 128 letters, digits, "-", ".", "_" or "~"',
+    true,
+  );
   const externalId = readIdentifierField(body, 'organization_external_id', EXTERNAL_ID_PATTERN, EXTERNAL_ID_RULE, false);
   const mfaPolicy = optionalEnum(body, 'mfa_policy', MFA_POLICIES) ?? 'OPTIONAL';
   const now = new Date(context.clock());
@@ -72,17 +82,28 @@ export async function createOrganization(context: ServiceContext, request: Creat
   if (inserted.status === 'conflict') {
     throw inserted.field === 'organization_slug'
       ? new TotpError('duplicate_organization_slug', 'another organization uses this organization_slug as its slug or external ID')
-      : new TotpError('duplicate_organization_external_id', 'another organization uses this organization_external_id as its slug or external ID');
+      : new TotpError(
+          'duplicate_organization_external_id',
+          'another organization uses this organization_external_id as its slug or external ID',
+        );
   }
   return { request_id: requestIdFor(context, options), organization: toOrganizationObject(organization), status_code: 200 };
 }
 
-export async function getOrganization(context: ServiceContext, request: OrganizationRequest, options?: CallOptions): Promise<OrganizationResponse> {
+export async function getOrganization(
+  context: ServiceContext,
+  request: OrganizationRequest,
+  options?: CallOptions,
+): Promise<OrganizationResponse> {
   const organization = await resolveOrganization(context, requiredString(asRequestBody(request), 'organization_id'));
   return { request_id: requestIdFor(context, options), organization: toOrganizationObject(organization), status_code: 200 };
 }
 
-export async function deleteOrganization(context: ServiceContext, request: OrganizationRequest, options?: CallOptions): Promise<DeleteOrganizationResponse> {
+export async function deleteOrganization(
+  context: ServiceContext,
+  request: OrganizationRequest,
+  options?: CallOptions,
+): Promise<DeleteOrganizationResponse> {
   const organization = await resolveOrganization(context, requiredString(asRequestBody(request), 'organization_id'));
   if (!(await context.repository.deleteOrganization(organization.organizationId))) throw organizationNotFound();
   return { request_id: requestIdFor(context, options), organization_id: organization.organizationId, status_code: 200 };

@@ -52,7 +52,11 @@ async function activeRegistrationOf(
   return { organization, member, registration: active };
 }
 
-export async function getRecoveryCodes(context: ServiceContext, request: RecoveryCodesRequest, options?: CallOptions): Promise<GetRecoveryCodesResponse> {
+export async function getRecoveryCodes(
+  context: ServiceContext,
+  request: RecoveryCodesRequest,
+  options?: CallOptions,
+): Promise<GetRecoveryCodesResponse> {
   const { organization, member, registration } = await activeRegistrationOf(context, request);
   const remaining = await context.repository.countRecoveryCodes(registration.totpRegistrationId);
   return {
@@ -66,13 +70,25 @@ export async function getRecoveryCodes(context: ServiceContext, request: Recover
   };
 }
 
-export async function rotateRecoveryCodes(context: ServiceContext, request: RecoveryCodesRequest, options?: CallOptions): Promise<RotateRecoveryCodesResponse> {
+export async function rotateRecoveryCodes(
+  context: ServiceContext,
+  request: RecoveryCodesRequest,
+  options?: CallOptions,
+): Promise<RotateRecoveryCodesResponse> {
   const { organization, member, registration } = await activeRegistrationOf(context, request);
   const codes = generateRecoveryCodes({ randomBytes: context.crypto.randomBytes });
-  const replaced = await context.repository.replaceRecoveryCodes(registration.totpRegistrationId, hashRecoveryCodes(codes, context.recoveryCodePepper, context.crypto));
+  const replaced = await context.repository.replaceRecoveryCodes(
+    registration.totpRegistrationId,
+    hashRecoveryCodes(codes, context.recoveryCodePepper, context.crypto),
+  );
   if (!replaced) throw noActiveRegistration();
   const nowMs = context.clock();
-  emit(context, 'recoveryCodesRotated', { organizationId: member.organizationId, memberId: member.memberId, at: new Date(nowMs), totpRegistrationId: registration.totpRegistrationId });
+  emit(context, 'recoveryCodesRotated', {
+    organizationId: member.organizationId,
+    memberId: member.memberId,
+    at: new Date(nowMs),
+    totpRegistrationId: registration.totpRegistrationId,
+  });
   return {
     request_id: requestIdFor(context, options),
     member_id: member.memberId,

@@ -14,7 +14,10 @@ export function asRequestBody(value: unknown): RequestBody {
   // Stytch runs an RBAC check when asked; this service has no roles yet. Ignoring the field would run the request
   // without the check its caller relies on, so it is refused instead (docs/http-reference.md, "RBAC").
   if (Object.prototype.hasOwnProperty.call(value, 'authorization_check')) {
-    throw new TotpError('bad_request', 'authorization_check is not supported: this service does not enforce Stytch RBAC, so the request was refused rather than run unchecked');
+    throw new TotpError(
+      'bad_request',
+      'authorization_check is not supported: this service does not enforce Stytch RBAC, so the request was refused rather than run unchecked',
+    );
   }
   return value as RequestBody;
 }
@@ -123,7 +126,12 @@ export function readPresentedTokens(body: RequestBody): PresentedTokens {
 export function readSessionDurationMinutes(body: RequestBody): number | undefined {
   const value = field(body, 'session_duration_minutes');
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < MIN_SESSION_DURATION_MINUTES || value > MAX_SESSION_DURATION_MINUTES) {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < MIN_SESSION_DURATION_MINUTES ||
+    value > MAX_SESSION_DURATION_MINUTES
+  ) {
     throw new TotpError(
       'invalid_session_duration_minutes',
       `session_duration_minutes must be an integer from ${MIN_SESSION_DURATION_MINUTES} to ${MAX_SESSION_DURATION_MINUTES}`,

@@ -42,7 +42,10 @@ export function assertNotDeleted(member: MemberRecord): MemberRecord {
 /** MFA is only for active members (not invited, pending or deleted ones). */
 export function assertActiveMember(member: MemberRecord): void {
   if (member.status !== 'active') {
-    throw new TotpError('action_available_only_for_active_members', `the member's status is "${member.status}"; only active members can use MFA`);
+    throw new TotpError(
+      'action_available_only_for_active_members',
+      `the member's status is "${member.status}"; only active members can use MFA`,
+    );
   }
 }
 
@@ -107,7 +110,12 @@ export async function findLiveMemberSession(
  * Checks every token a request presents for `member`: unknown or expired 401, another member's 403. For requests
  * where a token is proof (totps.create) rather than where a factor goes.
  */
-export async function checkPresentedTokens(context: ServiceContext, tokens: PresentedTokens, member: MemberRecord, nowMs: number): Promise<void> {
+export async function checkPresentedTokens(
+  context: ServiceContext,
+  tokens: PresentedTokens,
+  member: MemberRecord,
+  nowMs: number,
+): Promise<void> {
   if (tokens.intermediateSessionToken !== undefined) {
     const found = await context.repository.findIntermediateSession(hashToken(context.crypto, tokens.intermediateSessionToken));
     assertOwnedBy(liveIntermediateSession(found, nowMs), member);

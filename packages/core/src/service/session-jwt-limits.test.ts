@@ -14,17 +14,27 @@ describe('session JWT limits agree', () => {
     const created = await service.totps.create({ organization_id: 'acme', member_id });
     // Ten host factors with the longest names, and custom claims just under 4 KB serialized.
     const factors = Array.from({ length: 10 }, (_, i) => ({ type: `f${i}${'x'.repeat(60)}`, delivery_method: `d${i}${'y'.repeat(60)}` }));
-    const { intermediate_session_token } = await service.sessions.startIntermediate({ organization_id: 'acme', member_id, authentication_factors: factors });
+    const { intermediate_session_token } = await service.sessions.startIntermediate({
+      organization_id: 'acme',
+      member_id,
+      authentication_factors: factors,
+    });
     const claims = { padding: '\u00e9'.repeat(2000) }; // two bytes each in UTF-8, JSON-escaped as six characters in the JWT
     const authenticated = await service.totps.authenticate({
-      organization_id: 'acme', member_id, code: generateTotp(decodeSecret(created.secret), { nowMs }), intermediate_session_token, session_custom_claims: claims,
+      organization_id: 'acme',
+      member_id,
+      code: generateTotp(decodeSecret(created.secret), { nowMs }),
+      intermediate_session_token,
+      session_custom_claims: claims,
     });
     expect(authenticated.session_jwt.length).toBeGreaterThan(4096);
     nowMs += 1000;
     const again = await service.sessions.authenticate({ session_jwt: authenticated.session_jwt });
     expect(again.member_session.member_session_id).toBe(authenticated.member_session.member_session_id);
     await service.sessions.revoke({ session_jwt: authenticated.session_jwt });
-    await expect(service.sessions.authenticate({ session_jwt: authenticated.session_jwt })).rejects.toMatchObject({ error_type: 'session_not_found' });
+    await expect(service.sessions.authenticate({ session_jwt: authenticated.session_jwt })).rejects.toMatchObject({
+      error_type: 'session_not_found',
+    });
   });
 
   it('refuses a session_jwt longer than any it could have issued, naming the field', async () => {

@@ -6,13 +6,7 @@ import { TotpError } from '../domain/errors';
 import { newFactor } from '../domain/factors';
 import { isId } from '../domain/ids';
 import type { AuthenticationFactor } from '../domain/model';
-import {
-  toMemberObject,
-  toMemberSessionObject,
-  toOrganizationObject,
-  type MemberObject,
-  type OrganizationObject,
-} from '../domain/objects';
+import { toMemberObject, toMemberSessionObject, toOrganizationObject, type MemberObject, type OrganizationObject } from '../domain/objects';
 import { signSessionJwt } from '../domain/session-jwt';
 import { type CallOptions, type ServiceContext, requestIdFor } from './context';
 import type { MfaSuccessResponse } from './mfa-attempt';
@@ -108,7 +102,11 @@ export async function authenticateSession(
   };
 }
 
-export async function revokeSession(context: ServiceContext, request: RevokeSessionRequest, options?: CallOptions): Promise<RevokeSessionResponse> {
+export async function revokeSession(
+  context: ServiceContext,
+  request: RevokeSessionRequest,
+  options?: CallOptions,
+): Promise<RevokeSessionResponse> {
   const body = asRequestBody(request);
   const memberSessionId = optionalString(body, 'member_session_id');
   const memberId = optionalString(body, 'member_id');

@@ -5,7 +5,15 @@ import { hashRecoveryCodes } from '../crypto/recovery-code-hashes';
 import { nobleCrypto } from '../crypto/noble';
 import { createKeyring } from '../crypto/keyring';
 import { hashToken } from '../crypto/tokens';
-import type { AuthenticationFactor, IntermediateSessionRecord, MemberRecord, MemberSessionRecord, OrganizationRecord, RecoveryCodeHash, TotpRegistrationRecord } from '../domain/model';
+import type {
+  AuthenticationFactor,
+  IntermediateSessionRecord,
+  MemberRecord,
+  MemberSessionRecord,
+  OrganizationRecord,
+  RecoveryCodeHash,
+  TotpRegistrationRecord,
+} from '../domain/model';
 import { decodeSecret } from '../otp/secret';
 import { generateTotp } from '../otp/totp';
 import { CONTRACT_RECOVERY_CODE_PEPPER, type ContractHarness } from './harness';
@@ -97,7 +105,10 @@ export function registrationRecord(
 /** Ten distinct recovery codes and their stored hashes, under the contract's pepper. */
 export function recoveryCodeSet(): { codes: string[]; hashes: RecoveryCodeHash[] } {
   const codes = Array.from({ length: 10 }, (_, i) => `${uuid().slice(0, 4)}-c0d${i}-${uuid().slice(0, 4)}`);
-  return { codes, hashes: hashRecoveryCodes(codes, createKeyring('recovery code pepper', CONTRACT_RECOVERY_CODE_PEPPER, { minBytes: 32 }), nobleCrypto) };
+  return {
+    codes,
+    hashes: hashRecoveryCodes(codes, createKeyring('recovery code pepper', CONTRACT_RECOVERY_CODE_PEPPER, { minBytes: 32 }), nobleCrypto),
+  };
 }
 
 export function factor(type = 'password', deliveryMethod = 'knowledge', at = RECORD_AT): AuthenticationFactor {
@@ -152,7 +163,8 @@ export interface Enrolled {
 export function enrollment(h: () => ContractHarness) {
   const code = (secret: Uint8Array, offsetMs = 0) => generateTotp(secret, { nowMs: h().now() + offsetMs });
   /** A code that matches no step of the window at the harness clock. */
-  const wrongCode = (secret: Uint8Array) => ['000000', '111111', '222222', '333333'].find((c) => ![-1, 0, 1].some((d) => code(secret, d * STEP_MS) === c))!;
+  const wrongCode = (secret: Uint8Array) =>
+    ['000000', '111111', '222222', '333333'].find((c) => ![-1, 0, 1].some((d) => code(secret, d * STEP_MS) === c))!;
   const ist = async (organizationId: string, memberId: string) =>
     (await h().service.sessions.startIntermediate({ organization_id: organizationId, member_id: memberId })).intermediate_session_token;
 
@@ -160,7 +172,13 @@ export function enrollment(h: () => ContractHarness) {
   async function pending(overrides: Parameters<ContractHarness['provision']>[0] = {}): Promise<Enrolled> {
     const { organizationId, memberId } = await h().provision(overrides);
     const created = await h().service.totps.create({ organization_id: organizationId, member_id: memberId });
-    return { organizationId, memberId, secret: decodeSecret(created.secret), registrationId: created.totp_registration_id, recoveryCodes: created.recovery_codes };
+    return {
+      organizationId,
+      memberId,
+      secret: decodeSecret(created.secret),
+      registrationId: created.totp_registration_id,
+      recoveryCodes: created.recovery_codes,
+    };
   }
 
   /** A member with an active registration and a member session; the clock is moved to the next step so its code is fresh. */

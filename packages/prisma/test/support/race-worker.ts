@@ -27,16 +27,28 @@ export interface RaceJob {
   extend: Member & { sessions: string[] };
   /** Each attempt reserves an attempt for this member, with its live IST, at the round's `reserveAt` (a fresh lock window). */
   reserve: Member & { ist: string };
-  rounds: Array<{ at: string; reserveAt: string; istHash: string; istSteps: number[]; step: number; stepIsts: string[]; code: RecoveryCodeHash; codeIsts: string[] }>;
+  rounds: Array<{
+    at: string;
+    reserveAt: string;
+    istHash: string;
+    istSteps: number[];
+    step: number;
+    stepIsts: string[];
+    code: RecoveryCodeHash;
+    codeIsts: string[];
+  }>;
 }
 
 const job = JSON.parse(process.env.TOTP_RACE_JOB ?? '') as RaceJob;
 const KINDS = 5;
-const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: job.url, max: job.perProcess * KINDS }, { schema: job.schema }) });
+const prisma = new PrismaClient({
+  adapter: new PrismaPg({ connectionString: job.url, max: job.perProcess * KINDS }, { schema: job.schema }),
+});
 const repository = createPrismaRepository(prisma, { provider: 'postgresql', schema: job.schema });
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 const mine = <T>(all: T[]) => all.slice(job.worker * job.perProcess, (job.worker + 1) * job.perProcess);
-const granted = async (grants: MfaGrant[]) => (await Promise.all(grants.map((g) => repository.grantMfaSession(g)))).filter((r) => r.status === 'granted').length;
+const granted = async (grants: MfaGrant[]) =>
+  (await Promise.all(grants.map((g) => repository.grantMfaSession(g)))).filter((r) => r.status === 'granted').length;
 
 for (const [index, round] of job.rounds.entries()) {
   // Open every connection before the barrier, so that the attempts race on the database, not on connecting.
@@ -52,11 +64,19 @@ for (const [index, round] of job.rounds.entries()) {
     granted(mine(round.stepIsts).map((h, i) => grantOf(job.step, stepOf(job.step, round.step), { ist: h, tag: tag('step', i) }, {}, at))),
     granted(
       mine(round.codeIsts).map((h, i) =>
-        grantOf(job.code, { kind: 'recovery_code', totpRegistrationId: job.code.totpRegistrationId, candidates: [round.code] }, { ist: h, tag: tag('code', i) }, {}, at),
+        grantOf(
+          job.code,
+          { kind: 'recovery_code', totpRegistrationId: job.code.totpRegistrationId, candidates: [round.code] },
+          { ist: h, tag: tag('code', i) },
+          {},
+          at,
+        ),
       ),
     ),
     granted(
-      mine(job.extend.sessions).map((id, i) => grantOf(job.extend, stepOf(job.extend, round.step), { memberSessionId: id, factor: factorOf(tag('extend', i)) }, {}, at)),
+      mine(job.extend.sessions).map((id, i) =>
+        grantOf(job.extend, stepOf(job.extend, round.step), { memberSessionId: id, factor: factorOf(tag('extend', i)) }, {}, at),
+      ),
     ),
     Promise.all(
       Array.from({ length: job.perProcess }, () =>
@@ -65,14 +85,20 @@ for (const [index, round] of job.rounds.entries()) {
           member: { by: 'id', value: job.reserve.memberId },
           session: { kind: 'intermediate', tokenHash: job.reserve.ist },
           registration: 'active',
-          reservation: { at: new Date(round.reserveAt), maxFailedAttempts: 10, lockExpiresAt: new Date(Date.parse(round.reserveAt) + 3_600_000) },
+          reservation: {
+            at: new Date(round.reserveAt),
+            maxFailedAttempts: 10,
+            lockExpiresAt: new Date(Date.parse(round.reserveAt) + 3_600_000),
+          },
         }),
       ),
     ),
   ]);
   const reserved = reservations.flatMap((c) => (c.reservation?.status === 'reserved' ? [c.reservation] : []));
   const locked = reservations.filter((c) => c.reservation?.status === 'locked').length;
-  process.stdout.write(`${JSON.stringify({ ist, step, code, extend, reserved: reserved.length, lockStarted: reserved.filter((r) => r.lockStarted).length, locked })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ist, step, code, extend, reserved: reserved.length, lockStarted: reserved.filter((r) => r.lockStarted).length, locked })}\n`,
+  );
 }
 await prisma.$disconnect();
 process.exit(0);

@@ -2,7 +2,16 @@
 // registration with its recovery code hashes, and intermediate sessions; and the grants and reservations they make.
 
 import { createHash } from 'node:crypto';
-import type { AttemptReservation, AuthenticationFactor, MemberSessionRecord, MfaGrant, MfaSpend, RecoveryCodeHash, TotpRegistrationRecord, TotpRepository } from '@totp/core';
+import type {
+  AttemptReservation,
+  AuthenticationFactor,
+  MemberSessionRecord,
+  MfaGrant,
+  MfaSpend,
+  RecoveryCodeHash,
+  TotpRegistrationRecord,
+  TotpRepository,
+} from '@totp/core';
 import { memberRecord, organizationRecord } from '@totp/core/testing';
 
 export const SEED_AT = new Date(Date.UTC(2026, 10, 29, 12, 0, 0));
@@ -21,7 +30,12 @@ export interface Seeded {
   istHashes: string[];
 }
 
-export function registrationFor(organizationId: string, memberId: string, id: string, status: 'active' | 'pending'): TotpRegistrationRecord {
+export function registrationFor(
+  organizationId: string,
+  memberId: string,
+  id: string,
+  status: 'active' | 'pending',
+): TotpRegistrationRecord {
   return {
     totpRegistrationId: id,
     organizationId,
@@ -49,7 +63,13 @@ export function memberSessionFor(seeded: Pick<Seeded, 'organizationId' | 'member
     lastAccessedAt: SEED_AT,
     expiresAt: new Date(SEED_AT.getTime() + 3_600_000),
     authenticationFactors: [
-      { type: 'totp', delivery_method: 'authenticator_app', last_authenticated_at: SEED_AT.toISOString(), created_at: SEED_AT.toISOString(), updated_at: SEED_AT.toISOString() },
+      {
+        type: 'totp',
+        delivery_method: 'authenticator_app',
+        last_authenticated_at: SEED_AT.toISOString(),
+        created_at: SEED_AT.toISOString(),
+        updated_at: SEED_AT.toISOString(),
+      },
     ],
     customClaims: { tag },
     revokedAt: null,
@@ -67,7 +87,13 @@ export async function seed(repository: TotpRepository, options: { ists?: number;
   const memberId = `member-test-${uuid(n)}`;
   const totpRegistrationId = `member-totp-test-${uuid(n)}`;
   await repository.insertOrganization(
-    organizationRecord({ organizationId, organizationName: `Race ${tag}`, organizationSlug: `race-${tag}`, createdAt: SEED_AT, updatedAt: SEED_AT }),
+    organizationRecord({
+      organizationId,
+      organizationName: `Race ${tag}`,
+      organizationSlug: `race-${tag}`,
+      createdAt: SEED_AT,
+      updatedAt: SEED_AT,
+    }),
   );
   await repository.insertMember(
     memberRecord(organizationId, { memberId, emailAddress: `race-${tag}@example.com`, createdAt: SEED_AT, updatedAt: SEED_AT }),
@@ -89,7 +115,11 @@ export async function seed(repository: TotpRepository, options: { ists?: number;
 }
 
 /** A reservation at `at` under a limit of `max`, locking for an hour. */
-export const reservationAt = (at: Date, max = 10): AttemptReservation => ({ at, maxFailedAttempts: max, lockExpiresAt: new Date(at.getTime() + 3_600_000) });
+export const reservationAt = (at: Date, max = 10): AttemptReservation => ({
+  at,
+  maxFailedAttempts: max,
+  lockExpiresAt: new Date(at.getTime() + 3_600_000),
+});
 
 /** A factor of `type`, authenticated at SEED_AT. */
 export const factorOf = (type: string, deliveryMethod = 'test'): AuthenticationFactor => {
@@ -122,7 +152,11 @@ export function grantOf(
   };
 }
 
-export const stepSpend = (s: Pick<Seeded, 'totpRegistrationId'>, step = SEED_STEP): MfaSpend => ({ kind: 'totp_step', totpRegistrationId: s.totpRegistrationId, step });
+export const stepSpend = (s: Pick<Seeded, 'totpRegistrationId'>, step = SEED_STEP): MfaSpend => ({
+  kind: 'totp_step',
+  totpRegistrationId: s.totpRegistrationId,
+  step,
+});
 export const codeSpend = (s: Pick<Seeded, 'totpRegistrationId' | 'codes'>, index = 0): MfaSpend => ({
   kind: 'recovery_code',
   totpRegistrationId: s.totpRegistrationId,

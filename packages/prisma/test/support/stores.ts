@@ -92,7 +92,13 @@ export async function createSqliteStore(options: StoreOptions = {}): Promise<Tes
   await applyMigrations(prisma, { provider: 'sqlite' });
   counter.reset();
   const repository: PrismaRepositoryOptions = { provider: 'sqlite', ...options.repository };
-  return storeOver(prisma, counter, (t) => `"${t}"`, repository, async () => rmSync(dir, { recursive: true, force: true }));
+  return storeOver(
+    prisma,
+    counter,
+    (t) => `"${t}"`,
+    repository,
+    async () => rmSync(dir, { recursive: true, force: true }),
+  );
 }
 
 /** The URL of the test PostgreSQL server; throws (failing the test, never skipping it) when there is none. */
@@ -121,15 +127,21 @@ export async function createPostgresStore(
   await applyMigrations(prisma, { provider: 'postgresql', schema });
   counter.reset();
   const repository: PrismaRepositoryOptions = { provider: 'postgresql', schema, ...options.repository };
-  return storeOver(prisma, counter, (t) => `"${schema}"."${t}"`, repository, async () => {
-    if (options.schema !== undefined) return; // the caller owns it
-    const admin = new PostgresClient({ adapter: new PrismaPg({ connectionString: url, max: 1 }) });
-    try {
-      await admin.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    } finally {
-      await admin.$disconnect();
-    }
-  });
+  return storeOver(
+    prisma,
+    counter,
+    (t) => `"${schema}"."${t}"`,
+    repository,
+    async () => {
+      if (options.schema !== undefined) return; // the caller owns it
+      const admin = new PostgresClient({ adapter: new PrismaPg({ connectionString: url, max: 1 }) });
+      try {
+        await admin.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await admin.$disconnect();
+      }
+    },
+  );
 }
 
 // ── A host that renamed every table and column (scripts/renamed-schema.mjs) ──────────────────────────────────
@@ -145,7 +157,10 @@ const renamedQualify = (qualify: (table: string) => string) => (table: string) =
 export const RENAMED_TABLE_NAMES = Object.fromEntries(
   Object.entries(TOTP_MODELS).map(([model, { table, fields }]) => [
     model,
-    { table: renameTable(table), columns: Object.fromEntries(fields.map((f) => [f, defaultColumn(f) === f ? f : renameColumn(defaultColumn(f))])) },
+    {
+      table: renameTable(table),
+      columns: Object.fromEntries(fields.map((f) => [f, defaultColumn(f) === f ? f : renameColumn(defaultColumn(f))])),
+    },
   ]),
 ) as TotpTableNames;
 
@@ -163,7 +178,13 @@ export async function createRenamedSqliteStore(options: StoreOptions = {}): Prom
   const prisma = new RenamedSqliteClient({ adapter: factory });
   // On SQLite every query goes through the client, which knows the renamed names: no option is needed.
   const repository: PrismaRepositoryOptions = { provider: 'sqlite', ...options.repository };
-  return storeOver(prisma, counter, renamedQualify((t) => `"${t}"`), repository, async () => rmSync(dir, { recursive: true, force: true }));
+  return storeOver(
+    prisma,
+    counter,
+    renamedQualify((t) => `"${t}"`),
+    repository,
+    async () => rmSync(dir, { recursive: true, force: true }),
+  );
 }
 
 /** A PostgreSQL store over the renamed client, in a fresh schema, its tables created by the renamed migrations. */
@@ -178,18 +199,27 @@ export async function createRenamedPostgresStore(options: StoreOptions = {}): Pr
   } finally {
     await client.end();
   }
-  const { factory, counter } = instrumentAdapter(new PrismaPg({ connectionString: url, max: options.poolMax ?? 10 }, { schema }), options.hooks);
+  const { factory, counter } = instrumentAdapter(
+    new PrismaPg({ connectionString: url, max: options.poolMax ?? 10 }, { schema }),
+    options.hooks,
+  );
   const prisma = new RenamedPostgresClient({ adapter: factory });
   const repository: PrismaRepositoryOptions = { provider: 'postgresql', schema, tableNames: RENAMED_TABLE_NAMES, ...options.repository };
-  return storeOver(prisma, counter, renamedQualify((t) => `"${schema}"."${t}"`), repository, async () => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    try {
-      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    } finally {
-      await admin.end();
-    }
-  });
+  return storeOver(
+    prisma,
+    counter,
+    renamedQualify((t) => `"${schema}"."${t}"`),
+    repository,
+    async () => {
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await admin.end();
+      }
+    },
+  );
 }
 
 /**

@@ -24,7 +24,10 @@ const STEP = 50_000_000;
 
 /** One organization with an enrolled member (active registration, codes, an IST and a member session) and a stranger. */
 async function world(repository: TotpRepository) {
-  const organization = organizationRecord({ organizationSlug: `acme-${Math.random().toString(36).slice(2, 8)}`, organizationExternalId: `crm-${Math.random().toString(36).slice(2, 8)}` });
+  const organization = organizationRecord({
+    organizationSlug: `acme-${Math.random().toString(36).slice(2, 8)}`,
+    organizationExternalId: `crm-${Math.random().toString(36).slice(2, 8)}`,
+  });
   await repository.insertOrganization(organization);
   const member = memberRecord(organization.organizationId, { externalId: 'emp-1' });
   await repository.insertMember(member);
@@ -59,7 +62,11 @@ function query(w: World, overrides: Partial<MfaAttemptQuery> = {}): MfaAttemptQu
 }
 
 function exchange(w: World, overrides: Partial<MfaGrant> = {}): MfaGrant {
-  const session = memberSessionRecord(w.member, { startedAt: AT, lastAccessedAt: AT, authenticationFactors: [...w.ist.authenticationFactors, factor('totp', 'authenticator_app', AT)] });
+  const session = memberSessionRecord(w.member, {
+    startedAt: AT,
+    lastAccessedAt: AT,
+    authenticationFactors: [...w.ist.authenticationFactors, factor('totp', 'authenticator_app', AT)],
+  });
   return {
     at: AT,
     spend: { kind: 'totp_step', totpRegistrationId: w.registration.totpRegistrationId, step: STEP + 1 },
@@ -69,11 +76,20 @@ function exchange(w: World, overrides: Partial<MfaGrant> = {}): MfaGrant {
   };
 }
 
-function extend(w: World, overrides: Partial<MfaGrant> = {}, add: AuthenticationFactor = factor('totp', 'authenticator_app', AT)): MfaGrant {
+function extend(
+  w: World,
+  overrides: Partial<MfaGrant> = {},
+  add: AuthenticationFactor = factor('totp', 'authenticator_app', AT),
+): MfaGrant {
   return {
     at: AT,
     spend: { kind: 'totp_step', totpRegistrationId: w.registration.totpRegistrationId, step: STEP + 1 },
-    target: { kind: 'extend', memberSessionId: w.session.memberSessionId, expiresAt: new Date(AT.getTime() + 120 * MINUTE_MS), factor: add },
+    target: {
+      kind: 'extend',
+      memberSessionId: w.session.memberSessionId,
+      expiresAt: new Date(AT.getTime() + 120 * MINUTE_MS),
+      factor: add,
+    },
     member: { organizationId: w.organization.organizationId, memberId: w.member.memberId, startedLockAt: null },
     ...overrides,
   };
@@ -85,8 +101,15 @@ export function portSuite({ h, test }: SuiteContext): void {
   test('beginMfaAttempt reads every part by every lookup, and reserves one attempt', async () => {
     const repo = h().repository;
     const w = await world(repo);
-    const organizations = [{ by: 'id', value: w.organization.organizationId }, { by: 'slug', value: w.organization.organizationSlug }, { by: 'externalId', value: w.organization.organizationExternalId }] as const;
-    const members = [{ by: 'id', value: w.member.memberId }, { by: 'externalId', value: 'emp-1' }] as const;
+    const organizations = [
+      { by: 'id', value: w.organization.organizationId },
+      { by: 'slug', value: w.organization.organizationSlug },
+      { by: 'externalId', value: w.organization.organizationExternalId },
+    ] as const;
+    const members = [
+      { by: 'id', value: w.member.memberId },
+      { by: 'externalId', value: 'emp-1' },
+    ] as const;
     let reservations = 0;
     for (const organization of organizations) {
       for (const member of members) {
@@ -111,7 +134,9 @@ export function portSuite({ h, test }: SuiteContext): void {
     bySession.member!.failedMfaAttempts = 99;
     bySession.memberSession!.authenticationFactors.push(factor('mutated'));
     expect((await memberNow(w))!.failedMfaAttempts).toBe(8);
-    expect((await repo.findMemberSession({ memberSessionId: w.session.memberSessionId }))!.authenticationFactors).toEqual(w.session.authenticationFactors);
+    expect((await repo.findMemberSession({ memberSessionId: w.session.memberSessionId }))!.authenticationFactors).toEqual(
+      w.session.authenticationFactors,
+    );
   });
 
   test('beginMfaAttempt answers null for what is not there, never looks outside the organization, and then reserves nothing', async () => {
@@ -120,15 +145,38 @@ export function portSuite({ h, test }: SuiteContext): void {
     const other = organizationRecord();
     await repo.insertOrganization(other);
     const empty = { organization: null, member: null, registrations: { active: null, pending: null }, reservation: null };
-    expect(await repo.beginMfaAttempt(query(w, { organization: { by: 'slug', value: 'no-such-slug' } }))).toEqual({ ...empty, intermediateSession: w.ist, memberSession: null });
-    expect(await repo.beginMfaAttempt(query(w, { organization: { by: 'externalId', value: '' } }))).toEqual({ ...empty, intermediateSession: w.ist, memberSession: null });
-    expect(await repo.beginMfaAttempt(query(w, { organization: { by: 'id', value: other.organizationId } }))).toEqual({ ...empty, organization: other, intermediateSession: w.ist, memberSession: null });
-    expect(await repo.beginMfaAttempt(query(w, { member: { by: 'externalId', value: '' } }))).toMatchObject({ organization: w.organization, member: null, reservation: null });
-    expect(await repo.beginMfaAttempt(query(w, { session: { kind: 'intermediate', tokenHash: 'f'.repeat(64) } }))).toMatchObject({ intermediateSession: null, reservation: null });
+    expect(await repo.beginMfaAttempt(query(w, { organization: { by: 'slug', value: 'no-such-slug' } }))).toEqual({
+      ...empty,
+      intermediateSession: w.ist,
+      memberSession: null,
+    });
+    expect(await repo.beginMfaAttempt(query(w, { organization: { by: 'externalId', value: '' } }))).toEqual({
+      ...empty,
+      intermediateSession: w.ist,
+      memberSession: null,
+    });
+    expect(await repo.beginMfaAttempt(query(w, { organization: { by: 'id', value: other.organizationId } }))).toEqual({
+      ...empty,
+      organization: other,
+      intermediateSession: w.ist,
+      memberSession: null,
+    });
+    expect(await repo.beginMfaAttempt(query(w, { member: { by: 'externalId', value: '' } }))).toMatchObject({
+      organization: w.organization,
+      member: null,
+      reservation: null,
+    });
+    expect(await repo.beginMfaAttempt(query(w, { session: { kind: 'intermediate', tokenHash: 'f'.repeat(64) } }))).toMatchObject({
+      intermediateSession: null,
+      reservation: null,
+    });
     const { session: _, ...withoutSession } = query(w);
     expect(await repo.beginMfaAttempt(withoutSession)).toMatchObject({ intermediateSession: null, memberSession: null, reservation: null });
     // Another member's IST is returned (ownership is the service's check) but reserves nothing.
-    expect(await repo.beginMfaAttempt(query(w, { session: { kind: 'intermediate', tokenHash: w.strangerIst.tokenHash } }))).toMatchObject({ intermediateSession: w.strangerIst, reservation: null });
+    expect(await repo.beginMfaAttempt(query(w, { session: { kind: 'intermediate', tokenHash: w.strangerIst.tokenHash } }))).toMatchObject({
+      intermediateSession: w.strangerIst,
+      reservation: null,
+    });
     expect((await memberNow(w))!.failedMfaAttempts).toBe(0);
   });
 
@@ -162,7 +210,11 @@ export function portSuite({ h, test }: SuiteContext): void {
     const attempt = async (m: MemberRecord, registration: MfaAttemptQuery['registration']) => {
       const ist = intermediateSessionRecord(m, { expiresAt: new Date(AT.getTime() + MINUTE_MS) });
       await repo.insertIntermediateSession(ist);
-      return (await repo.beginMfaAttempt(query(w, { member: { by: 'id', value: m.memberId }, session: { kind: 'intermediate', tokenHash: ist.tokenHash }, registration }))).reservation;
+      return (
+        await repo.beginMfaAttempt(
+          query(w, { member: { by: 'id', value: m.memberId }, session: { kind: 'intermediate', tokenHash: ist.tokenHash }, registration }),
+        )
+      ).reservation;
     };
     expect(await attempt(pendingMember, 'active_or_pending')).toBeNull();
     expect(await attempt(noRegistration, 'active_or_pending')).toBeNull();
@@ -175,7 +227,7 @@ export function portSuite({ h, test }: SuiteContext): void {
     expect((await memberNow(w))!.failedMfaAttempts).toBe(0);
   });
 
-  test('beginMfaAttempt applies core\'s reservation rule: the last place starts the lock, a lock refuses, a lock run out starts afresh', async () => {
+  test("beginMfaAttempt applies core's reservation rule: the last place starts the lock, a lock refuses, a lock run out starts afresh", async () => {
     const repo = h().repository;
     const w = await world(repo);
     const reservation = { at: AT, maxFailedAttempts: 2, lockExpiresAt: new Date(AT.getTime() + MINUTE_MS) };
@@ -186,7 +238,11 @@ export function portSuite({ h, test }: SuiteContext): void {
     expect((await repo.beginMfaAttempt(query(w, { reservation: almost }))).reservation).toEqual({ status: 'locked' });
     expect(await memberNow(w)).toMatchObject({ failedMfaAttempts: 2, lockExpiresAt: reservation.lockExpiresAt });
     // The IST is still live at the lock's end (it lives ten minutes).
-    const after = { ...reservation, at: reservation.lockExpiresAt, lockExpiresAt: new Date(reservation.lockExpiresAt.getTime() + MINUTE_MS) };
+    const after = {
+      ...reservation,
+      at: reservation.lockExpiresAt,
+      lockExpiresAt: new Date(reservation.lockExpiresAt.getTime() + MINUTE_MS),
+    };
     expect((await repo.beginMfaAttempt(query(w, { reservation: after }))).reservation).toEqual({ status: 'reserved', lockStarted: false });
     expect(await memberNow(w)).toMatchObject({ failedMfaAttempts: 1, lockCreatedAt: null, lockExpiresAt: null });
   });
@@ -209,11 +265,18 @@ export function portSuite({ h, test }: SuiteContext): void {
     expect(await memberNow(w)).toMatchObject({ failedMfaAttempts: state.failedAttempts, lockExpiresAt: state.lockExpiresAt });
   });
 
-  test('grantMfaSession exchanges an IST: the IST, the step, the session and the member\'s write go together', async () => {
+  test("grantMfaSession exchanges an IST: the IST, the step, the session and the member's write go together", async () => {
     const repo = h().repository;
     const w = await world(repo);
     await repo.beginMfaAttempt(query(w));
-    const grant = exchange(w, { member: { organizationId: w.organization.organizationId, memberId: w.member.memberId, startedLockAt: null, patch: { mfaEnrolled: true, updatedAt: AT } } });
+    const grant = exchange(w, {
+      member: {
+        organizationId: w.organization.organizationId,
+        memberId: w.member.memberId,
+        startedLockAt: null,
+        patch: { mfaEnrolled: true, updatedAt: AT },
+      },
+    });
     if (grant.target.kind !== 'exchange') throw new Error('unreachable');
     const result = await repo.grantMfaSession(grant);
     const member = { ...w.member, mfaEnrolled: true, updatedAt: AT, failedMfaAttempts: 0 };
@@ -223,7 +286,11 @@ export function portSuite({ h, test }: SuiteContext): void {
     expect(await repo.findMemberSession({ tokenHash: grant.target.session.tokenHash })).toEqual(grant.target.session);
     expect((await repo.findRegistrations(w.organization.organizationId, w.member.memberId)).active!.lastAcceptedStep).toBe(STEP + 1);
     // Once: the IST is gone.
-    expect(await repo.grantMfaSession(exchange(w, { spend: { kind: 'totp_step', totpRegistrationId: w.registration.totpRegistrationId, step: STEP + 2 } }))).toEqual({ status: 'session_not_found' });
+    expect(
+      await repo.grantMfaSession(
+        exchange(w, { spend: { kind: 'totp_step', totpRegistrationId: w.registration.totpRegistrationId, step: STEP + 2 } }),
+      ),
+    ).toEqual({ status: 'session_not_found' });
   });
 
   test('grantMfaSession writes nothing when the session is not live, or the spend is refused', async () => {
@@ -233,13 +300,38 @@ export function portSuite({ h, test }: SuiteContext): void {
     const registrationId = w.registration.totpRegistrationId;
     const refusals: Array<[MfaGrant, string]> = [
       [exchange(w, { at: w.ist.expiresAt }), 'session_not_found'],
-      [exchange(w, { target: { ...exchange(w).target, intermediateSessionTokenHash: 'f'.repeat(64) } as MfaGrant['target'] }), 'session_not_found'],
+      [
+        exchange(w, { target: { ...exchange(w).target, intermediateSessionTokenHash: 'f'.repeat(64) } as MfaGrant['target'] }),
+        'session_not_found',
+      ],
       [extend(w, { at: w.session.expiresAt }), 'session_not_found'],
-      [extend(w, { target: { ...extend(w).target, memberSessionId: 'member-session-test-00000000-0000-4000-8000-000000000000' } as MfaGrant['target'] }), 'session_not_found'],
+      [
+        extend(w, {
+          target: {
+            ...extend(w).target,
+            memberSessionId: 'member-session-test-00000000-0000-4000-8000-000000000000',
+          } as MfaGrant['target'],
+        }),
+        'session_not_found',
+      ],
       [exchange(w, { spend: { kind: 'totp_step', totpRegistrationId: registrationId, step: STEP } }), 'spend_refused'],
       [exchange(w, { spend: { kind: 'activation', totpRegistrationId: registrationId, step: STEP + 5 } }), 'spend_refused'],
-      [exchange(w, { spend: { kind: 'totp_step', totpRegistrationId: 'member-totp-test-00000000-0000-4000-8000-000000000000', step: STEP + 5 } }), 'spend_refused'],
-      [extend(w, { spend: { kind: 'recovery_code', totpRegistrationId: registrationId, candidates: [{ keyId: 'contract-pepper-1', hash: '0'.repeat(64) }] } }), 'spend_refused'],
+      [
+        exchange(w, {
+          spend: { kind: 'totp_step', totpRegistrationId: 'member-totp-test-00000000-0000-4000-8000-000000000000', step: STEP + 5 },
+        }),
+        'spend_refused',
+      ],
+      [
+        extend(w, {
+          spend: {
+            kind: 'recovery_code',
+            totpRegistrationId: registrationId,
+            candidates: [{ keyId: 'contract-pepper-1', hash: '0'.repeat(64) }],
+          },
+        }),
+        'spend_refused',
+      ],
       [extend(w, { spend: { kind: 'recovery_code', totpRegistrationId: registrationId, candidates: [] } }), 'spend_refused'],
     ];
     for (const [grant, status] of refusals) expect(await repo.grantMfaSession(grant)).toEqual({ status });
@@ -248,7 +340,14 @@ export function portSuite({ h, test }: SuiteContext): void {
     const revoked = memberSessionRecord(w.member);
     await repo.insertMemberSession(revoked);
     await repo.revokeMemberSessions({ memberSessionId: revoked.memberSessionId }, RECORD_AT);
-    expect(await repo.grantMfaSession(extend(w, { target: { ...extend(w).target, memberSessionId: revoked.memberSessionId } as MfaGrant['target'], spend: { kind: 'totp_step', totpRegistrationId: registrationId, step: STEP } }))).toEqual({ status: 'session_not_found' });
+    expect(
+      await repo.grantMfaSession(
+        extend(w, {
+          target: { ...extend(w).target, memberSessionId: revoked.memberSessionId } as MfaGrant['target'],
+          spend: { kind: 'totp_step', totpRegistrationId: registrationId, step: STEP },
+        }),
+      ),
+    ).toEqual({ status: 'session_not_found' });
   });
 
   test('grantMfaSession activates a pending registration unexpired at `at`, and points the member at it', async () => {
@@ -265,37 +364,67 @@ export function portSuite({ h, test }: SuiteContext): void {
       at: AT,
       spend: { kind: 'activation', totpRegistrationId: pending.totpRegistrationId, step: STEP },
       target: { kind: 'exchange', intermediateSessionTokenHash: ist.tokenHash, session },
-      member: { organizationId: fresh.organizationId, memberId: fresh.memberId, startedLockAt: null, patch: { defaultMfaMethod: 'totp', updatedAt: AT } },
+      member: {
+        organizationId: fresh.organizationId,
+        memberId: fresh.memberId,
+        startedLockAt: null,
+        patch: { defaultMfaMethod: 'totp', updatedAt: AT },
+      },
     };
     // Not before it expired: at its expiry it is refused.
     expect(await repo.grantMfaSession({ ...grant, at: new Date(AT.getTime() + 1) })).toEqual({ status: 'spend_refused' });
     const result = await repo.grantMfaSession(grant);
-    expect(result).toMatchObject({ status: 'granted', member: { totpRegistrationId: pending.totpRegistrationId, defaultMfaMethod: 'totp', updatedAt: AT } });
+    expect(result).toMatchObject({
+      status: 'granted',
+      member: { totpRegistrationId: pending.totpRegistrationId, defaultMfaMethod: 'totp', updatedAt: AT },
+    });
     const { active, pending: left } = await repo.findRegistrations(fresh.organizationId, fresh.memberId);
     expect(left).toBeNull();
     expect(active).toEqual({ ...pending, status: 'active', expiresAt: null, activatedAt: AT, lastAcceptedStep: STEP });
   });
 
-  test('grantMfaSession extends a live session: the factor merged by core\'s rule, the later expiry, a recovery code spent', async () => {
+  test("grantMfaSession extends a live session: the factor merged by core's rule, the later expiry, a recovery code spent", async () => {
     const repo = h().repository;
     const w = await world(repo);
     const [code] = w.codes.hashes;
     const added = factor('recovery_codes', 'recovery_code', AT);
-    const grant = extend(w, { spend: { kind: 'recovery_code', totpRegistrationId: w.registration.totpRegistrationId, candidates: [{ keyId: 'old-pepper', hash: '1'.repeat(64) }, code!] } }, added);
+    const grant = extend(
+      w,
+      {
+        spend: {
+          kind: 'recovery_code',
+          totpRegistrationId: w.registration.totpRegistrationId,
+          candidates: [{ keyId: 'old-pepper', hash: '1'.repeat(64) }, code!],
+        },
+      },
+      added,
+    );
     if (grant.target.kind !== 'extend') throw new Error('unreachable');
     grant.target.customClaims = { plan: 'pro' };
     const result = await repo.grantMfaSession(grant);
-    const expected = { ...w.session, lastAccessedAt: AT, expiresAt: grant.target.expiresAt, authenticationFactors: [...w.session.authenticationFactors, added], customClaims: { plan: 'pro' } };
+    const expected = {
+      ...w.session,
+      lastAccessedAt: AT,
+      expiresAt: grant.target.expiresAt,
+      authenticationFactors: [...w.session.authenticationFactors, added],
+      customClaims: { plan: 'pro' },
+    };
     expect(result).toEqual({ status: 'granted', session: expected, member: w.member, recoveryCodesRemaining: 9 });
     expect(await repo.findMemberSession({ memberSessionId: w.session.memberSessionId })).toEqual(expected);
     expect(await repo.countRecoveryCodes(w.registration.totpRegistrationId)).toBe(9);
     // Again with the same kind of factor: it replaces the old one, in place of order; an earlier expiry never shortens.
     const again = factor('password', 'knowledge', new Date(AT.getTime() + 5));
-    const second = await repo.grantMfaSession(extend(w, { target: { kind: 'extend', memberSessionId: w.session.memberSessionId, expiresAt: AT, factor: again } }, again));
+    const second = await repo.grantMfaSession(
+      extend(w, { target: { kind: 'extend', memberSessionId: w.session.memberSessionId, expiresAt: AT, factor: again } }, again),
+    );
     expect(second).toMatchObject({ status: 'granted', session: { expiresAt: grant.target.expiresAt, customClaims: { plan: 'pro' } } });
     if (second.status === 'granted') expect(second.session.authenticationFactors).toEqual([added, again]);
     // The spent code is spent.
-    expect(await repo.grantMfaSession(extend(w, { spend: { kind: 'recovery_code', totpRegistrationId: w.registration.totpRegistrationId, candidates: [code!] } }))).toEqual({ status: 'spend_refused' });
+    expect(
+      await repo.grantMfaSession(
+        extend(w, { spend: { kind: 'recovery_code', totpRegistrationId: w.registration.totpRegistrationId, candidates: [code!] } }),
+      ),
+    ).toEqual({ status: 'spend_refused' });
   });
 
   test('grantMfaSession clears the count and the lock the attempt started, never a lock another attempt started', async () => {
@@ -310,10 +439,12 @@ export function portSuite({ h, test }: SuiteContext): void {
     expect(first).toMatchObject({ status: 'granted', member: locked });
     expect(await memberNow(w)).toMatchObject(locked);
     // The attempt whose reservation started the lock lifts it by succeeding.
-    const second = await repo.grantMfaSession(exchange(w, {
-      spend: { kind: 'totp_step', totpRegistrationId: w.registration.totpRegistrationId, step: STEP + 2 },
-      member: { organizationId: w.organization.organizationId, memberId: w.member.memberId, startedLockAt: AT },
-    }));
+    const second = await repo.grantMfaSession(
+      exchange(w, {
+        spend: { kind: 'totp_step', totpRegistrationId: w.registration.totpRegistrationId, step: STEP + 2 },
+        member: { organizationId: w.organization.organizationId, memberId: w.member.memberId, startedLockAt: AT },
+      }),
+    );
     const cleared = { failedMfaAttempts: 0, lockCreatedAt: null, lockExpiresAt: null };
     expect(second).toMatchObject({ status: 'granted', member: cleared });
     expect(await memberNow(w)).toMatchObject(cleared);
@@ -327,7 +458,9 @@ export function portSuite({ h, test }: SuiteContext): void {
     );
     const results = await Promise.all(grants.map((g) => repo.grantMfaSession(g)));
     expect(results.filter((r) => r.status === 'granted')).toHaveLength(1);
-    const stored = await Promise.all(grants.map((g) => repo.findMemberSession({ tokenHash: (g.target as { session: { tokenHash: string } }).session.tokenHash })));
+    const stored = await Promise.all(
+      grants.map((g) => repo.findMemberSession({ tokenHash: (g.target as { session: { tokenHash: string } }).session.tokenHash })),
+    );
     expect(stored.filter((s) => s !== null)).toHaveLength(1);
   });
 
@@ -340,7 +473,13 @@ export function portSuite({ h, test }: SuiteContext): void {
     ] as const) {
       const ists = Array.from({ length: 20 }, () => intermediateSessionRecord(w.member));
       for (const ist of ists) await repo.insertIntermediateSession(ist);
-      const results = await Promise.all(ists.map((ist) => repo.grantMfaSession(exchange(w, { spend, target: { ...exchange(w).target, intermediateSessionTokenHash: ist.tokenHash } as MfaGrant['target'] }))));
+      const results = await Promise.all(
+        ists.map((ist) =>
+          repo.grantMfaSession(
+            exchange(w, { spend, target: { ...exchange(w).target, intermediateSessionTokenHash: ist.tokenHash } as MfaGrant['target'] }),
+          ),
+        ),
+      );
       expect(results.filter((r) => r.status === 'granted')).toHaveLength(1);
       expect(results.filter((r) => r.status === 'spend_refused')).toHaveLength(19);
       const left = await Promise.all(ists.map((ist) => repo.findIntermediateSession(ist.tokenHash)));
@@ -354,7 +493,11 @@ export function portSuite({ h, test }: SuiteContext): void {
     const w = await world(repo);
     const sessions = Array.from({ length: 20 }, () => memberSessionRecord(w.member));
     for (const s of sessions) await repo.insertMemberSession(s);
-    const results = await Promise.all(sessions.map((s) => repo.grantMfaSession(extend(w, { target: { ...extend(w).target, memberSessionId: s.memberSessionId } as MfaGrant['target'] }))));
+    const results = await Promise.all(
+      sessions.map((s) =>
+        repo.grantMfaSession(extend(w, { target: { ...extend(w).target, memberSessionId: s.memberSessionId } as MfaGrant['target'] })),
+      ),
+    );
     expect(results.filter((r) => r.status === 'granted')).toHaveLength(1);
     const after = await Promise.all(sessions.map((s) => repo.findMemberSession({ memberSessionId: s.memberSessionId })));
     expect(after.filter((s, i) => s!.lastAccessedAt.getTime() !== sessions[i]!.lastAccessedAt.getTime())).toHaveLength(1);
@@ -362,7 +505,13 @@ export function portSuite({ h, test }: SuiteContext): void {
     const added = w.codes.hashes.map((_, i) => factor(`factor_${i}`, 'test', AT));
     const granted = await Promise.all(
       w.codes.hashes.map((hash, i) =>
-        repo.grantMfaSession(extend(w, { spend: { kind: 'recovery_code', totpRegistrationId: w.registration.totpRegistrationId, candidates: [hash] } }, added[i]!)),
+        repo.grantMfaSession(
+          extend(
+            w,
+            { spend: { kind: 'recovery_code', totpRegistrationId: w.registration.totpRegistrationId, candidates: [hash] } },
+            added[i]!,
+          ),
+        ),
       ),
     );
     expect(granted.every((r) => r.status === 'granted')).toBe(true);
@@ -378,8 +527,17 @@ export function portSuite({ h, test }: SuiteContext): void {
     expect(await repo.findMemberSession({ memberSessionId: w.session.memberSessionId })).toEqual(w.session);
     expect(await repo.findMemberSession({ tokenHash: 'f'.repeat(64) })).toBeNull();
     expect(await repo.findIntermediateSession(w.ist.tokenHash)).toEqual(w.ist);
-    const extended = await repo.extendMemberSession(w.session.memberSessionId, { at: AT, expiresAt: new Date(AT.getTime() + 2 * 60 * MINUTE_MS), customClaims: { a: 1 } });
-    expect(extended).toEqual({ ...w.session, lastAccessedAt: AT, expiresAt: new Date(AT.getTime() + 2 * 60 * MINUTE_MS), customClaims: { a: 1 } });
+    const extended = await repo.extendMemberSession(w.session.memberSessionId, {
+      at: AT,
+      expiresAt: new Date(AT.getTime() + 2 * 60 * MINUTE_MS),
+      customClaims: { a: 1 },
+    });
+    expect(extended).toEqual({
+      ...w.session,
+      lastAccessedAt: AT,
+      expiresAt: new Date(AT.getTime() + 2 * 60 * MINUTE_MS),
+      customClaims: { a: 1 },
+    });
     const shorter = await repo.extendMemberSession(w.session.memberSessionId, { at: AT, expiresAt: AT });
     expect(shorter).toEqual(extended);
     expect(await repo.revokeMemberSessions({ memberSessionId: w.session.memberSessionId }, AT)).toBe(1);
@@ -395,8 +553,14 @@ export function portSuite({ h, test }: SuiteContext): void {
   test('custom claims and factors are stored exactly, an own "__proto__" key and unicode included', async () => {
     const repo = h().repository;
     const w = await world(repo);
-    const claims = JSON.parse('{"__proto__": {"x": 1}, "emoji": "🔐", "nested": {"list": [1, null, "a\\u00e9"]}}') as Record<string, unknown>;
-    const session = memberSessionRecord(w.member, { customClaims: claims, authenticationFactors: [factor('sso', 'oauth_google'), factor()] });
+    const claims = JSON.parse('{"__proto__": {"x": 1}, "emoji": "🔐", "nested": {"list": [1, null, "a\\u00e9"]}}') as Record<
+      string,
+      unknown
+    >;
+    const session = memberSessionRecord(w.member, {
+      customClaims: claims,
+      authenticationFactors: [factor('sso', 'oauth_google'), factor()],
+    });
     await repo.insertMemberSession(session);
     const stored = await repo.findMemberSession({ memberSessionId: session.memberSessionId });
     // Key by key, not in writing order: PostgreSQL's jsonb keeps an order of its own.
@@ -408,7 +572,12 @@ export function portSuite({ h, test }: SuiteContext): void {
 
   test('organizations as records: what goes in comes out', async () => {
     const repo = h().repository;
-    const organization: OrganizationRecord = organizationRecord({ mfaPolicy: 'REQUIRED_FOR_ALL', mfaMethods: 'RESTRICTED', allowedMfaMethods: ['totp', 'sms_otp'], organizationName: 'Société Générale 🔐' });
+    const organization: OrganizationRecord = organizationRecord({
+      mfaPolicy: 'REQUIRED_FOR_ALL',
+      mfaMethods: 'RESTRICTED',
+      allowedMfaMethods: ['totp', 'sms_otp'],
+      organizationName: 'Société Générale 🔐',
+    });
     await repo.insertOrganization(organization);
     expect(await repo.findOrganization({ by: 'id', value: organization.organizationId })).toEqual(organization);
   });
@@ -418,6 +587,8 @@ export function portSuite({ h, test }: SuiteContext): void {
 function sortedJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  const entries = Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${sortedJson((value as Record<string, unknown>)[key])}`);
+  const entries = Object.keys(value)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${sortedJson((value as Record<string, unknown>)[key])}`);
   return `{${entries.join(',')}}`;
 }

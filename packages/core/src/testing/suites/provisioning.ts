@@ -3,7 +3,14 @@
 
 import { expect } from 'vitest';
 import type { SuiteContext } from '../harness';
-import { errorTypeOf, memberRecord, organizationRecord, registrationRecord, intermediateSessionRecord, memberSessionRecord } from '../fixtures';
+import {
+  errorTypeOf,
+  memberRecord,
+  organizationRecord,
+  registrationRecord,
+  intermediateSessionRecord,
+  memberSessionRecord,
+} from '../fixtures';
 
 export function provisioningSuite({ h, test }: SuiteContext): void {
   test('stores an organization and finds it by ID, slug and external ID, returning copies', async () => {
@@ -42,7 +49,9 @@ export function provisioningSuite({ h, test }: SuiteContext): void {
     // No collision on the empty external ID; one organization may use one identifier in both roles.
     expect(await repo.insertOrganization(organizationRecord({ organizationSlug: 'delta' }))).toEqual({ status: 'inserted' });
     expect(await repo.insertOrganization(organizationRecord({ organizationSlug: 'epsilon' }))).toEqual({ status: 'inserted' });
-    expect(await repo.insertOrganization(organizationRecord({ organizationSlug: 'zeta', organizationExternalId: 'zeta' }))).toEqual({ status: 'inserted' });
+    expect(await repo.insertOrganization(organizationRecord({ organizationSlug: 'zeta', organizationExternalId: 'zeta' }))).toEqual({
+      status: 'inserted',
+    });
   });
 
   test('of 20 concurrent inserts taking one identifier, as slug or as external ID, exactly one succeeds', async () => {
@@ -51,7 +60,9 @@ export function provisioningSuite({ h, test }: SuiteContext): void {
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           h().repository.insertOrganization(
-            mixed && i % 2 === 1 ? organizationRecord({ organizationSlug: `own-${i}`, organizationExternalId: shared }) : organizationRecord({ organizationSlug: shared }),
+            mixed && i % 2 === 1
+              ? organizationRecord({ organizationSlug: `own-${i}`, organizationExternalId: shared })
+              : organizationRecord({ organizationSlug: shared }),
           ),
         ),
       );
@@ -71,7 +82,11 @@ export function provisioningSuite({ h, test }: SuiteContext): void {
     expect(await repo.findMember(a.organizationId, { by: 'id', value: m1.memberId })).toEqual(m1);
     expect(await repo.findMember(a.organizationId, { by: 'externalId', value: 'emp-1' })).toEqual(m1);
     expect(await repo.findMember(a.organizationId, { by: 'email', value: 'ann@example.COM' })).toEqual(m1);
-    for (const lookup of [{ by: 'id', value: m1.memberId }, { by: 'externalId', value: 'emp-1' }, { by: 'email', value: 'ann@example.com' }] as const) {
+    for (const lookup of [
+      { by: 'id', value: m1.memberId },
+      { by: 'externalId', value: 'emp-1' },
+      { by: 'email', value: 'ann@example.com' },
+    ] as const) {
       expect(await repo.findMember(b.organizationId, lookup)).toBeNull();
     }
     expect(await repo.findMember(a.organizationId, { by: 'externalId', value: '' })).toBeNull();
@@ -85,14 +100,18 @@ export function provisioningSuite({ h, test }: SuiteContext): void {
     // No collision on the empty external ID, nor in another organization.
     expect(await repo.insertMember(memberRecord(a.organizationId))).toEqual({ status: 'inserted' });
     expect(await repo.insertMember(memberRecord(a.organizationId))).toEqual({ status: 'inserted' });
-    expect(await repo.insertMember(memberRecord(b.organizationId, { emailAddress: 'ann@example.com', externalId: 'emp-1' }))).toEqual({ status: 'inserted' });
+    expect(await repo.insertMember(memberRecord(b.organizationId, { emailAddress: 'ann@example.com', externalId: 'emp-1' }))).toEqual({
+      status: 'inserted',
+    });
   });
 
   test('of 20 concurrent member inserts with one e-mail address, exactly one succeeds', async () => {
     const org = organizationRecord();
     await h().repository.insertOrganization(org);
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => h().repository.insertMember(memberRecord(org.organizationId, { emailAddress: i % 2 ? 'RACE@example.com' : 'race@example.com' }))),
+      Array.from({ length: 20 }, (_, i) =>
+        h().repository.insertMember(memberRecord(org.organizationId, { emailAddress: i % 2 ? 'RACE@example.com' : 'race@example.com' })),
+      ),
     );
     expect(results.filter((r) => r.status === 'inserted')).toHaveLength(1);
   });
@@ -143,7 +162,9 @@ export function provisioningSuite({ h, test }: SuiteContext): void {
     expect(await repo.findRegistrations(org.organizationId, gone.memberId)).toEqual({ active: null, pending: null });
     expect((await repo.findRegistrations(org.organizationId, kept.memberId)).active).not.toBeNull();
     // The e-mail and external ID are free again.
-    expect(await repo.insertMember(memberRecord(org.organizationId, { emailAddress: gone.emailAddress, externalId: 'emp-gone' }))).toEqual({ status: 'inserted' });
+    expect(await repo.insertMember(memberRecord(org.organizationId, { emailAddress: gone.emailAddress, externalId: 'emp-gone' }))).toEqual({
+      status: 'inserted',
+    });
 
     expect(await repo.deleteOrganization(org.organizationId)).toBe(true);
     expect(await repo.deleteOrganization(org.organizationId)).toBe(false);
@@ -153,11 +174,17 @@ export function provisioningSuite({ h, test }: SuiteContext): void {
     const dump = JSON.stringify(await h().dump());
     expect(dump).not.toContain(kept.memberId);
     // Its identifiers are free again.
-    expect(await repo.insertOrganization(organizationRecord({ organizationSlug: org.organizationSlug, organizationExternalId: 'crm-del' }))).toEqual({ status: 'inserted' });
+    expect(
+      await repo.insertOrganization(organizationRecord({ organizationSlug: org.organizationSlug, organizationExternalId: 'crm-del' })),
+    ).toEqual({ status: 'inserted' });
   });
 
   test('through the service: finds by every identifier, never through another organization', async () => {
-    const { organizationId, memberId, organizationSlug } = await h().provision({ externalId: 'employee-7', orgExternalId: 'crm-42', email: 'Grace.Hopper@Example.com' });
+    const { organizationId, memberId, organizationSlug } = await h().provision({
+      externalId: 'employee-7',
+      orgExternalId: 'crm-42',
+      email: 'Grace.Hopper@Example.com',
+    });
     const other = await h().provision();
     for (const organization_id of [organizationId, organizationSlug, 'crm-42']) {
       for (const member_id of [memberId, 'employee-7']) {
@@ -166,23 +193,42 @@ export function provisioningSuite({ h, test }: SuiteContext): void {
         expect(got.organization.organization_id).toBe(organizationId);
       }
     }
-    const byEmail = await h().service.organizations.members.get({ organization_id: organizationId, email_address: 'grace.hopper@example.COM' });
+    const byEmail = await h().service.organizations.members.get({
+      organization_id: organizationId,
+      email_address: 'grace.hopper@example.COM',
+    });
     expect(byEmail.member_id).toBe(memberId);
     const service = h().service;
-    expect(await errorTypeOf(service.organizations.members.get({ organization_id: other.organizationId, email_address: 'grace.hopper@example.com' }))).toBe('member_not_found');
-    expect(await errorTypeOf(service.organizations.members.get({ organization_id: other.organizationId, member_id: memberId }))).toBe('member_not_found');
+    expect(
+      await errorTypeOf(
+        service.organizations.members.get({ organization_id: other.organizationId, email_address: 'grace.hopper@example.com' }),
+      ),
+    ).toBe('member_not_found');
+    expect(await errorTypeOf(service.organizations.members.get({ organization_id: other.organizationId, member_id: memberId }))).toBe(
+      'member_not_found',
+    );
     expect(await errorTypeOf(service.organizations.members.get({ organization_id: organizationId }))).toBe('bad_request');
-    expect(await errorTypeOf(service.organizations.get({ organization_id: 'organization-test-00000000-0000-4000-8000-000000000000' }))).toBe('organization_not_found');
+    expect(
+      await errorTypeOf(service.organizations.get({ organization_id: 'organization-test-00000000-0000-4000-8000-000000000000' })),
+    ).toBe('organization_not_found');
   });
 
   test('through the service: deletes racing writes leave every write landed or answered with a documented not-found', async () => {
     for (let round = 0; round < 3; round++) {
-      const { organization } = await h().service.organizations.create({ organization_name: 'Racing', organization_slug: `racing-${round}` });
+      const { organization } = await h().service.organizations.create({
+        organization_name: 'Racing',
+        organization_slug: `racing-${round}`,
+      });
       const orgId = organization.organization_id;
-      const { member_id } = await h().service.organizations.members.create({ organization_id: orgId, email_address: `m-${round}@race.example` });
+      const { member_id } = await h().service.organizations.members.create({
+        organization_id: orgId,
+        email_address: `m-${round}@race.example`,
+      });
       const service = h().service;
       const outcomes = await Promise.all([
-        ...Array.from({ length: 8 }, (_, i) => errorTypeOf(service.organizations.members.create({ organization_id: orgId, email_address: `n-${round}-${i}@race.example` }))),
+        ...Array.from({ length: 8 }, (_, i) =>
+          errorTypeOf(service.organizations.members.create({ organization_id: orgId, email_address: `n-${round}-${i}@race.example` })),
+        ),
         ...Array.from({ length: 4 }, () => errorTypeOf(service.sessions.startIntermediate({ organization_id: orgId, member_id }))),
         ...Array.from({ length: 4 }, () => errorTypeOf(service.totps.create({ organization_id: orgId, member_id }))),
         errorTypeOf(service.organizations.members.delete({ organization_id: orgId, member_id })),

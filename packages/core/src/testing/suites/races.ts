@@ -24,7 +24,16 @@ export function racesSuite({ h, test }: SuiteContext): void {
     const tokens = await Promise.all(Array.from({ length: 20 }, () => ist(e.organizationId, e.memberId)));
     const theCode = code(e.secret);
     const results = await Promise.all(
-      tokens.map((t) => errorTypeOf(h().service.totps.authenticate({ organization_id: e.organizationId, member_id: e.memberId, code: theCode, intermediate_session_token: t }))),
+      tokens.map((t) =>
+        errorTypeOf(
+          h().service.totps.authenticate({
+            organization_id: e.organizationId,
+            member_id: e.memberId,
+            code: theCode,
+            intermediate_session_token: t,
+          }),
+        ),
+      ),
     );
     expect(results.filter((r) => r === 'succeeded')).toHaveLength(1);
     expectRefusedOrLocked(results, 'totp_code_already_authenticated');
@@ -36,7 +45,16 @@ export function racesSuite({ h, test }: SuiteContext): void {
     const e = await active();
     const theCode = code(e.secret);
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => errorTypeOf(h().service.totps.authenticate({ organization_id: e.organizationId, member_id: e.memberId, code: theCode, session_token: e.sessionToken }))),
+      Array.from({ length: 20 }, () =>
+        errorTypeOf(
+          h().service.totps.authenticate({
+            organization_id: e.organizationId,
+            member_id: e.memberId,
+            code: theCode,
+            session_token: e.sessionToken,
+          }),
+        ),
+      ),
     );
     expect(results.filter((r) => r === 'succeeded')).toHaveLength(1);
     expectRefusedOrLocked(results, 'totp_code_already_authenticated');
@@ -47,9 +65,17 @@ export function racesSuite({ h, test }: SuiteContext): void {
     const tokens = await Promise.all(Array.from({ length: 20 }, () => ist(e.organizationId, e.memberId)));
     const results = await Promise.all(
       tokens.map((t) =>
-        h().service.recoveryCodes
-          .recover({ organization_id: e.organizationId, member_id: e.memberId, recovery_code: e.recoveryCodes[3]!, intermediate_session_token: t })
-          .then((r) => r.recovery_codes_remaining, (error: { error_type?: string }) => error.error_type),
+        h()
+          .service.recoveryCodes.recover({
+            organization_id: e.organizationId,
+            member_id: e.memberId,
+            recovery_code: e.recoveryCodes[3]!,
+            intermediate_session_token: t,
+          })
+          .then(
+            (r) => r.recovery_codes_remaining,
+            (error: { error_type?: string }) => error.error_type,
+          ),
       ),
     );
     expect(results.filter((r) => r === 9)).toHaveLength(1);
@@ -62,7 +88,14 @@ export function racesSuite({ h, test }: SuiteContext): void {
     const token = await ist(e.organizationId, e.memberId);
     const results = await Promise.all(
       e.recoveryCodes.map((recovery_code) =>
-        errorTypeOf(h().service.recoveryCodes.recover({ organization_id: e.organizationId, member_id: e.memberId, recovery_code, intermediate_session_token: token })),
+        errorTypeOf(
+          h().service.recoveryCodes.recover({
+            organization_id: e.organizationId,
+            member_id: e.memberId,
+            recovery_code,
+            intermediate_session_token: token,
+          }),
+        ),
       ),
     );
     expect(results.filter((r) => r === 'succeeded')).toHaveLength(1);
@@ -85,14 +118,26 @@ export function racesSuite({ h, test }: SuiteContext): void {
     const theCode = code(e.secret);
     const ids = { organization_id: e.organizationId, member_id: e.memberId };
     try {
-      expect(await errorTypeOf(h().service.totps.authenticate({ ...ids, code: theCode, session_token: e.sessionToken }))).toBe('session_not_found');
-      expect(await errorTypeOf(h().service.recoveryCodes.recover({ ...ids, recovery_code: e.recoveryCodes[2]!, session_token: e.sessionToken }))).toBe('session_not_found');
+      expect(await errorTypeOf(h().service.totps.authenticate({ ...ids, code: theCode, session_token: e.sessionToken }))).toBe(
+        'session_not_found',
+      );
+      expect(
+        await errorTypeOf(h().service.recoveryCodes.recover({ ...ids, recovery_code: e.recoveryCodes[2]!, session_token: e.sessionToken })),
+      ).toBe('session_not_found');
     } finally {
       repo.beginMfaAttempt = realBegin;
     }
     // Neither proof was spent: both still work, with an IST.
-    expect(await errorTypeOf(h().service.totps.authenticate({ ...ids, code: theCode, intermediate_session_token: await ist(e.organizationId, e.memberId) }))).toBe('succeeded');
-    const recovered = await h().service.recoveryCodes.recover({ ...ids, recovery_code: e.recoveryCodes[2]!, intermediate_session_token: await ist(e.organizationId, e.memberId) });
+    expect(
+      await errorTypeOf(
+        h().service.totps.authenticate({ ...ids, code: theCode, intermediate_session_token: await ist(e.organizationId, e.memberId) }),
+      ),
+    ).toBe('succeeded');
+    const recovered = await h().service.recoveryCodes.recover({
+      ...ids,
+      recovery_code: e.recoveryCodes[2]!,
+      intermediate_session_token: await ist(e.organizationId, e.memberId),
+    });
     expect(recovered.recovery_codes_remaining).toBe(9);
   });
 
@@ -106,16 +151,27 @@ export function racesSuite({ h, test }: SuiteContext): void {
       const found = await realBegin.call(repo, query);
       repo.beginMfaAttempt = realBegin;
       const winner = await h().service.totps.authenticate({
-        organization_id: e.organizationId, member_id: e.memberId, code: theCode, intermediate_session_token: await ist(e.organizationId, e.memberId),
+        organization_id: e.organizationId,
+        member_id: e.memberId,
+        code: theCode,
+        intermediate_session_token: await ist(e.organizationId, e.memberId),
       });
       expect(winner.status_code).toBe(200);
       return found;
     };
     const before = await repo.findMember(e.organizationId, { by: 'id', value: e.memberId });
     try {
-      expect(await errorTypeOf(h().service.totps.authenticate({
-        organization_id: e.organizationId, member_id: e.memberId, code: theCode, session_token: e.sessionToken, set_mfa_enrollment: 'enroll',
-      }))).toBe('totp_code_already_authenticated');
+      expect(
+        await errorTypeOf(
+          h().service.totps.authenticate({
+            organization_id: e.organizationId,
+            member_id: e.memberId,
+            code: theCode,
+            session_token: e.sessionToken,
+            set_mfa_enrollment: 'enroll',
+          }),
+        ),
+      ).toBe('totp_code_already_authenticated');
     } finally {
       repo.beginMfaAttempt = realBegin;
     }

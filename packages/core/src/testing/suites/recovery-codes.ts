@@ -9,7 +9,12 @@ export function recoveryCodesSuite({ h, test }: SuiteContext): void {
 
   test('counts what is left, never returning a code', async () => {
     const e = await active();
-    await h().service.recoveryCodes.recover({ organization_id: e.organizationId, member_id: e.memberId, recovery_code: e.recoveryCodes[4]!, session_token: e.sessionToken });
+    await h().service.recoveryCodes.recover({
+      organization_id: e.organizationId,
+      member_id: e.memberId,
+      recovery_code: e.recoveryCodes[4]!,
+      session_token: e.sessionToken,
+    });
     const got = await h().service.recoveryCodes.get({ organization_id: e.organizationId, member_id: e.memberId });
     expect(got.recovery_codes_remaining).toBe(9);
     expect(got.recovery_codes).toEqual([]);
@@ -22,11 +27,23 @@ export function recoveryCodesSuite({ h, test }: SuiteContext): void {
     expect(rotated.recovery_codes).toHaveLength(10);
     expect(rotated.recovery_codes.some((c) => e.recoveryCodes.includes(c))).toBe(false);
     for (const old of e.recoveryCodes.slice(0, 3)) {
-      expect(await errorTypeOf(h().service.recoveryCodes.recover({ organization_id: e.organizationId, member_id: e.memberId, recovery_code: old, session_token: e.sessionToken }))).toBe(
-        'unable_to_authenticate_recovery_code',
-      );
+      expect(
+        await errorTypeOf(
+          h().service.recoveryCodes.recover({
+            organization_id: e.organizationId,
+            member_id: e.memberId,
+            recovery_code: old,
+            session_token: e.sessionToken,
+          }),
+        ),
+      ).toBe('unable_to_authenticate_recovery_code');
     }
-    const ok = await h().service.recoveryCodes.recover({ organization_id: e.organizationId, member_id: e.memberId, recovery_code: rotated.recovery_codes[9]!, session_token: e.sessionToken });
+    const ok = await h().service.recoveryCodes.recover({
+      organization_id: e.organizationId,
+      member_id: e.memberId,
+      recovery_code: rotated.recovery_codes[9]!,
+      session_token: e.sessionToken,
+    });
     expect(ok.recovery_codes_remaining).toBe(9);
   });
 
@@ -42,7 +59,11 @@ export function recoveryCodesSuite({ h, test }: SuiteContext): void {
     const second = recoveryCodeSet();
     // Concurrent rotations leave exactly one whole set.
     const sets = [second, recoveryCodeSet(), recoveryCodeSet()];
-    expect(await Promise.all(sets.map((s) => repo.replaceRecoveryCodes(registration.totpRegistrationId, s.hashes)))).toEqual([true, true, true]);
+    expect(await Promise.all(sets.map((s) => repo.replaceRecoveryCodes(registration.totpRegistrationId, s.hashes)))).toEqual([
+      true,
+      true,
+      true,
+    ]);
     expect(await repo.countRecoveryCodes(registration.totpRegistrationId)).toBe(10);
     const dump = JSON.stringify(await h().dump());
     const whole = sets.filter((s) => s.hashes.every((x) => dump.includes(x.hash)));
@@ -53,7 +74,11 @@ export function recoveryCodesSuite({ h, test }: SuiteContext): void {
 
   test('needs an active registration', async () => {
     const e = await pending();
-    expect(await errorTypeOf(h().service.recoveryCodes.get({ organization_id: e.organizationId, member_id: e.memberId }))).toBe('totp_not_found');
-    expect(await errorTypeOf(h().service.recoveryCodes.rotate({ organization_id: e.organizationId, member_id: e.memberId }))).toBe('totp_not_found');
+    expect(await errorTypeOf(h().service.recoveryCodes.get({ organization_id: e.organizationId, member_id: e.memberId }))).toBe(
+      'totp_not_found',
+    );
+    expect(await errorTypeOf(h().service.recoveryCodes.rotate({ organization_id: e.organizationId, member_id: e.memberId }))).toBe(
+      'totp_not_found',
+    );
   });
 }

@@ -20,7 +20,8 @@ export function registrationSuite({ h, test }: SuiteContext): void {
   const keyring = () => createKeyring('encryption keys', CONTRACT_ENCRYPTION_KEYS, { exactBytes: 32 });
   const pepper = () => createKeyring('recovery code pepper', CONTRACT_RECOVERY_CODE_PEPPER, { minBytes: 32 });
   /** The stored hash of each code (under the current pepper): what the store must hold, and nothing else of them. */
-  const storedHashesOf = (codes: string[]) => codes.map((c) => recoveryCodeLookupHashes(normalizeRecoveryCode(c)!, pepper(), nobleCrypto)[0]!.hash);
+  const storedHashesOf = (codes: string[]) =>
+    codes.map((c) => recoveryCodeLookupHashes(normalizeRecoveryCode(c)!, pepper(), nobleCrypto)[0]!.hash);
 
   test('stores a pending registration whose encrypted secret and hashed codes match the response', async () => {
     const { organizationId, memberId } = await h().provision();
@@ -31,7 +32,12 @@ export function registrationSuite({ h, test }: SuiteContext): void {
 
     const { active: none, pending } = await h().repository.findRegistrations(organizationId, memberId);
     expect(none).toBeNull();
-    expect(pending).toMatchObject({ totpRegistrationId: created.totp_registration_id, status: 'pending', lastAcceptedStep: null, activatedAt: null });
+    expect(pending).toMatchObject({
+      totpRegistrationId: created.totp_registration_id,
+      status: 'pending',
+      lastAcceptedStep: null,
+      activatedAt: null,
+    });
     expect(pending!.expiresAt!.getTime()).toBe(h().now() + 60 * MINUTE_MS);
     expect(pending!.createdAt.getTime()).toBe(h().now());
     const binding = { organizationId, memberId, totpRegistrationId: created.totp_registration_id };
@@ -73,7 +79,9 @@ export function registrationSuite({ h, test }: SuiteContext): void {
 
   test('keeps exactly one whole pending registration under 20 concurrent creates', async () => {
     const { organizationId, memberId } = await h().provision();
-    const results = await Promise.allSettled(Array.from({ length: 20 }, () => h().service.totps.create({ organization_id: organizationId, member_id: memberId })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => h().service.totps.create({ organization_id: organizationId, member_id: memberId })),
+    );
     const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     expect(ok.length).toBeGreaterThanOrEqual(1);
     const { pending } = await h().repository.findRegistrations(organizationId, memberId);
@@ -83,21 +91,34 @@ export function registrationSuite({ h, test }: SuiteContext): void {
     // Nothing of the losers remains anywhere in the store: no second pending row, no orphaned codes.
     const dump = JSON.stringify(await h().dump());
     expect([...new Set(dump.match(/member-totp-test-[0-9a-f-]{36}/g))]).toEqual([winner!.totp_registration_id]);
-    for (const loser of ok.filter((c) => c !== winner)) for (const hash of storedHashesOf(loser.recovery_codes)) expect(dump).not.toContain(hash);
+    for (const loser of ok.filter((c) => c !== winner))
+      for (const hash of storedHashesOf(loser.recovery_codes)) expect(dump).not.toContain(hash);
   });
 
   test('refuses an expiration_minutes outside [5, 1440], a member who is not active, and unknown names, writing nothing', async () => {
     const { organizationId, memberId } = await h().provision();
     for (const expiration_minutes of [4, 1441, 5.5, '60', -1, Number.NaN]) {
-      expect(await errorTypeOf(h().service.totps.create({ organization_id: organizationId, member_id: memberId, expiration_minutes } as never))).toBe('invalid_expiration');
+      expect(
+        await errorTypeOf(h().service.totps.create({ organization_id: organizationId, member_id: memberId, expiration_minutes } as never)),
+      ).toBe('invalid_expiration');
     }
     await h().service.totps.create({ organization_id: organizationId, member_id: memberId, expiration_minutes: 5 });
-    expect((await h().repository.findRegistrations(organizationId, memberId)).pending!.expiresAt!.getTime()).toBe(h().now() + 5 * MINUTE_MS);
-    const { member_id } = await h().service.organizations.members.create({ organization_id: organizationId, email_address: 'pending@example.com', create_member_as_pending: true });
-    expect(await errorTypeOf(h().service.totps.create({ organization_id: organizationId, member_id }))).toBe('action_available_only_for_active_members');
+    expect((await h().repository.findRegistrations(organizationId, memberId)).pending!.expiresAt!.getTime()).toBe(
+      h().now() + 5 * MINUTE_MS,
+    );
+    const { member_id } = await h().service.organizations.members.create({
+      organization_id: organizationId,
+      email_address: 'pending@example.com',
+      create_member_as_pending: true,
+    });
+    expect(await errorTypeOf(h().service.totps.create({ organization_id: organizationId, member_id }))).toBe(
+      'action_available_only_for_active_members',
+    );
     expect(await h().repository.findRegistrations(organizationId, member_id)).toEqual({ active: null, pending: null });
     expect(await errorTypeOf(h().service.totps.create({ organization_id: 'no-such-org', member_id }))).toBe('organization_not_found');
-    expect(await errorTypeOf(h().service.totps.create({ organization_id: organizationId, member_id: 'no-such-member' }))).toBe('member_not_found');
+    expect(await errorTypeOf(h().service.totps.create({ organization_id: organizationId, member_id: 'no-such-member' }))).toBe(
+      'member_not_found',
+    );
   });
 
   test('saveRegistration: refuses a second active registration, and activates the member for an active one', async () => {
@@ -110,7 +131,10 @@ export function registrationSuite({ h, test }: SuiteContext): void {
     const at = new Date(member.updatedAt.getTime() + 1000);
     expect(await repo.saveRegistration(first, [], { defaultMfaMethod: 'totp', updatedAt: at })).toBe('saved');
     expect(await repo.findMember(org.organizationId, { by: 'id', value: member.memberId })).toEqual({
-      ...member, totpRegistrationId: first.totpRegistrationId, defaultMfaMethod: 'totp', updatedAt: at,
+      ...member,
+      totpRegistrationId: first.totpRegistrationId,
+      defaultMfaMethod: 'totp',
+      updatedAt: at,
     });
     expect(await repo.saveRegistration(registrationRecord(member), [])).toBe('active_totp_exists');
     expect(await repo.saveRegistration(registrationRecord(member, { status: 'pending' }), [])).toBe('active_totp_exists');
@@ -121,7 +145,10 @@ export function registrationSuite({ h, test }: SuiteContext): void {
     const { organizationId, memberId } = await h().provision();
     const secret = new Uint8Array(20).map((_, i) => i * 7 + 1);
     const migrated = await h().service.totps.migrate({
-      organization_id: organizationId, member_id: memberId, secret: encodeSecret(secret).toLowerCase(), recovery_codes: ['AAAA-BBBB-CCCC', 'dddd eeee ffff'],
+      organization_id: organizationId,
+      member_id: memberId,
+      secret: encodeSecret(secret).toLowerCase(),
+      recovery_codes: ['AAAA-BBBB-CCCC', 'dddd eeee ffff'],
     });
     expect(migrated.recovery_codes).toEqual(['aaaa-bbbb-cccc', 'dddd-eeee-ffff']);
     expect(migrated.member).toMatchObject({ totp_registration_id: migrated.totp_registration_id, default_mfa_method: 'totp' });
@@ -130,14 +157,27 @@ export function registrationSuite({ h, test }: SuiteContext): void {
     const dump = JSON.stringify(await h().dump());
     expect(dump).not.toContain('aaaa-bbbb-cccc');
     expect(dump).not.toContain(encodeSecret(secret));
-    const result = await h().service.totps.authenticate({ organization_id: organizationId, member_id: memberId, code: code(secret), intermediate_session_token: await ist(organizationId, memberId) });
+    const result = await h().service.totps.authenticate({
+      organization_id: organizationId,
+      member_id: memberId,
+      code: code(secret),
+      intermediate_session_token: await ist(organizationId, memberId),
+    });
     expect(result.member_session.authentication_factors[0]!.type).toBe('totp');
-    expect(await errorTypeOf(h().service.totps.migrate({ organization_id: organizationId, member_id: memberId, secret: encodeSecret(secret) }))).toBe('active_totp_exists');
+    expect(
+      await errorTypeOf(h().service.totps.migrate({ organization_id: organizationId, member_id: memberId, secret: encodeSecret(secret) })),
+    ).toBe('active_totp_exists');
     const other = await h().provision();
-    const minted = await h().service.totps.migrate({ organization_id: other.organizationId, member_id: other.memberId, secret: encodeSecret(secret) });
+    const minted = await h().service.totps.migrate({
+      organization_id: other.organizationId,
+      member_id: other.memberId,
+      secret: encodeSecret(secret),
+    });
     expect(minted.recovery_codes).toHaveLength(10);
     for (const weak of ['JBSWY3DPEHPK3PXP', 'not base32!', '']) {
-      expect(await errorTypeOf(h().service.totps.migrate({ organization_id: other.organizationId, member_id: other.memberId, secret: weak }))).toBe('bad_request');
+      expect(
+        await errorTypeOf(h().service.totps.migrate({ organization_id: other.organizationId, member_id: other.memberId, secret: weak })),
+      ).toBe('bad_request');
     }
   });
 
@@ -145,11 +185,16 @@ export function registrationSuite({ h, test }: SuiteContext): void {
     const e = await active();
     const deleted = await h().service.organizations.members.deleteTOTP({ organization_id: e.organizationId, member_id: e.memberId });
     expect(deleted.member).toMatchObject({ totp_registration_id: '', default_mfa_method: '' });
-    expect(await h().repository.findMember(e.organizationId, { by: 'id', value: e.memberId })).toMatchObject({ totpRegistrationId: '', defaultMfaMethod: '' });
+    expect(await h().repository.findMember(e.organizationId, { by: 'id', value: e.memberId })).toMatchObject({
+      totpRegistrationId: '',
+      defaultMfaMethod: '',
+    });
     expect(await h().repository.findRegistrations(e.organizationId, e.memberId)).toEqual({ active: null, pending: null });
     expect(await h().repository.countRecoveryCodes(e.registrationId)).toBe(0);
     expect((await h().service.sessions.authenticate({ session_token: e.sessionToken })).member_id).toBe(e.memberId);
-    expect(await errorTypeOf(h().service.organizations.members.deleteTOTP({ organization_id: e.organizationId, member_id: e.memberId }))).toBe('totp_not_found');
+    expect(
+      await errorTypeOf(h().service.organizations.members.deleteTOTP({ organization_id: e.organizationId, member_id: e.memberId })),
+    ).toBe('totp_not_found');
     const created = await h().service.totps.create({ organization_id: e.organizationId, member_id: e.memberId });
     expect(created.totp_registration_id).not.toBe(e.registrationId);
   });
@@ -157,10 +202,24 @@ export function registrationSuite({ h, test }: SuiteContext): void {
   test('refuses on create a token of another member, or an unknown one', async () => {
     const a = await active();
     const b = await h().provision();
-    expect(await errorTypeOf(h().service.totps.create({ organization_id: b.organizationId, member_id: b.memberId, session_token: a.sessionToken }))).toBe('session_authorization_error');
-    expect(await errorTypeOf(h().service.totps.create({ organization_id: b.organizationId, member_id: b.memberId, session_jwt: 'a.b.c' }))).toBe('session_not_found');
-    expect(await errorTypeOf(h().service.totps.create({ organization_id: b.organizationId, member_id: b.memberId, intermediate_session_token: 'nope' }))).toBe('intermediate_session_not_found');
-    expect(await errorTypeOf(h().service.totps.create({ organization_id: a.organizationId, member_id: a.memberId, session_token: a.sessionToken }))).toBe('active_totp_exists');
+    expect(
+      await errorTypeOf(
+        h().service.totps.create({ organization_id: b.organizationId, member_id: b.memberId, session_token: a.sessionToken }),
+      ),
+    ).toBe('session_authorization_error');
+    expect(
+      await errorTypeOf(h().service.totps.create({ organization_id: b.organizationId, member_id: b.memberId, session_jwt: 'a.b.c' })),
+    ).toBe('session_not_found');
+    expect(
+      await errorTypeOf(
+        h().service.totps.create({ organization_id: b.organizationId, member_id: b.memberId, intermediate_session_token: 'nope' }),
+      ),
+    ).toBe('intermediate_session_not_found');
+    expect(
+      await errorTypeOf(
+        h().service.totps.create({ organization_id: a.organizationId, member_id: a.memberId, session_token: a.sessionToken }),
+      ),
+    ).toBe('active_totp_exists');
     expect(await h().repository.findRegistrations(b.organizationId, b.memberId)).toEqual({ active: null, pending: null });
   });
 }
