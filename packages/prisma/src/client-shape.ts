@@ -41,16 +41,14 @@ export type TotpMemberSessionRow = Omit<MemberSessionRecord, 'authenticationFact
   customClaims: unknown;
 };
 
-/** A JSON value as a Prisma `Json` field takes it: the adapter passes one with `toJSON()` (see rows.ts), one of `InputJsonValue`'s forms. */
+/** A JSON value as a Prisma `Json` field takes it: one with `toJSON()` (rows.ts), one of `InputJsonValue`'s forms. */
 export type JsonInput = { toJSON(): unknown };
 
 /** A row as `create` takes it: its JSON fields as `JsonInput`. */
 export type RowInput<Row, JsonField extends keyof Row = never> = Omit<Row, JsonField> & { [K in JsonField]: JsonInput };
 
 /** What `createMany`, `updateMany` and `deleteMany` resolve to. */
-export interface BatchCount {
-  count: number;
-}
+export type BatchCount = { count: number };
 
 /** `where` and `data` arguments, checked by Prisma when the call is made (the tests make every call the adapter makes). */
 export type QueryArgs = Record<string, unknown>;
@@ -63,14 +61,13 @@ export interface TotpDelegate<Row, Input = Row> {
   findFirst(args: { where: QueryArgs }): PromiseLike<Row | null>;
   findMany(args: { where: QueryArgs }): PromiseLike<Row[]>;
   count(args: { where: QueryArgs }): PromiseLike<number>;
-  update(args: { where: QueryArgs; data: QueryArgs }): PromiseLike<Row>;
   updateMany(args: { where: QueryArgs; data: QueryArgs }): PromiseLike<BatchCount>;
   /** `UPDATE … RETURNING`: Prisma has it for PostgreSQL and SQLite. */
   updateManyAndReturn(args: { where: QueryArgs; data: QueryArgs }): PromiseLike<Row[]>;
   deleteMany(args: { where: QueryArgs }): PromiseLike<BatchCount>;
 }
 
-/** The delegates, as a client and an interactive transaction both have them. */
+/** The delegates and raw SQL, as a client and an interactive transaction both have them. */
 export interface TotpPrismaDelegates {
   totpOrganization: TotpDelegate<TotpOrganizationRow, RowInput<TotpOrganizationRow, 'allowedMfaMethods'>>;
   totpMember: TotpDelegate<TotpMemberRow>;
@@ -78,21 +75,16 @@ export interface TotpPrismaDelegates {
   totpRecoveryCode: TotpDelegate<TotpRecoveryCodeRow>;
   totpIntermediateSession: TotpDelegate<TotpIntermediateSessionRow, RowInput<TotpIntermediateSessionRow, 'authenticationFactors'>>;
   totpMemberSession: TotpDelegate<TotpMemberSessionRow, RowInput<TotpMemberSessionRow, 'authenticationFactors' | 'customClaims'>>;
-}
-
-/**
- * Options of an interactive transaction, as Prisma takes them: how long to wait for a pooled connection and how long the
- * transaction may run, in milliseconds; Prisma's isolation level name (`'Serializable'` …), else the database's default.
- */
-export interface TotpTransactionOptions {
-  maxWait?: number;
-  timeout?: number;
-  isolationLevel?: string;
+  /** Raw SQL with `$n` (PostgreSQL) or `?` (SQLite) parameters: the statements of mfa-attempts.ts and sessions.ts. */
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
 }
 
 /** The host's PrismaClient, as far as the repository uses it. */
 export interface TotpPrismaClient extends TotpPrismaDelegates {
-  $transaction<R>(fn: (tx: TotpPrismaDelegates) => Promise<R>, options?: TotpTransactionOptions): PromiseLike<R>;
-  /** Raw SQL with `$n` parameters: on PostgreSQL, the two statements of postgres-statements.ts. */
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
+  /** `maxWait` (for a pooled connection) and `timeout` in ms; `isolationLevel` as Prisma names it (`'Serializable'` …). */
+  $transaction<R>(
+    fn: (tx: TotpPrismaDelegates) => Promise<R>,
+    options?: { maxWait?: number; timeout?: number; isolationLevel?: string },
+  ): PromiseLike<R>;
 }

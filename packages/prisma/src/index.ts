@@ -11,21 +11,5 @@ export {
   type Migration,
   type MigrationTarget,
 } from './migrations';
-export { isStoreUnreachable, translateStoreError } from './store-errors';
-export { preparedStatementNames, type NamedStatementQuery, type PreparedStatementNamesOptions } from './prepared-statements';
-export type {
-  BatchCount,
-  PrismaProvider,
-  TotpDelegate,
-  TotpPrismaClient,
-  TotpPrismaDelegates,
-  TotpTransactionOptions,
-} from './client-shape';
-export type {
-  TotpIntermediateSessionRow,
-  TotpMemberRow,
-  TotpMemberSessionRow,
-  TotpOrganizationRow,
-  TotpRecoveryCodeRow,
-  TotpRegistrationRow,
-} from './client-shape';
+export { preparedStatementNames, type PreparedStatementNamesOptions } from './prepared-statements';
+export type { PrismaProvider, TotpPrismaClient } from './client-shape';

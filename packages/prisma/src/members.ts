@@ -13,7 +13,7 @@ export function memberKey({ by, value }: MemberLookup): Record<string, string> |
   return by === 'email' ? { emailAddressLower: value.toLowerCase() } : { externalId: value };
 }
 
-export function memberMethods({ prisma }: Store): Pick<TotpRepository, 'insertMember' | 'findMember' | 'updateMember' | 'deleteMember'> {
+export function memberMethods({ prisma }: Store) {
   return {
     // The unique indexes decide, so that of concurrent inserts exactly one wins; a lookup then names the one refused.
     insertMember: async (member) => {
@@ -48,5 +48,5 @@ export function memberMethods({ prisma }: Store): Pick<TotpRepository, 'insertMe
     // One statement: the schema's ON DELETE CASCADE foreign keys remove registrations, codes and sessions with it.
     deleteMember: async (organizationId, memberId) =>
       (await prisma.totpMember.deleteMany({ where: { organizationId, memberId } })).count === 1,
-  };
+  } satisfies Partial<TotpRepository>;
 }

@@ -1,9 +1,14 @@
+// applyMigrations through a PrismaClient on both databases: once, idempotent, racing processes, refused checksums and a
+// failure halfway rolled back; and the embedded SQL matches the shipped .sql files.
+
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PrismaClient as PostgresClient } from '../generated/postgresql/client/client.ts';
+import { PrismaClient as SqliteClient } from '../generated/sqlite/client/client.ts';
 import { renderMigrationModule } from '../scripts/embed-migrations.mjs';
 import { PACKAGE_ROOT } from '../test/support/paths';
 import { createPostgresStore, createSqliteStore, freshSchemaName, postgresUrl } from '../test/support/stores';
@@ -33,6 +38,11 @@ describe('the shipped migrations', () => {
   });
 });
 
+/** A PrismaClient over a SQLite file of its own (every one of them one connection). */
+const sqliteClient = (file: string) => new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: `file:${file}` }) });
+/** A PrismaClient of its own on the test server, with one connection. */
+const postgresClient = () => new PostgresClient({ adapter: new PrismaPg({ connectionString: postgresUrl(), max: 1 }) });
+
 describe('applyMigrations on SQLite', () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -45,8 +55,7 @@ describe('applyMigrations on SQLite', () => {
   it('applies once through a PrismaClient and is a no-op the second time', async () => {
     const store = await createSqliteStore(); // applied once already
     try {
-      const { applyMigrations: apply } = await import('./migrations');
-      expect(await apply(store.prisma, { provider: 'sqlite' })).toEqual({ applied: [], alreadyApplied: ALL_MIGRATIONS });
+      expect(await applyMigrations(store.prisma, { provider: 'sqlite' })).toEqual({ applied: [], alreadyApplied: ALL_MIGRATIONS });
       const recorded = await store.prisma.$queryRawUnsafe<Array<{ id: string }>>('SELECT "id" FROM "totp_migrations"');
       expect(recorded.map((r) => r.id)).toEqual(ALL_MIGRATIONS);
     } finally {
@@ -54,54 +63,55 @@ describe('applyMigrations on SQLite', () => {
     }
   });
 
-  // Two connections in one thread cannot race (better-sqlite3 blocks the thread while it waits for a lock): the
-  // second one must see what the first recorded. BEGIN IMMEDIATE is what makes processes that do race take turns.
-  it('applies through a better-sqlite3 Database; a second connection to the file finds it applied', async () => {
+  it('applies through one client; a second client (another connection) to the file finds it applied', async () => {
     const file = tempFile();
-    const a = new Database(file);
-    const b = new Database(file);
+    const [a, b] = [sqliteClient(file), sqliteClient(file)];
     try {
       expect(await applyMigrations(a, { provider: 'sqlite' })).toEqual({ applied: ALL_MIGRATIONS, alreadyApplied: [] });
       expect(await applyMigrations(b, { provider: 'sqlite' })).toEqual({ applied: [], alreadyApplied: ALL_MIGRATIONS });
-      const tables = a.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'totp_%' ORDER BY name").all();
+      const tables = await a.$queryRawUnsafe<unknown[]>("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'totp_%'");
       expect(tables).toHaveLength(7);
     } finally {
-      a.close();
-      b.close();
+      await Promise.all([a.$disconnect(), b.$disconnect()]);
     }
   });
 
   it('refuses a database where an applied migration has another checksum', async () => {
-    const db = new Database(tempFile());
+    const prisma = sqliteClient(tempFile());
     try {
-      await applyMigrations(db, { provider: 'sqlite' });
-      db.prepare('UPDATE "totp_migrations" SET "checksum" = ?').run('0'.repeat(64));
-      await expect(applyMigrations(db, { provider: 'sqlite' })).rejects.toThrow(/0001_init was applied with a different checksum/);
+      await applyMigrations(prisma, { provider: 'sqlite' });
+      await prisma.$executeRawUnsafe('UPDATE "totp_migrations" SET "checksum" = ?', '0'.repeat(64));
+      await expect(applyMigrations(prisma, { provider: 'sqlite' })).rejects.toThrow(/0001_init was applied with a different checksum/);
     } finally {
-      db.close();
+      await prisma.$disconnect();
     }
   });
 
   it('names the mistake when called wrongly', async () => {
-    await expect(applyMigrations({} as never, { provider: 'sqlite' })).rejects.toThrow(TypeError);
-    await expect(applyMigrations(new Database(':memory:'), { provider: 'mysql' as never })).rejects.toThrow(RangeError);
-    await expect(applyMigrations(new Database(':memory:'), { provider: 'sqlite', schema: 'x' })).rejects.toThrow(/PostgreSQL/);
+    const prisma = sqliteClient(':memory:');
+    await expect(applyMigrations({} as never, { provider: 'sqlite' })).rejects.toThrow(/must be a PrismaClient/);
+    await expect(applyMigrations(prisma, { provider: 'mysql' as never })).rejects.toThrow(RangeError);
+    await expect(applyMigrations(prisma, { provider: 'sqlite', schema: 'x' })).rejects.toThrow(/PostgreSQL/);
+    await prisma.$disconnect();
   });
 });
 
 describe('applyMigrations on PostgreSQL', () => {
   it('applies once, and 8 runs racing on separate connections apply it exactly once between them', async () => {
     const schema = freshSchemaName();
-    const pools = Array.from({ length: 8 }, () => new pg.Pool({ connectionString: postgresUrl(), max: 1 }));
+    const clients = Array.from({ length: 8 }, postgresClient);
     try {
-      const results = await Promise.all(pools.map((pool) => applyMigrations(pool, { provider: 'postgresql', schema })));
+      const results = await Promise.all(clients.map((prisma) => applyMigrations(prisma, { provider: 'postgresql', schema })));
       expect(results.flatMap((r) => r.applied)).toEqual(ALL_MIGRATIONS);
       expect(results.filter((r) => r.alreadyApplied.length === ALL_MIGRATIONS.length)).toHaveLength(7);
-      const { rows } = await pools[0]!.query('SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1', [schema]);
-      expect(rows[0].n).toBe(7);
+      const [{ n }] = await clients[0]!.$queryRawUnsafe<[{ n: number }]>(
+        'SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1',
+        schema,
+      );
+      expect(n).toBe(7);
     } finally {
-      await pools[0]!.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await Promise.all(pools.map((p) => p.end()));
+      await clients[0]!.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await Promise.all(clients.map((c) => c.$disconnect()));
     }
   });
 
@@ -121,17 +131,20 @@ describe('applyMigrations on PostgreSQL', () => {
 
   it('rolls back everything when a statement fails: no table, no record', async () => {
     const schema = freshSchemaName();
-    const client = new pg.Client({ connectionString: postgresUrl() });
-    await client.connect();
+    const prisma = postgresClient();
     try {
       // A table in the way makes the migration fail halfway.
-      await client.query(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}"."totp_registrations" (x int)`);
-      await expect(applyMigrations(client, { provider: 'postgresql', schema })).rejects.toThrow(/applyMigrations failed/);
-      const { rows } = await client.query('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]);
+      await prisma.$executeRawUnsafe(`CREATE SCHEMA "${schema}"`);
+      await prisma.$executeRawUnsafe(`CREATE TABLE "${schema}"."totp_registrations" (x int)`);
+      await expect(applyMigrations(prisma, { provider: 'postgresql', schema })).rejects.toThrow(/applyMigrations failed/);
+      const rows = await prisma.$queryRawUnsafe<Array<{ table_name: string }>>(
+        'SELECT table_name FROM information_schema.tables WHERE table_schema = $1',
+        schema,
+      );
       expect(rows.map((r) => r.table_name)).toEqual(['totp_registrations']);
     } finally {
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
+      await prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await prisma.$disconnect();
     }
   });
 });

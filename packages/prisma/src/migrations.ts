@@ -1,8 +1,8 @@
-// Applies the shipped SQL migrations (migrations/<provider>/*.sql) idempotently, recording them in `totp_migrations`.
-// One transaction per run; on PostgreSQL an advisory lock makes processes that start together apply them once.
+// Applies the shipped SQL migrations (migrations/<provider>/*.sql) idempotently through the host's PrismaClient, recording
+// them in `totp_migrations`. One transaction per run; processes that start together apply them once.
 
 import { createHash } from 'node:crypto';
-import type { PrismaProvider } from './client-shape';
+import type { PrismaProvider, TotpPrismaClient, TotpPrismaDelegates } from './client-shape';
 import { MIGRATION_SQL } from './internal/migration-sql';
 import { quoteIdentifier } from './names';
 import { translateStoreError } from './store-errors';
@@ -22,28 +22,8 @@ export const MIGRATIONS: Readonly<Record<PrismaProvider, readonly Migration[]>> 
   postgresql: MIGRATION_SQL.postgresql.map(([id, sql]) => ({ id, sql, checksum: checksumOf(sql) })),
 };
 
-/** A PrismaClient (any generated one): the migrations run through `$executeRawUnsafe` in an interactive transaction. */
-export interface PrismaRawClient {
-  $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
-  $transaction<R>(
-    fn: (tx: Pick<PrismaRawClient, '$executeRawUnsafe' | '$queryRawUnsafe'>) => Promise<R>,
-    options?: { maxWait?: number; timeout?: number },
-  ): PromiseLike<R>;
-}
-
-/** A `pg` Client (connected) or Pool. */
-export interface PgQueryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
-}
-
-/** A `better-sqlite3` Database. */
-export interface SqliteDatabase {
-  exec(source: string): unknown;
-  prepare(source: string): { all(...params: unknown[]): unknown[]; run(...params: unknown[]): unknown };
-}
-
-export type MigrationTarget = PrismaRawClient | PgQueryable | SqliteDatabase;
+/** Your PrismaClient, the one the repository uses: the migrations run as raw SQL in one of its interactive transactions. */
+export type MigrationTarget = Pick<TotpPrismaClient, '$transaction' | '$executeRawUnsafe' | '$queryRawUnsafe'>;
 
 export interface ApplyMigrationsOptions {
   provider: PrismaProvider;
@@ -60,84 +40,10 @@ export interface AppliedMigrations {
   alreadyApplied: string[];
 }
 
-/** A connection inside the run's transaction: `execute` a statement, or read its `rows`. */
-interface Executor {
-  execute(sql: string, params?: unknown[]): Promise<unknown>;
-  rows(sql: string, params?: unknown[]): Promise<Rows>;
-}
-
-/** The statements of a migration file: split at the semicolons that end a line, comments dropped. */
+/** The statements of a migration file: its comment lines dropped, split at the semicolons that end a line. */
 export function splitStatements(sql: string): string[] {
-  const uncommented = (chunk: string) =>
-    chunk
-      .split('\n')
-      .filter((line) => !/^\s*--/.test(line))
-      .join('\n')
-      .trim();
-  return sql
-    .split(/;[ \t]*$/m)
-    .map(uncommented)
-    .filter((statement) => statement.length > 0);
-}
-
-type Rows = Array<Record<string, unknown>>;
-
-/** `fn` in one transaction over `executor`: `begin`, `fn`, COMMIT, or ROLLBACK when anything throws; then `end`. */
-async function inTransaction<T>(
-  begin: string,
-  executor: Executor,
-  fn: (executor: Executor) => Promise<T>,
-  end?: (failure: unknown) => void,
-): Promise<T> {
-  let failure: unknown;
-  try {
-    await executor.execute(begin);
-    const result = await fn(executor);
-    await executor.execute('COMMIT');
-    return result;
-  } catch (error) {
-    failure = error;
-    await executor.execute('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    end?.(failure);
-  }
-}
-
-/** `fn` in one transaction on `target`, whichever kind of connection it is. */
-async function transactionOn<T>(target: MigrationTarget, provider: PrismaProvider, fn: (executor: Executor) => Promise<T>): Promise<T> {
-  if (typeof (target as PrismaRawClient).$executeRawUnsafe === 'function') {
-    const run = (tx: Pick<PrismaRawClient, '$executeRawUnsafe' | '$queryRawUnsafe'>) =>
-      fn({
-        execute: async (sql, params = []) => tx.$executeRawUnsafe(sql, ...params),
-        rows: async (sql, params = []) => (await tx.$queryRawUnsafe<Rows>(sql, ...params)) ?? [],
-      });
-    // DDL on a busy database can wait for locks: far longer than Prisma's 5-second default.
-    return (target as PrismaRawClient).$transaction(run, { maxWait: 60_000, timeout: 300_000 });
-  }
-  const db = target as SqliteDatabase;
-  if (provider === 'sqlite' && typeof db.exec === 'function' && typeof db.prepare === 'function') {
-    // IMMEDIATE: the write lock from the start, so two processes never both read "not applied".
-    const executor: Executor = {
-      execute: async (sql, params = []) => db.prepare(sql).run(...params),
-      rows: async (sql, params = []) => db.prepare(sql).all(...params) as Rows,
-    };
-    return inTransaction('BEGIN IMMEDIATE', executor, fn);
-  }
-  // A pg Pool hands out a different connection per query: take one for the whole transaction.
-  const pool = target as PgQueryable & { connect?: () => Promise<PgQueryable & { release(error?: unknown): void }>; totalCount?: number };
-  if (provider === 'postgresql' && typeof pool.query === 'function') {
-    const client = typeof pool.connect === 'function' && typeof pool.totalCount === 'number' ? await pool.connect() : undefined;
-    const connection: PgQueryable = client ?? pool;
-    const executor: Executor = {
-      execute: (sql, params) => connection.query(sql, params),
-      rows: async (sql, params) => (await connection.query(sql, params)).rows as Rows,
-    };
-    return inTransaction('BEGIN', executor, fn, (failure) => client?.release(failure));
-  }
-  throw new TypeError(
-    `applyMigrations: the target must be a PrismaClient, ${provider === 'sqlite' ? 'or a better-sqlite3 Database' : 'or a pg Client or Pool'}`,
-  );
+  const statements = sql.replace(/^\s*--.*$/gm, '').split(/;[ \t]*$/m);
+  return statements.map((statement) => statement.trim()).filter((statement) => statement.length > 0);
 }
 
 /**
@@ -146,8 +52,9 @@ async function transactionOn<T>(target: MigrationTarget, provider: PrismaProvide
  * Throws when an applied migration's checksum differs from the shipped one (someone edited it).
  */
 export async function applyMigrations(target: MigrationTarget, options: ApplyMigrationsOptions): Promise<AppliedMigrations> {
-  if (typeof target !== 'object' || target === null)
-    throw new TypeError('applyMigrations(target, options): target must be a PrismaClient or a database driver');
+  if (typeof target?.$transaction !== 'function' || typeof target.$executeRawUnsafe !== 'function') {
+    throw new TypeError('applyMigrations(prisma, options): prisma must be a PrismaClient');
+  }
   const provider = options?.provider;
   if (provider !== 'sqlite' && provider !== 'postgresql')
     throw new RangeError('applyMigrations: options.provider must be "sqlite" or "postgresql"');
@@ -155,32 +62,30 @@ export async function applyMigrations(target: MigrationTarget, options: ApplyMig
   if (schema !== undefined && (provider !== 'postgresql' || typeof schema !== 'string' || !/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(schema))) {
     throw new RangeError('applyMigrations: options.schema is for PostgreSQL and must be a plain identifier (letters, digits, _ and $)');
   }
-  const migrations = MIGRATIONS[provider];
-  const placeholder = (n: number) => (provider === 'postgresql' ? `$${n}` : '?');
 
   try {
-    return await transactionOn(target, provider, async (db) => {
+    const run = async (db: TotpPrismaDelegates) => {
       if (provider === 'postgresql') {
         // Serializes concurrent runs on this schema until commit; DDL in PostgreSQL is transactional, so a run
         // that waited sees the tables and the records of the run before it.
-        await db.execute(`SELECT pg_advisory_xact_lock(hashtext('@totp/prisma migrations ' || current_database() || ' ' || $1))`, [
+        await db.$executeRawUnsafe(
+          `SELECT pg_advisory_xact_lock(hashtext('@totp/prisma migrations ' || current_database() || ' ' || $1))`,
           schema ?? '',
-        ]);
+        );
         if (schema !== undefined) {
-          await db.execute(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
-          await db.execute(`SET LOCAL search_path TO ${quoteIdentifier(schema)}`);
+          await db.$executeRawUnsafe(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+          await db.$executeRawUnsafe(`SET LOCAL search_path TO ${quoteIdentifier(schema)}`);
         }
       }
-      await db.execute(
+      await db.$executeRawUnsafe(
         'CREATE TABLE IF NOT EXISTS "totp_migrations" ("id" TEXT NOT NULL PRIMARY KEY, "checksum" TEXT NOT NULL, "applied_at" TEXT NOT NULL)',
       );
-      // Through Prisma (its BEGIN is deferred), a write that matches nothing takes SQLite's write lock before the read.
-      if (provider === 'sqlite') await db.execute('UPDATE "totp_migrations" SET "id" = "id" WHERE 0 = 1');
-      const recorded = new Map(
-        (await db.rows('SELECT "id", "checksum" FROM "totp_migrations"')).map((r) => [String(r.id), String(r.checksum)]),
-      );
+      // Prisma's BEGIN is deferred: a write that matches nothing takes SQLite's write lock before the read.
+      if (provider === 'sqlite') await db.$executeRawUnsafe('UPDATE "totp_migrations" SET "id" = "id" WHERE 0 = 1');
+      const rows = await db.$queryRawUnsafe<Array<{ id: string; checksum: string }>>('SELECT "id", "checksum" FROM "totp_migrations"');
+      const recorded = new Map(rows.map((r) => [r.id, r.checksum]));
       const result: AppliedMigrations = { applied: [], alreadyApplied: [] };
-      for (const migration of migrations) {
+      for (const migration of MIGRATIONS[provider]) {
         const checksum = recorded.get(migration.id);
         if (checksum !== undefined) {
           if (checksum !== migration.checksum) {
@@ -191,20 +96,22 @@ export async function applyMigrations(target: MigrationTarget, options: ApplyMig
           result.alreadyApplied.push(migration.id);
           continue;
         }
-        for (const statement of splitStatements(migration.sql)) await db.execute(statement);
-        const values = [1, 2, 3].map(placeholder).join(', ');
-        await db.execute(`INSERT INTO "totp_migrations" ("id", "checksum", "applied_at") VALUES (${values})`, [
+        for (const statement of splitStatements(migration.sql)) await db.$executeRawUnsafe(statement);
+        await db.$executeRawUnsafe(
+          `INSERT INTO "totp_migrations" ("id", "checksum", "applied_at") VALUES (${provider === 'postgresql' ? '$1, $2, $3' : '?, ?, ?'})`,
           migration.id,
           migration.checksum,
           new Date().toISOString(),
-        ]);
+        );
         result.applied.push(migration.id);
       }
       return result;
-    });
+    };
+    // DDL on a busy database can wait for locks: far longer than Prisma's 5-second default.
+    return await target.$transaction(run, { maxWait: 60_000, timeout: 300_000 });
   } catch (error) {
     // Our own refusals (a changed checksum) pass through; driver errors are translated like the repository's.
-    if (error instanceof TypeError || (error instanceof Error && error.message.startsWith('applyMigrations:'))) throw error;
+    if (error instanceof Error && error.message.startsWith('applyMigrations:')) throw error;
     throw translateStoreError('applyMigrations', error);
   }
 }

@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TOTP_MODELS, defaultColumn, sqlNames } from './names';
+import { TOTP_MODELS, defaultColumn, defaultTable, sqlNames, type TotpModel } from './names';
 
 /** Each model of prisma/totp.prisma: its table (@@map) and each scalar field's column (@map, else the field's name). */
 function schemaModels(): Record<string, { table: string; columns: Record<string, string> }> {
@@ -21,8 +21,9 @@ function schemaModels(): Record<string, { table: string; columns: Record<string,
 describe('the names raw SQL uses', () => {
   it('are the tables and columns prisma/totp.prisma maps the models to: every scalar field, each in snake_case', () => {
     const models = schemaModels();
-    for (const [model, { table, fields }] of Object.entries(TOTP_MODELS)) {
-      expect(models[model]?.table, model).toBe(table);
+    expect(Object.keys(TOTP_MODELS).sort()).toEqual(Object.keys(models).sort());
+    for (const [model, fields] of Object.entries(TOTP_MODELS)) {
+      expect(models[model]?.table, model).toBe(defaultTable(model as TotpModel));
       expect(Object.fromEntries(fields.map((f) => [f, defaultColumn(f)])), model).toEqual(models[model]!.columns);
     }
   });

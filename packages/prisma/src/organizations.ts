@@ -12,10 +12,7 @@ export function organizationKey({ by, value }: OrganizationLookup): Record<strin
   return value === '' ? null : { organizationExternalId: value };
 }
 
-export function organizationMethods({
-  prisma,
-  serializable,
-}: Store): Pick<TotpRepository, 'insertOrganization' | 'findOrganization' | 'deleteOrganization'> {
+export function organizationMethods({ prisma, serializable }: Store) {
   return {
     // Serializable: of two inserts at once, one with slug X and one with external ID X, the database aborts one, which
     // is made again and then finds the other. The unique indexes alone cannot see a slug used as an external ID.
@@ -43,5 +40,5 @@ export function organizationMethods({
 
     // The schema's ON DELETE CASCADE foreign keys take its members and everything theirs with it.
     deleteOrganization: async (organizationId) => (await prisma.totpOrganization.deleteMany({ where: { organizationId } })).count === 1,
-  };
+  } satisfies Partial<TotpRepository>;
 }

@@ -1,9 +1,11 @@
+// The shared contract suites of @totp/core/testing, unchanged, on a real SQLite file and on a real PostgreSQL server,
+// each also over a client whose tables and columns are all renamed.
+
 import { runRepositoryContract } from '@totp/core/testing';
 import { createPostgresStore, createRenamedPostgresStore, createRenamedSqliteStore, createSqliteStore } from '../test/support/stores';
 
-// The shared contract suites, unchanged, on a real SQLite file and on a real PostgreSQL server.
 runRepositoryContract({ name: 'prisma (sqlite)', createStore: () => createSqliteStore() });
-// A host whose @@map/@map rename every table and column: on SQLite every query goes through the client, no option needed.
+// A host whose @@map/@map rename every table and column, passing the names as `tableNames`.
 runRepositoryContract({ name: 'prisma (sqlite, renamed tables)', createStore: () => createRenamedSqliteStore() });
 
 runRepositoryContract({ name: 'prisma (postgresql)', createStore: () => createPostgresStore(), timeoutMs: 60_000 });

@@ -19,9 +19,11 @@ describe('createPrismaRepository', () => {
     );
     expect(() => createPrismaRepository(client, undefined as never)).toThrow(/`provider` must be "sqlite" or "postgresql"/);
     expect(() => createPrismaRepository(client, { provider: 'mysql' as never })).toThrow(RangeError);
-    expect(() => createPrismaRepository(client, { provider: 'postgresql', schema: '' })).toThrow(/`schema` must be/);
-    expect(() => createPrismaRepository(client, { provider: 'sqlite', schema: 'app' })).toThrow(/for PostgreSQL/);
-    expect(() => createPrismaRepository(client, { provider: 'sqlite', tableNames: {} })).toThrow(/for PostgreSQL/);
+    expect(() => createPrismaRepository(client, { provider: 'postgresql', schema: '' })).toThrow(/`schema` is for PostgreSQL/);
+    expect(() => createPrismaRepository(client, { provider: 'sqlite', schema: 'app' })).toThrow(/`schema` is for PostgreSQL/);
+    expect(() => createPrismaRepository(client, { provider: 'sqlite', tableNames: { TotpUser: {} } as never })).toThrow(
+      /`tableNames.TotpUser`/,
+    );
     expect(() => createPrismaRepository(client, { provider: 'postgresql', tableNames: { TotpUser: { table: 'x' } } as never })).toThrow(
       /`tableNames.TotpUser`/,
     );

@@ -5,9 +5,7 @@ import type { TotpRepository } from '@totp/core';
 import { patchData, recoveryCodeRows, registrationRow, registrationsByStatus } from './rows';
 import { lockMember, type Store } from './transactions';
 
-type RegistrationMethods = 'findRegistrations' | 'saveRegistration' | 'deleteRegistrations' | 'countRecoveryCodes' | 'replaceRecoveryCodes';
-
-export function registrationMethods({ prisma, transaction }: Store): Pick<TotpRepository, RegistrationMethods> {
+export function registrationMethods({ prisma, transaction }: Store) {
   return {
     findRegistrations: async (organizationId, memberId) =>
       registrationsByStatus(await prisma.totpRegistration.findMany({ where: { organizationId, memberId } })),
@@ -53,5 +51,5 @@ export function registrationMethods({ prisma, transaction }: Store): Pick<TotpRe
         if (recoveryCodes.length > 0) await tx.totpRecoveryCode.createMany({ data: recoveryCodeRows(totpRegistrationId, recoveryCodes) });
         return true;
       }),
-  };
+  } satisfies Partial<TotpRepository>;
 }

@@ -3,7 +3,6 @@
 
 import type {
   IntermediateSessionRecord,
-  LockoutState,
   MemberPatch,
   MemberRecord,
   MemberSessionRecord,
@@ -17,7 +16,7 @@ import type * as Rows from './client-shape';
  * A JSON column's value, exactly `JSON.stringify(value)`. Prisma copies a plain object key by key, which drops an own
  * `__proto__` key; a `toJSON()` input it takes as returned, and a `Json`-tagged text it stores as that text.
  */
-export const toJson = (value: unknown): Rows.JsonInput => {
+const toJson = (value: unknown): Rows.JsonInput => {
   const text = JSON.stringify(value);
   return { toJSON: () => ({ $type: 'Json', value: text }) };
 };
@@ -32,11 +31,7 @@ export const organizationRow = (o: OrganizationRecord): Rows.RowInput<Rows.TotpO
   allowedMfaMethods: toJson(o.allowedMfaMethods),
 });
 export const organizationRecord = (row: Rows.TotpOrganizationRow): OrganizationRecord =>
-  ({
-    ...row,
-    organizationExternalId: row.organizationExternalId ?? '',
-    allowedMfaMethods: row.allowedMfaMethods ?? [],
-  }) as OrganizationRecord;
+  ({ ...row, organizationExternalId: row.organizationExternalId ?? '' }) as OrganizationRecord;
 
 export const memberRow = (m: MemberRecord): Rows.TotpMemberRow => ({
   ...m,
@@ -47,17 +42,6 @@ export function memberRecord({ emailAddressLower: _, ...row }: Rows.TotpMemberRo
   return { ...row, externalId: row.externalId ?? '' } as MemberRecord;
 }
 
-/** A member row's lockout fields, as core's lockout rules read and write them. */
-export const lockoutOf = (row: Rows.TotpMemberRow): LockoutState => ({
-  failedAttempts: row.failedMfaAttempts,
-  lockCreatedAt: row.lockCreatedAt,
-  lockExpiresAt: row.lockExpiresAt,
-});
-export const lockoutData = (state: LockoutState) => ({
-  failedMfaAttempts: state.failedAttempts,
-  lockCreatedAt: state.lockCreatedAt,
-  lockExpiresAt: state.lockExpiresAt,
-});
 /** A member patch as update data: absent fields stay as they are. */
 export const patchData = ({ mfaEnrolled, defaultMfaMethod, updatedAt }: MemberPatch) => ({
   updatedAt,
@@ -71,14 +55,9 @@ export const registrationRow = ({ secret, lastAcceptedStep, ...r }: TotpRegistra
   secretCiphertext: secret.ciphertext,
   lastAcceptedStep: lastAcceptedStep === null ? null : BigInt(lastAcceptedStep),
 });
-export function registrationRecord({
-  secretKeyId,
-  secretCiphertext,
-  lastAcceptedStep,
-  ...row
-}: Rows.TotpRegistrationRow): TotpRegistrationRecord {
-  const step = lastAcceptedStep === null ? null : Number(lastAcceptedStep);
-  return { ...row, secret: { keyId: secretKeyId, ciphertext: secretCiphertext }, lastAcceptedStep: step } as TotpRegistrationRecord;
+export function registrationRecord(row: Rows.TotpRegistrationRow): TotpRegistrationRecord {
+  const { secretKeyId: keyId, secretCiphertext: ciphertext, lastAcceptedStep: step, ...rest } = row;
+  return { ...rest, secret: { keyId, ciphertext }, lastAcceptedStep: step === null ? null : Number(step) } as TotpRegistrationRecord;
 }
 /** A member's registrations by status (the unique index allows one of each). */
 export function registrationsByStatus(rows: readonly Rows.TotpRegistrationRow[]) {

@@ -1,57 +1,36 @@
-// The port's session and housekeeping methods (packages/core domain/repository.ts) through the Prisma query API.
-// A session is live while not revoked and `expiresAt > at`; extending one starts with the write that checks exactly that.
+// The port's session and housekeeping methods (packages/core domain/repository.ts) through the Prisma query API, but
+// the extension, one raw statement. A session is live while not revoked and `expiresAt > at`.
 
-import { withFactor, type AuthenticationFactor, type MemberSessionExtension, type TotpRepository } from '@totp/core';
-import type { TotpMemberSessionRow, TotpPrismaDelegates } from './client-shape';
-import { intermediateSessionRecord, intermediateSessionRow, memberSessionRecord, memberSessionRow, nullOr, toJson } from './rows';
+import type { MemberSessionExtension, TotpRepository } from '@totp/core';
+import type { PrismaProvider } from './client-shape';
+import { intermediateSessionRecord, intermediateSessionRow, memberSessionRecord, memberSessionRow, nullOr } from './rows';
+import { dialect, readAs, selectAs } from './names';
 import { isForeignKeyViolation } from './store-errors';
 import type { Store } from './transactions';
 
-type SessionMethods =
-  | 'insertIntermediateSession'
-  | 'findIntermediateSession'
-  | 'insertMemberSession'
-  | 'findMemberSession'
-  | 'extendMemberSession'
-  | 'revokeMemberSessions'
-  | 'purgeExpired';
-
-/** An extension (the port's MemberSessionExtension), and for a grant the factor to add with core's `withFactor`. */
-export type SessionChange = MemberSessionExtension & { factor?: AuthenticationFactor };
-
 /**
- * Inside `tx`: `lastAccessedAt = at` on the member session if it is live (the first statement, which takes its row lock,
- * on SQLite the write lock), then `expiresAt = max(current, change.expiresAt)`, the factor and the claims, computed from
- * the row that statement returned. Undefined, having written nothing, when the session is not live.
+ * extendMemberSession as one statement, the write that checks the session is live: $1 its ID, $2 at, $3 expiresAt, $4 the
+ * custom claims as JSON text (NULL: as they are). It computes from the row as it stands, so that no extension is lost.
  */
-export async function extendLiveSession(
-  tx: TotpPrismaDelegates,
-  memberSessionId: string,
-  change: SessionChange,
-): Promise<TotpMemberSessionRow | undefined> {
-  const { at, expiresAt, customClaims, factor } = change;
-  const where = { memberSessionId, revokedAt: null, expiresAt: { gt: at } };
-  const [row] = await tx.totpMemberSession.updateManyAndReturn({ where, data: { lastAccessedAt: at } });
-  if (row === undefined) return undefined;
-  const data = {
-    ...(expiresAt > row.expiresAt ? { expiresAt } : {}),
-    ...(factor === undefined ? {} : { authenticationFactors: toJson(withFactor(memberSessionRecord(row).authenticationFactors, factor)) }),
-    ...(customClaims === undefined ? {} : { customClaims: toJson(customClaims) }),
-  };
-  return Object.keys(data).length === 0 ? row : tx.totpMemberSession.update({ where: { memberSessionId }, data });
+export const extendSessionSql = (provider: PrismaProvider) =>
+  `UPDATE {S} SET {S.lastAccessedAt} = $2, {S.expiresAt} = ${dialect(provider).greatest('{S.expiresAt}', '$3')}, ` +
+  `{S.customClaims} = COALESCE(${dialect(provider).json(4)}, {S.customClaims}) ` +
+  `WHERE {S.memberSessionId} = $1 AND {S.revokedAt} IS NULL AND {S.expiresAt} > $2 RETURNING ${selectAs('TotpMemberSession', 's')}`;
+
+/** The values of `extendSessionSql`'s statement. */
+export function extensionValues(id: string, { at, expiresAt, customClaims }: MemberSessionExtension): unknown[] {
+  return [id, at, expiresAt, customClaims === undefined ? null : JSON.stringify(customClaims)];
 }
 
 /** A session's insert: its member gone (deleted before or while it ran) is what its foreign key refusing it means. */
 const inserted = (create: PromiseLike<unknown>): Promise<'inserted' | 'member_not_found'> =>
   Promise.resolve(create).then(
     () => 'inserted',
-    (error: unknown) => {
-      if (isForeignKeyViolation(error)) return 'member_not_found';
-      throw error;
-    },
+    (error: unknown) => (isForeignKeyViolation(error) ? 'member_not_found' : Promise.reject(error)),
   );
 
-export function sessionMethods({ prisma, transaction }: Store): Pick<TotpRepository, SessionMethods> {
+export function sessionMethods({ prisma, provider, compile, rows }: Store) {
+  const extend = compile(extendSessionSql(provider));
   return {
     insertIntermediateSession: (session) => inserted(prisma.totpIntermediateSession.create({ data: intermediateSessionRow(session) })),
 
@@ -62,8 +41,10 @@ export function sessionMethods({ prisma, transaction }: Store): Pick<TotpReposit
 
     findMemberSession: async (lookup) => nullOr(await prisma.totpMemberSession.findUnique({ where: { ...lookup } }), memberSessionRecord),
 
-    extendMemberSession: (memberSessionId, extension) =>
-      transaction(async (tx) => nullOr((await extendLiveSession(tx, memberSessionId, extension)) ?? null, memberSessionRecord)),
+    extendMemberSession: async (memberSessionId, extension) => {
+      const [row = {}] = await rows(extend, extensionValues(memberSessionId, extension));
+      return readAs(row, 'TotpMemberSession', 's', memberSessionRecord);
+    },
 
     revokeMemberSessions: async (which, at) =>
       (await prisma.totpMemberSession.updateMany({ where: { ...which, revokedAt: null }, data: { revokedAt: at } })).count,
@@ -77,5 +58,5 @@ export function sessionMethods({ prisma, transaction }: Store): Pick<TotpReposit
       const pending = await prisma.totpRegistration.deleteMany({ where: { status: 'pending', expiresAt: expired } });
       return { intermediateSessions: intermediate.count, memberSessions: sessions.count, pendingRegistrations: pending.count };
     },
-  };
+  } satisfies Partial<TotpRepository>;
 }

@@ -1,3 +1,6 @@
+// isStoreUnreachable, isTransientConflict, the constraint checks and translateStoreError on errors shaped as Prisma 7 and
+// its driver adapters make them (postgres.outage.test.ts and postgres.deadlock.test.ts provoke the real ones).
+
 import { TotpError } from '@totp/core';
 import { describe, expect, it } from 'vitest';
 import { isForeignKeyViolation, isStoreUnreachable, isTransientConflict, isUniqueViolation, translateStoreError } from './store-errors';
@@ -14,7 +17,6 @@ describe('isStoreUnreachable', () => {
   it.each([
     ['P1001 (cannot reach the server)', known('P1001', { kind: 'DatabaseNotReachable', host: '127.0.0.1', port: 1 })],
     ['P1017 (the server closed the connection)', known('P1017', { kind: 'ConnectionClosed' })],
-    ['P2024 (pool timeout)', known('P2024')],
     [
       'P2028 no connection for a transaction within maxWait',
       Object.assign(known('P2028'), { message: 'Transaction API error: Unable to start a transaction in the given time.' }),
@@ -22,10 +24,10 @@ describe('isStoreUnreachable', () => {
     ['pg: timeout exceeded when trying to connect (connectionTimeoutMillis)', new Error('timeout exceeded when trying to connect')],
     ['an adapter error of kind SocketTimeout (SQLite busy)', known('P2010', { kind: 'SocketTimeout' })],
     ['pg: Connection terminated unexpectedly', new Error('Connection terminated unexpectedly')],
-    ['a socket error', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+    ['a socket error, as the pg adapter names it', known('P2010', { kind: 'DatabaseNotReachable', host: '127.0.0.1', port: 5432 })],
     ['PostgreSQL shutting down (57P01)', known('P2010', { kind: 'postgres', originalCode: '57P01' })],
-    ['SQLSTATE class 08', Object.assign(new Error('connection failure'), { code: '08006' })],
-    ['a cause further down', new Error('outer', { cause: new Error('middle', { cause: { code: 'ECONNRESET' } }) })],
+    ['SQLSTATE class 08', known('P2010', { kind: 'postgres', originalCode: '08006' })],
+    ['a cause further down', new Error('outer', { cause: new Error('middle', { cause: { kind: 'ConnectionClosed' } }) })],
     ['PrismaClientInitializationError', Object.assign(new Error('init'), { name: 'PrismaClientInitializationError' })],
   ])('%s: unreachable', (_label, error) => {
     expect(isStoreUnreachable(error)).toBe(true);
@@ -34,6 +36,7 @@ describe('isStoreUnreachable', () => {
   it.each([
     ['P2002 (unique violation)', known('P2002', { kind: 'UniqueConstraintViolation', constraint: { fields: ['x'] } })],
     ['P2025 (record not found)', known('P2025')],
+    ['a PostgreSQL error of another class (42P01, no such table)', known('P2010', { kind: 'postgres', originalCode: '42P01' })],
     [
       'P2028 for a transaction used after it ended',
       Object.assign(known('P2028'), { message: 'Transaction API error: Transaction already closed' }),
@@ -53,10 +56,10 @@ describe('isStoreUnreachable', () => {
 });
 
 describe('constraint violations', () => {
-  it('are read from the query API (P2002, P2003) and from a raw statement (P2010 with the driver error’s kind)', () => {
-    expect(isUniqueViolation(known('P2002'))).toBe(true);
+  it('are read from the driver error’s kind, under Prisma’s own code (P2002, P2003) or a raw statement’s (P2010)', () => {
+    expect(isUniqueViolation(known('P2002', { kind: 'UniqueConstraintViolation' }))).toBe(true);
     expect(isUniqueViolation(known('P2010', { kind: 'UniqueConstraintViolation' }))).toBe(true);
-    expect(isForeignKeyViolation(known('P2003'))).toBe(true);
+    expect(isForeignKeyViolation(known('P2003', { kind: 'ForeignKeyConstraintViolation' }))).toBe(true);
     expect(isForeignKeyViolation(known('P2010', { kind: 'ForeignKeyConstraintViolation' }))).toBe(true);
     expect(isUniqueViolation(known('P2010', { kind: 'ForeignKeyConstraintViolation' }))).toBe(false);
     expect(isForeignKeyViolation(known('P2025'))).toBe(false);
@@ -80,9 +83,9 @@ describe('translateStoreError', () => {
   });
 
   it.each([
-    ['P2034 (write conflict or deadlock, in a transaction)', known('P2034')],
+    ['P2034 (write conflict or deadlock, in a transaction)', known('P2034', { kind: 'TransactionWriteConflict', originalCode: '40001' })],
     ['a raw statement aborted by a deadlock (40P01)', known('P2010', { kind: 'TransactionWriteConflict', originalCode: '40P01' })],
-    ['a serialization failure (40001)', known('P2010', { kind: 'postgres', originalCode: '40001' })],
+    ['a serialization failure (40001) of a raw statement', known('P2010', { kind: 'TransactionWriteConflict', originalCode: '40001' })],
   ])('makes %s service_unavailable: nothing was written, the call may be made again', (_label, original) => {
     expect(isTransientConflict(original)).toBe(true);
     const translated = translateStoreError('grantMfaSession', original);

@@ -1,51 +1,42 @@
 // How the repository's calls reach the database: one at a time per client on SQLite, errors translated (store-errors.ts),
-// and interactive transactions whose first statement locks the row they are about, so none ever upgrades a read lock.
+// raw statements (names.ts), and interactive transactions whose first statement locks the row they are about.
 
-import type { TotpRepository } from '@totp/core';
-import type { PrismaProvider, TotpMemberRow, TotpPrismaClient, TotpPrismaDelegates, TotpTransactionOptions } from './client-shape';
-import { createSerialQueue, type SerialQueue } from './internal/serial-queue';
-import type { SqlNames } from './names';
+import type { PrismaProvider, TotpMemberRow, TotpPrismaClient, TotpPrismaDelegates } from './client-shape';
+import { compile, type Row, type SqlNames, type Statement } from './names';
 import { isTransientConflict, isUniqueViolation, translateStoreError } from './store-errors';
 
-export type MfaAttemptMethods = Pick<TotpRepository, 'beginMfaAttempt' | 'grantMfaSession'>;
-
-export interface Store {
-  prisma: TotpPrismaClient;
-  provider: PrismaProvider;
-  /** Where the tables are, for the PostgreSQL statements. */
-  names: SqlNames;
-  /** One repository call: queued on SQLite, its errors translated and named after `method`. */
-  run<T>(method: string, body: () => Promise<T>): Promise<T>;
-  transaction<T>(fn: (tx: TotpPrismaDelegates) => Promise<T>): Promise<T>;
-  /**
-   * A SERIALIZABLE transaction, made again (a few times) when the database aborts it for a concurrent one or a unique
-   * index refuses its write: for a rule across rows that no index enforces, checked by a read and kept by the write.
-   */
-  serializable<T>(fn: (tx: TotpPrismaDelegates) => Promise<T>): Promise<T>;
-}
-
 // A SQLite driver adapter holds one connection per client, and a query sent while an interactive transaction is open
-// runs inside it (and is rolled back with it): every repository over one client shares one queue.
-const sqliteQueues = new WeakMap<object, SerialQueue>();
+// runs inside it (and is rolled back with it): every repository over one client shares one queue, first in, first out.
+const sqliteQueues = new WeakMap<object, { tail: Promise<unknown> }>();
 
-export function createStore(prisma: TotpPrismaClient, provider: PrismaProvider, names: SqlNames, options: TotpTransactionOptions): Store {
-  let queue: SerialQueue | undefined;
-  if (provider === 'sqlite') {
-    queue = sqliteQueues.get(prisma) ?? createSerialQueue();
-    sqliteQueues.set(prisma, queue);
-  }
+export type Store = ReturnType<typeof createStore>;
+
+/** How long a transaction waits for a pooled connection (then P2028, `service_unavailable`) and may run, in ms. */
+const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 30_000 };
+
+export function createStore(prisma: TotpPrismaClient, provider: PrismaProvider, names: SqlNames) {
+  const queue = provider === 'sqlite' ? (sqliteQueues.get(prisma) ?? { tail: Promise.resolve() }) : undefined;
+  if (queue !== undefined) sqliteQueues.set(prisma, queue);
   const transaction = <T>(fn: (tx: TotpPrismaDelegates) => Promise<T>, isolationLevel?: string): Promise<T> =>
-    Promise.resolve(prisma.$transaction(fn, isolationLevel === undefined ? options : { ...options, isolationLevel }));
+    Promise.resolve(prisma.$transaction(fn, { ...TRANSACTION_OPTIONS, ...(isolationLevel === undefined ? {} : { isolationLevel }) }));
   return {
     prisma,
     provider,
-    names,
-    run(method, body) {
+    /** One repository call: queued on SQLite, its errors translated and named after `method`. */
+    run<T>(method: string, body: () => Promise<T>): Promise<T> {
       const guarded = () => body().catch((error: unknown) => Promise.reject(translateStoreError(method, error)));
-      return queue === undefined ? guarded() : queue.run(guarded);
+      if (queue === undefined) return guarded();
+      const result = queue.tail.then(guarded, guarded);
+      // The next call waits for this one to settle, whatever its outcome.
+      queue.tail = result.catch(() => undefined);
+      return result;
     },
     transaction,
-    async serializable(fn) {
+    /**
+     * A SERIALIZABLE transaction, made again (a few times) when the database aborts it for a concurrent one or a unique
+     * index refuses its write: for a rule across rows that no index enforces, checked by a read and kept by the write.
+     */
+    async serializable<T>(fn: (tx: TotpPrismaDelegates) => Promise<T>): Promise<T> {
       for (let attempt = 1; ; attempt++) {
         try {
           return await transaction(fn, 'Serializable');
@@ -54,6 +45,19 @@ export function createStore(prisma: TotpPrismaClient, provider: PrismaProvider, 
         }
       }
     },
+    /** SQL in names.ts's template, over the host's names, for this database. */
+    compile: (text: string) => compile(names, provider, text),
+    /** `build(variant)`, built once per variant and repository. */
+    cached<T>(build: (variant: string) => T): (variant: string) => T {
+      const built = new Map<string, T>();
+      return (variant) => (built.has(variant) ? built.get(variant)! : built.set(variant, build(variant)).get(variant)!);
+    },
+    /** A statement's rows, on `on` (a transaction) or the client. */
+    rows: async (statement: Statement, values: readonly unknown[], on: TotpPrismaDelegates = prisma) =>
+      on.$queryRawUnsafe<Row[]>(statement.sql, ...statement.args(values)),
+    /** How many rows a statement changed. */
+    count: async (statement: Statement, values: readonly unknown[], on: TotpPrismaDelegates = prisma) =>
+      on.$executeRawUnsafe(statement.sql, ...statement.args(values)),
   };
 }
 

@@ -17,10 +17,10 @@ type Adapter = Queryable & { startTransaction(isolationLevel?: string): Promise<
 
 export interface StatementHooks {
   /**
-   * Called before each statement goes to the database; a throw fails that statement. `transaction` numbers the
-   * statements inside a transaction from 1 (BEGIN is 0), and is undefined outside one.
+   * Called before each statement goes to the database, which waits for it; a throw fails that statement. `transaction`
+   * numbers the statements inside a transaction from 1 (BEGIN is 0), and is undefined outside one.
    */
-  beforeStatement?(sql: string, transaction: { statement: number } | undefined): void;
+  beforeStatement?(sql: string, transaction: { statement: number } | undefined): void | Promise<void>;
 }
 
 export interface StatementCounter {
@@ -55,7 +55,7 @@ export function instrumentAdapter<F extends AdapterFactory>(
       queryable[method] = async (query: Query) => {
         if (position !== undefined) position.statement += 1;
         // A ROLLBACK must always go through, or the injected failure would leave the transaction open.
-        if (!/^\s*ROLLBACK/i.test(query.sql)) hooks.beforeStatement?.(query.sql, position && { ...position });
+        if (!/^\s*ROLLBACK/i.test(query.sql)) await hooks.beforeStatement?.(query.sql, position && { ...position });
         const statement = record(query.sql, query.args);
         const started = performance.now();
         try {
@@ -72,7 +72,7 @@ export function instrumentAdapter<F extends AdapterFactory>(
     const adapter = wrapQueryable((await factory.connect()) as Adapter);
     const startTransaction = adapter.startTransaction.bind(adapter);
     adapter.startTransaction = async (isolationLevel?: string) => {
-      hooks.beforeStatement?.('BEGIN', { statement: 0 });
+      await hooks.beforeStatement?.('BEGIN', { statement: 0 });
       record('BEGIN');
       if (isolationLevel !== undefined) record('SET TRANSACTION ISOLATION LEVEL');
       return wrapQueryable(await startTransaction(isolationLevel), { statement: 0 });

@@ -1,20 +1,22 @@
-// One racing process for postgres.race.test.ts: connects, warms up its pool, then for each round waits for "go" and
+// One racing process for processes.race.test.ts: connects, warms up its pool, then for each round waits for "go" and
 // fires, all at once, its grants of the round's one IST, its grants of their own ISTs that spend one step or one
 // recovery code, its step-ups of their own sessions that spend one step, and its reservations for one member.
 // Prints how many of each it won.
 
 import { createInterface } from 'node:readline';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { MfaGrant, RecoveryCodeHash } from '@totp/core';
-import { PrismaClient } from '../../generated/postgresql/client/client.ts';
+import { PrismaClient as PostgresClient } from '../../generated/postgresql/client/client.ts';
+import { PrismaClient as SqliteClient } from '../../generated/sqlite/client/client.ts';
+import type { TotpPrismaClient } from '../../src/client-shape';
 import { createPrismaRepository } from '../../src/prisma-repository';
 import { factorOf, grantOf } from './seed';
+import type { StoreLocation } from './stores';
 
 type Member = { organizationId: string; memberId: string; totpRegistrationId: string };
 
-export interface RaceJob {
-  url: string;
-  schema: string;
+export interface RaceJob extends StoreLocation {
   worker: number;
   perProcess: number;
   /** Each attempt spends its own step on the one IST of the round. */
@@ -41,10 +43,12 @@ export interface RaceJob {
 
 const job = JSON.parse(process.env.TOTP_RACE_JOB ?? '') as RaceJob;
 const KINDS = 5;
-const prisma = new PrismaClient({
-  adapter: new PrismaPg({ connectionString: job.url, max: job.perProcess * KINDS }, { schema: job.schema }),
-});
-const repository = createPrismaRepository(prisma, { provider: 'postgresql', schema: job.schema });
+const schema = job.schema === undefined ? {} : { schema: job.schema };
+const prisma: TotpPrismaClient & { $disconnect(): Promise<void> } =
+  job.provider === 'sqlite'
+    ? new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: job.url }) })
+    : new PostgresClient({ adapter: new PrismaPg({ connectionString: job.url, max: job.perProcess * KINDS }, schema) });
+const repository = createPrismaRepository(prisma, { provider: job.provider, ...schema });
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 const mine = <T>(all: T[]) => all.slice(job.worker * job.perProcess, (job.worker + 1) * job.perProcess);
 const granted = async (grants: MfaGrant[]) =>

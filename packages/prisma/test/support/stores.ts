@@ -19,7 +19,7 @@ import { renameColumn, renameSql, renameTable } from '../../scripts/renamed-sche
 import { MIGRATIONS } from '../../src/migrations';
 import { preparedStatementNames } from '../../src/prepared-statements';
 import { applyMigrations } from '../../src/migrations';
-import { TOTP_MODELS, defaultColumn, type TotpTableNames } from '../../src/names';
+import { TOTP_MODELS, defaultColumn, defaultTable, type TotpModel, type TotpTableNames } from '../../src/names';
 import { createPrismaRepository, type PrismaRepositoryOptions } from '../../src/prisma-repository';
 import { instrumentAdapter, type StatementCounter, type StatementHooks } from './instrumented-adapter';
 
@@ -32,8 +32,16 @@ export const TABLES = [
   'totp_member_sessions',
 ] as const;
 
+/** Where a store's tables are, for another process to open them: a SQLite file's URL, or a server's and a schema. */
+export interface StoreLocation {
+  provider: 'sqlite' | 'postgresql';
+  url: string;
+  schema?: string;
+}
+
 export interface TestStore extends ContractStore {
   repository: TotpRepository;
+  location: StoreLocation;
   prisma: SqliteClient | PostgresClient | RenamedSqliteClient | RenamedPostgresClient;
   counter: StatementCounter;
   /** Every row of every table, as the database holds it (BIGINTs as strings, so it serializes). */
@@ -59,6 +67,7 @@ const plain = (row: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]));
 
 function storeOver(
+  location: StoreLocation,
   prisma: TestStore['prisma'],
   counter: StatementCounter,
   qualify: (table: string) => string,
@@ -72,6 +81,7 @@ function storeOver(
     return result.map(plain);
   };
   return {
+    location,
     prisma,
     counter,
     qualify,
@@ -85,19 +95,24 @@ function storeOver(
   };
 }
 
-export async function createSqliteStore(options: StoreOptions = {}): Promise<TestStore> {
-  const dir = mkdtempSync(join(tmpdir(), 'totp-sqlite-'));
-  const { factory, counter } = instrumentAdapter(new PrismaBetterSqlite3({ url: `file:${join(dir, 'totp.db')}` }), options.hooks);
+/** A SQLite store on a fresh file, or on the file of `url` (another store's: a second connection, as another process has). */
+export async function createSqliteStore(options: StoreOptions & { url?: string } = {}): Promise<TestStore> {
+  const dir = options.url === undefined ? mkdtempSync(join(tmpdir(), 'totp-sqlite-')) : undefined;
+  const url = options.url ?? `file:${join(dir!, 'totp.db')}`;
+  const { factory, counter } = instrumentAdapter(new PrismaBetterSqlite3({ url }), options.hooks);
   const prisma = new SqliteClient({ adapter: factory });
   await applyMigrations(prisma, { provider: 'sqlite' });
   counter.reset();
   const repository: PrismaRepositoryOptions = { provider: 'sqlite', ...options.repository };
   return storeOver(
+    { provider: 'sqlite', url },
     prisma,
     counter,
     (t) => `"${t}"`,
     repository,
-    async () => rmSync(dir, { recursive: true, force: true }),
+    async () => {
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    },
   );
 }
 
@@ -106,6 +121,22 @@ export function postgresUrl(): string {
   const { url, error } = inject('postgres');
   if (url === null) throw new Error(error ?? 'no PostgreSQL server for the tests');
   return url;
+}
+
+/**
+ * The PgBouncer in front of the test server: its URL, or why its tests skip (no PgBouncer installed here). In CI
+ * (CI=true) .ci/run starts one, and without it the tests run and fail instead, saying why.
+ */
+export function pgbouncer(): { url: () => string; skip: string | null } {
+  const { url, error } = inject('pgbouncer');
+  const skip = url === null && !process.env.CI ? `skipped, no PgBouncer: ${error ?? 'none'}` : null;
+  return {
+    skip,
+    url: () => {
+      if (url === null) throw new Error(`no PgBouncer for the tests (TOTP_TEST_PGBOUNCER_URL, or pgbouncer installed): ${error}`);
+      return url;
+    },
+  };
 }
 
 let schemas = 0;
@@ -128,6 +159,7 @@ export async function createPostgresStore(
   counter.reset();
   const repository: PrismaRepositoryOptions = { provider: 'postgresql', schema, ...options.repository };
   return storeOver(
+    { provider: 'postgresql', url, schema },
     prisma,
     counter,
     (t) => `"${schema}"."${t}"`,
@@ -153,12 +185,12 @@ const renamedMigrations = (provider: 'sqlite' | 'postgresql') => MIGRATIONS[prov
 const renamedQualify = (qualify: (table: string) => string) => (table: string) =>
   (TABLES as readonly string[]).includes(table) ? qualify(renameTable(table)) : qualify(table);
 
-/** What a host that renamed everything passes as `tableNames`, for the PostgreSQL statements. */
+/** What a host that renamed everything passes as `tableNames`, for the raw statements. */
 export const RENAMED_TABLE_NAMES = Object.fromEntries(
-  Object.entries(TOTP_MODELS).map(([model, { table, fields }]) => [
+  Object.entries(TOTP_MODELS).map(([model, fields]) => [
     model,
     {
-      table: renameTable(table),
+      table: renameTable(defaultTable(model as TotpModel)),
       columns: Object.fromEntries(fields.map((f) => [f, defaultColumn(f) === f ? f : renameColumn(defaultColumn(f))])),
     },
   ]),
@@ -176,9 +208,9 @@ export async function createRenamedSqliteStore(options: StoreOptions = {}): Prom
   }
   const { factory, counter } = instrumentAdapter(new PrismaBetterSqlite3({ url: `file:${file}` }), options.hooks);
   const prisma = new RenamedSqliteClient({ adapter: factory });
-  // On SQLite every query goes through the client, which knows the renamed names: no option is needed.
-  const repository: PrismaRepositoryOptions = { provider: 'sqlite', ...options.repository };
+  const repository: PrismaRepositoryOptions = { provider: 'sqlite', tableNames: RENAMED_TABLE_NAMES, ...options.repository };
   return storeOver(
+    { provider: 'sqlite', url: `file:${file}` },
     prisma,
     counter,
     renamedQualify((t) => `"${t}"`),
@@ -206,6 +238,7 @@ export async function createRenamedPostgresStore(options: StoreOptions = {}): Pr
   const prisma = new RenamedPostgresClient({ adapter: factory });
   const repository: PrismaRepositoryOptions = { provider: 'postgresql', schema, tableNames: RENAMED_TABLE_NAMES, ...options.repository };
   return storeOver(
+    { provider: 'postgresql', url, schema },
     prisma,
     counter,
     renamedQualify((t) => `"${schema}"."${t}"`),
